@@ -1,0 +1,86 @@
+//! Credentials, account id and access keys.
+
+use super::{Verdict, call_failed, not_collected};
+use crate::rules::check::ApiCallSucceeds;
+use crate::rules::check::CallKey;
+use crate::snapshot::Target;
+use crate::snapshot::aws::{AwsError, Evidence, evidence};
+
+pub fn api_call_succeeds(check: &ApiCallSucceeds, target: &Target) -> Verdict {
+    let aws = &target.aws;
+    let outcome: Evidence<'_, ()> = match check.call {
+        CallKey::GetCallerIdentity => erase(evidence(aws.caller_identity.as_ref())),
+        CallKey::DescribeSecurityGroups => erase(evidence(aws.security_groups.as_ref())),
+        CallKey::GetUser => erase(evidence(aws.user.as_ref())),
+    };
+    let key = check.call.as_str();
+    match outcome {
+        Evidence::Present(_) => Verdict::pass(format!("{key} succeeded")),
+        Evidence::Failed(error) if check.failing_codes.contains(&error.code) => Verdict::fail(
+            format!("{key} was refused with {}: {}", error.code, error.message),
+        ),
+        Evidence::Failed(error) => Verdict::unknown(call_failed(key, error)),
+        Evidence::Missing => Verdict::unknown(not_collected(key)),
+    }
+}
+
+/// Forget the response type: only success or failure matters here.
+fn erase<T>(evidence: Evidence<'_, T>) -> Evidence<'_, ()> {
+    match evidence {
+        Evidence::Missing => Evidence::Missing,
+        Evidence::Failed(e) => Evidence::Failed(e),
+        Evidence::Present(_) => Evidence::Present(&()),
+    }
+}
+
+pub fn account_matches(target: &Target) -> Verdict {
+    let key = "sts:GetCallerIdentity";
+    let identity = match evidence(target.aws.caller_identity.as_ref()) {
+        Evidence::Present(identity) => identity,
+        Evidence::Failed(error) => return Verdict::unknown(failed_identity(key, error)),
+        Evidence::Missing => return Verdict::unknown(not_collected(key)),
+    };
+    let Some(expected) = &target.setup.account_id else {
+        return Verdict::unknown(
+            "setup.account_id is not given, so there is nothing to compare the keys' account with",
+        );
+    };
+    match &identity.account {
+        Some(actual) if actual == expected => {
+            Verdict::pass(format!("the keys belong to account {actual}"))
+        }
+        Some(actual) => Verdict::fail(format!(
+            "the keys belong to account {actual}, but the dashboard is given account {expected}"
+        )),
+        None => Verdict::unknown(format!("{key} answered without an Account field")),
+    }
+}
+
+fn failed_identity(key: &str, error: &AwsError) -> String {
+    format!("{} (see credentials-valid)", call_failed(key, error))
+}
+
+pub fn access_key_active(target: &Target) -> Verdict {
+    let key = "iam:ListAccessKeys";
+    let keys = match evidence(target.aws.access_keys.as_ref()) {
+        Evidence::Present(response) => match &response.access_key_metadata {
+            Some(keys) => keys,
+            None => return Verdict::unknown(format!("{key} answered without AccessKeyMetadata")),
+        },
+        Evidence::Failed(error) => return Verdict::unknown(call_failed(key, error)),
+        Evidence::Missing => return Verdict::unknown(not_collected(key)),
+    };
+    let active: Vec<&str> = keys
+        .iter()
+        .filter(|k| k.status == "Active")
+        .map(|k| k.access_key_id.as_deref().unwrap_or("(id not shown)"))
+        .collect();
+    match active.as_slice() {
+        [] if keys.is_empty() => Verdict::fail("the user has no access key"),
+        [] => Verdict::fail(format!(
+            "all {} access keys of the user are inactive",
+            keys.len()
+        )),
+        ids => Verdict::pass(format!("active access key: {}", ids.join(", "))),
+    }
+}

@@ -1,0 +1,242 @@
+//! Evaluation: rules × snapshot → report. A pure function: no I/O, no
+//! clock, no network, so offline audits and fixtures are reproducible.
+//! Each check family lives in its own module and returns a `Verdict`.
+
+mod account;
+mod iam;
+mod network;
+mod quota;
+mod sg;
+
+use std::collections::BTreeMap;
+
+use crate::report::{Finding, Outcome, Report, TargetReport};
+use crate::rules::template::render;
+use crate::rules::{Applies, Check, Rule, RuleSet};
+use crate::snapshot::aws::AwsError;
+use crate::snapshot::{Setup, Snapshot, Target};
+
+/// What a check concluded about one target.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub detail: String,
+    /// Values for the fix-command template beyond the setup's.
+    pub vars: BTreeMap<&'static str, String>,
+}
+
+impl Verdict {
+    fn new(outcome: Outcome, detail: impl Into<String>) -> Verdict {
+        Verdict {
+            outcome,
+            detail: detail.into(),
+            vars: BTreeMap::new(),
+        }
+    }
+
+    pub fn pass(detail: impl Into<String>) -> Verdict {
+        Verdict::new(Outcome::Pass, detail)
+    }
+
+    pub fn fail(detail: impl Into<String>) -> Verdict {
+        Verdict::new(Outcome::Fail, detail)
+    }
+
+    pub fn unknown(detail: impl Into<String>) -> Verdict {
+        Verdict::new(Outcome::Unknown, detail)
+    }
+
+    pub fn skip(detail: impl Into<String>) -> Verdict {
+        Verdict::new(Outcome::Skip, detail)
+    }
+
+    pub fn with(mut self, name: &'static str, value: String) -> Verdict {
+        self.vars.insert(name, value);
+        self
+    }
+}
+
+/// Codes with which AWS says the caller lacks a permission.
+const ACCESS_DENIED_CODES: [&str; 4] = [
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedAccess",
+];
+
+/// The detail for a call that failed for a reason the rule cannot explain.
+pub fn call_failed(key: &str, error: &AwsError) -> String {
+    let message = if error.message.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", error.message)
+    };
+    if ACCESS_DENIED_CODES.contains(&error.code.as_str()) {
+        format!(
+            "the auditor may not call {key} ({}{message}); grant it {key} to check this",
+            error.code
+        )
+    } else {
+        format!("{key} failed with {}{message}", error.code)
+    }
+}
+
+pub fn not_collected(key: &str) -> String {
+    format!("{key} was not collected")
+}
+
+/// Audit every target with every rule (or only the rules named in `only`).
+pub fn audit(rules: &RuleSet, snapshot: &Snapshot, only: &[String]) -> Report {
+    let selected: Vec<&Rule> = rules
+        .rules
+        .iter()
+        .filter(|r| only.is_empty() || only.contains(&r.id))
+        .collect();
+    let targets = snapshot
+        .targets
+        .iter()
+        .map(|target| TargetReport {
+            name: target.name.clone(),
+            account_id: target.setup.account_id.clone(),
+            region: target.setup.region.clone(),
+            findings: selected.iter().map(|rule| evaluate(rule, target)).collect(),
+        })
+        .collect();
+    Report::new(targets)
+}
+
+pub fn evaluate(rule: &Rule, target: &Target) -> Finding {
+    let verdict = match not_applicable(&rule.applies, &target.setup) {
+        Some(reason) => Verdict::skip(reason),
+        None => check(&rule.check, target),
+    };
+    let mut values: BTreeMap<&str, String> = setup_values(&target.setup);
+    values.extend(verdict.vars.iter().map(|(k, v)| (*k, v.clone())));
+    let problem = verdict.outcome.is_problem();
+    let text = |t: &Option<String>| t.as_ref().filter(|_| problem).map(|t| render(t, &values));
+    Finding {
+        rule: rule.id.clone(),
+        outcome: verdict.outcome,
+        severity: rule.severity,
+        resource: resource(&rule.check, target),
+        title: rule.title.clone(),
+        detail: verdict.detail,
+        documented_error: text(&rule.documented_error),
+        symptom: rule.symptom.clone().filter(|_| problem),
+        stage: rule.stage,
+        fix: Some(render(&rule.fix, &values)).filter(|_| problem),
+        fix_command: rule
+            .fix_command
+            .as_ref()
+            .filter(|_| verdict.outcome == Outcome::Fail)
+            .map(|t| render(t, &values)),
+        fix_removes_access: rule.fix_removes_access && verdict.outcome == Outcome::Fail,
+    }
+}
+
+fn check(check: &Check, target: &Target) -> Verdict {
+    match check {
+        Check::ApiCallSucceeds(c) => account::api_call_succeeds(c, target),
+        Check::AccountMatches(_) => account::account_matches(target),
+        Check::AccessKeyActive(_) => account::access_key_active(target),
+        Check::GroupIdFormat(c) => sg::group_id_format(c, target),
+        Check::GroupExists(c) => sg::group_exists(c, target),
+        Check::IngressSelfAllTraffic(_) => sg::self_all_traffic(target),
+        Check::IngressAllows(c) => sg::ingress_allows(c, target),
+        Check::EgressAllows(c) => sg::egress_allows(c, target),
+        Check::SourcesRestricted(c) => sg::sources_restricted(c, target),
+        Check::DefaultVpcExists(_) => network::default_vpc_exists(target),
+        Check::GroupInLaunchVpc(_) => network::group_in_launch_vpc(target),
+        Check::SubnetAttribute(c) => network::subnet_attribute(c, target),
+        Check::EncoderVersionAtLeast(c) => network::encoder_version_at_least(c, target),
+        Check::IamActionsAllowed(c) => iam::actions_allowed(c, target),
+        Check::IamNoMfaCondition(c) => iam::no_mfa_condition(c, target),
+        Check::IamBroadGrant(c) => iam::broad_grant(c, target),
+        Check::QuotaAtLeast(c) => quota::at_least(c, target),
+    }
+}
+
+/// Why a rule does not apply to this setup, if it does not.
+fn not_applicable(applies: &Applies, setup: &Setup) -> Option<String> {
+    match (applies.subnet, &setup.subnet_id) {
+        (Some(true), None) => {
+            return Some("applies only with a custom subnet (setup.subnet_id is not set)".into());
+        }
+        (Some(false), Some(subnet)) => {
+            return Some(format!(
+                "applies only without a custom subnet (setup.subnet_id is {subnet})"
+            ));
+        }
+        _ => {}
+    }
+    if let Some(protocol) = applies.live
+        && !setup.live.contains(&protocol)
+    {
+        return Some(format!(
+            "applies only to live {protocol} streams (setup.live does not include {protocol})"
+        ));
+    }
+    if let Some(min) = &applies.encoder_at_least
+        && !setup.encoder_version.at_least(min)
+    {
+        return Some(format!(
+            "applies only to encoder {min} or newer (setup.encoder_version is {})",
+            setup.encoder_version
+        ));
+    }
+    None
+}
+
+fn setup_values(setup: &Setup) -> BTreeMap<&'static str, String> {
+    let mut values = BTreeMap::from([
+        ("region", setup.region.clone()),
+        ("security_group_id", setup.security_group_id.clone()),
+        ("ssh_port", setup.ssh_port.to_string()),
+    ]);
+    let optional = [
+        ("subnet_id", &setup.subnet_id),
+        ("account_id", &setup.account_id),
+        ("iam_user", &setup.iam_user),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            values.insert(name, value.clone());
+        }
+    }
+    values
+}
+
+/// The resource a finding is about, named as the customer knows it.
+fn resource(check: &Check, target: &Target) -> String {
+    let setup = &target.setup;
+    match check {
+        Check::ApiCallSucceeds(_) | Check::AccountMatches(_) => {
+            format!(
+                "account {}",
+                setup.account_id.as_deref().unwrap_or("(not given)")
+            )
+        }
+        Check::DefaultVpcExists(_) => format!("default VPC of {}", setup.region),
+        Check::SubnetAttribute(_) => setup
+            .subnet_id
+            .clone()
+            .unwrap_or_else(|| "(no subnet)".into()),
+        Check::EncoderVersionAtLeast(_) => format!("encoder {}", setup.encoder_version),
+        Check::IamActionsAllowed(_)
+        | Check::IamNoMfaCondition(_)
+        | Check::IamBroadGrant(_)
+        | Check::AccessKeyActive(_) => iam::user_label(target),
+        Check::QuotaAtLeast(c) => c.quota.clone(),
+        _ => setup.security_group_id.clone(),
+    }
+}
+
+/// Render a number the way a person writes it: 80, 0.5, 2.35.
+pub fn number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{value:.0}")
+    } else {
+        let text = format!("{value:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}

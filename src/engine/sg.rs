@@ -1,0 +1,332 @@
+//! The security group: its id, its existence in the region, and what its
+//! inbound and outbound permissions let through.
+
+use ipnet::IpNet;
+
+use super::{Verdict, call_failed, not_collected};
+use crate::net::{self, Reach, Source};
+use crate::rules::check::{
+    EgressAllows, GroupExists, GroupIdFormat, IngressAllows, SourcesRestricted,
+};
+use crate::rules::ports::PortReq;
+use crate::snapshot::Target;
+use crate::snapshot::aws::{Evidence, IpPermission, SecurityGroup, evidence};
+
+const KEY: &str = "ec2:DescribeSecurityGroups";
+/// EC2's answers for a group id that is malformed or not in the region.
+const MALFORMED: &str = "InvalidGroupId.Malformed";
+const NOT_FOUND: &str = "InvalidGroup.NotFound";
+
+/// What the snapshot says about the setup's group.
+enum Group<'a> {
+    Found(&'a SecurityGroup),
+    /// Known not to exist (or not addressable): rules about its contents skip.
+    DoesNotExist(String),
+    /// Not known: rules about its contents are unknown.
+    Unseen(String),
+}
+
+fn group(target: &Target) -> Group<'_> {
+    let id = &target.setup.security_group_id;
+    match evidence(target.aws.security_groups.as_ref()) {
+        Evidence::Missing => Group::Unseen(not_collected(KEY)),
+        Evidence::Failed(e) if e.code == NOT_FOUND || e.code == MALFORMED => {
+            Group::DoesNotExist(format!(
+                "{id} does not exist in {} (see sg-exists-in-region)",
+                target.setup.region
+            ))
+        }
+        Evidence::Failed(e) => Group::Unseen(call_failed(KEY, e)),
+        Evidence::Present(response) => match &response.security_groups {
+            None => Group::Unseen(format!("{KEY} answered without SecurityGroups")),
+            Some(groups) => match groups.iter().find(|g| &g.group_id == id) {
+                Some(group) => Group::Found(group),
+                None => Group::DoesNotExist(format!(
+                    "{id} is not among the groups described in {} (see sg-exists-in-region)",
+                    target.setup.region
+                )),
+            },
+        },
+    }
+}
+
+/// Run `f` on the group, or say why the rule cannot look inside it.
+fn with_group(target: &Target, f: impl FnOnce(&SecurityGroup) -> Verdict) -> Verdict {
+    match group(target) {
+        Group::Found(g) => f(g),
+        Group::DoesNotExist(why) => Verdict::skip(why),
+        Group::Unseen(why) => Verdict::unknown(why),
+    }
+}
+
+/// The group's VPC, or the verdict for a rule that needs it.
+pub fn group_vpc(target: &Target) -> Result<Option<&String>, Verdict> {
+    match group(target) {
+        Group::Found(g) => Ok(g.vpc_id.as_ref()),
+        Group::DoesNotExist(why) => Err(Verdict::skip(why)),
+        Group::Unseen(why) => Err(Verdict::unknown(why)),
+    }
+}
+
+pub fn group_id_format(check: &GroupIdFormat, target: &Target) -> Verdict {
+    let id = &target.setup.security_group_id;
+    if !check.pattern.value.0.is_match(id) {
+        return Verdict::fail(format!(
+            "`{id}` is not a security group id (expected sg- followed by 8 or 17 lowercase hex digits)"
+        ));
+    }
+    match evidence(target.aws.security_groups.as_ref()) {
+        Evidence::Failed(e) if e.code == MALFORMED => {
+            Verdict::fail(format!("EC2 rejects `{id}`: {}", e.message))
+        }
+        _ => Verdict::pass(format!("`{id}` is a well-formed security group id")),
+    }
+}
+
+pub fn group_exists(check: &GroupExists, target: &Target) -> Verdict {
+    let setup = &target.setup;
+    let malformed = !check.well_formed.value.0.is_match(&setup.security_group_id);
+    match evidence(target.aws.security_groups.as_ref()) {
+        Evidence::Failed(e) if e.code == MALFORMED => Verdict::skip(format!(
+            "`{}` is malformed (see sg-id-valid)",
+            setup.security_group_id
+        )),
+        _ if malformed => Verdict::skip(format!(
+            "`{}` is malformed (see sg-id-valid)",
+            setup.security_group_id
+        )),
+        _ => match group(target) {
+            Group::Found(g) => Verdict::pass(format!(
+                "{} exists in {}{}",
+                g.group_id,
+                setup.region,
+                g.vpc_id
+                    .as_ref()
+                    .map(|v| format!(" (in {v})"))
+                    .unwrap_or_default()
+            )),
+            Group::DoesNotExist(_) => Verdict::fail(format!(
+                "{} does not exist in {}: it was created in another region, or deleted",
+                setup.security_group_id, setup.region
+            )),
+            Group::Unseen(why) => Verdict::unknown(why),
+        },
+    }
+}
+
+pub fn self_all_traffic(target: &Target) -> Verdict {
+    with_group(target, |g| {
+        if net::self_all_traffic(&g.ip_permissions, &g.group_id) {
+            Verdict::pass(format!(
+                "inbound all traffic from {} itself is allowed",
+                g.group_id
+            ))
+        } else {
+            Verdict::fail(format!(
+                "no inbound rule allows all traffic (protocol -1) from {} itself",
+                g.group_id
+            ))
+        }
+    })
+}
+
+/// Which (port, source) pairs are not reached, and which are undecided.
+struct Coverage {
+    missing: Vec<(PortReq, Vec<IpNet>)>,
+    missing_text: Vec<String>,
+    undecided: Vec<String>,
+}
+
+fn coverage(
+    perms: &[IpPermission],
+    ports: &[PortReq],
+    ssh_port: u16,
+    sources: &[IpNet],
+) -> Coverage {
+    let mut out = Coverage {
+        missing: Vec::new(),
+        missing_text: Vec::new(),
+        undecided: Vec::new(),
+    };
+    for req in ports {
+        let mut missing_here = Vec::new();
+        for source in sources {
+            let name = describe_req(req, ssh_port);
+            match net::reaches(perms, req, ssh_port, Source::Net(source)) {
+                Reach::Yes => {}
+                Reach::No => {
+                    missing_here.push(*source);
+                    out.missing_text.push(format!("{name} from {source}"));
+                }
+                Reach::Unknown => out.undecided.push(format!(
+                    "{name} from {source} (only a prefix list could allow it)"
+                )),
+            }
+        }
+        if !missing_here.is_empty() {
+            out.missing.push((*req, missing_here));
+        }
+    }
+    out
+}
+
+fn describe_req(req: &PortReq, ssh_port: u16) -> String {
+    match req.range(ssh_port) {
+        None => "all traffic".to_string(),
+        Some((a, b)) if a == b => format!("{} {a}", req.protocol.as_aws().to_uppercase()),
+        Some((a, b)) => format!("{} {a}-{b}", req.protocol.as_aws().to_uppercase()),
+    }
+}
+
+fn verdict_for(coverage: Coverage, ssh_port: u16, direction: &str, ok: String) -> Verdict {
+    if !coverage.missing.is_empty() {
+        let shorthand: Vec<String> = coverage
+            .missing
+            .iter()
+            .map(|(req, sources)| net::grant_shorthand(req, ssh_port, sources))
+            .collect();
+        let mut detail = format!(
+            "{direction} not allowed: {}",
+            coverage.missing_text.join("; ")
+        );
+        if !coverage.undecided.is_empty() {
+            detail.push_str(&format!("; undecided: {}", coverage.undecided.join("; ")));
+        }
+        return Verdict::fail(detail).with("ip_permissions", shorthand.join(" "));
+    }
+    if !coverage.undecided.is_empty() {
+        return Verdict::unknown(format!("undecided: {}", coverage.undecided.join("; ")));
+    }
+    Verdict::pass(ok)
+}
+
+pub fn ingress_allows(check: &IngressAllows, target: &Target) -> Verdict {
+    let ssh_port = target.setup.ssh_port;
+    with_group(target, |g| {
+        let ports: Vec<String> = check
+            .ports
+            .iter()
+            .map(|r| describe_req(r, ssh_port))
+            .collect();
+        match &check.from {
+            Some(sources) => {
+                let covered = coverage(&g.ip_permissions, &check.ports, ssh_port, &sources.value);
+                let from: Vec<String> = sources.value.iter().map(IpNet::to_string).collect();
+                let ok = format!(
+                    "inbound {} allowed from {}",
+                    ports.join(", "),
+                    from.join(" and ")
+                );
+                verdict_for(covered, ssh_port, "inbound", ok)
+            }
+            None => any_address(&g.ip_permissions, &check.ports, ssh_port),
+        }
+    })
+}
+
+/// Each port must be reachable from at least one address range (live
+/// streams come from wherever the customer's sources are).
+fn any_address(perms: &[IpPermission], ports: &[PortReq], ssh_port: u16) -> Verdict {
+    let mut closed = Vec::new();
+    let mut undecided = Vec::new();
+    for req in ports {
+        match net::reaches(perms, req, ssh_port, Source::AnyAddress) {
+            Reach::Yes => {}
+            Reach::No => closed.push(*req),
+            Reach::Unknown => undecided.push(describe_req(req, ssh_port)),
+        }
+    }
+    let names = |reqs: &[PortReq]| {
+        reqs.iter()
+            .map(|r| describe_req(r, ssh_port))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !closed.is_empty() {
+        let anywhere: [IpNet; 2] = [
+            "0.0.0.0/0".parse().expect("literal"),
+            "::/0".parse().expect("literal"),
+        ];
+        let shorthand: Vec<String> = closed
+            .iter()
+            .map(|r| net::grant_shorthand(r, ssh_port, &anywhere))
+            .collect();
+        return Verdict::fail(format!(
+            "inbound {} is not open to any address",
+            names(&closed)
+        ))
+        .with("ip_permissions", shorthand.join(" "));
+    }
+    if !undecided.is_empty() {
+        return Verdict::unknown(format!(
+            "inbound {} is open only to prefix lists, whose addresses are not in the snapshot",
+            undecided.join(", ")
+        ));
+    }
+    Verdict::pass(format!("inbound {} open", names(ports)))
+}
+
+pub fn egress_allows(check: &EgressAllows, target: &Target) -> Verdict {
+    let ssh_port = target.setup.ssh_port;
+    with_group(target, |g| {
+        let covered = coverage(
+            &g.ip_permissions_egress,
+            &check.ports,
+            ssh_port,
+            &check.to.value,
+        );
+        let to: Vec<String> = check.to.value.iter().map(IpNet::to_string).collect();
+        verdict_for(
+            covered,
+            ssh_port,
+            "outbound",
+            format!("outbound all traffic to {} allowed", to.join(", ")),
+        )
+    })
+}
+
+pub fn sources_restricted(check: &SourcesRestricted, target: &Target) -> Verdict {
+    let ssh_port = target.setup.ssh_port;
+    with_group(target, |g| {
+        let found = net::restriction(
+            &g.ip_permissions,
+            &check.ports,
+            ssh_port,
+            &check.allowed.value,
+            &g.group_id,
+        );
+        let ports: Vec<String> = check
+            .ports
+            .iter()
+            .map(|r| describe_req(r, ssh_port))
+            .collect();
+        if !found.offenders.is_empty() {
+            let described: Vec<&str> = found
+                .offenders
+                .iter()
+                .map(|o| o.description.as_str())
+                .collect();
+            let shorthand: Vec<String> = found
+                .offenders
+                .iter()
+                .map(|o| format!("'{}'", o.shorthand))
+                .collect();
+            return Verdict::fail(format!(
+                "Bitmovin's ports ({}) are open beyond Bitmovin's addresses: {}",
+                ports.join(", "),
+                described.join("; ")
+            ))
+            .with("offending_ip_permissions", shorthand.join(" "));
+        }
+        if !found.prefix_lists.is_empty() {
+            return Verdict::unknown(format!(
+                "prefix lists on Bitmovin's ports may hold other addresses: {}",
+                found.prefix_lists.join("; ")
+            ));
+        }
+        Verdict::pass(format!(
+            "{} open only to Bitmovin's addresses and the group itself",
+            ports.join(", ")
+        ))
+    })
+}

@@ -1,0 +1,248 @@
+//! Three-valued evaluation of a statement's `Condition` block for a request
+//! signed with long-term access keys.
+//!
+//! Such requests carry no `aws:MultiFactorAuthPresent` or
+//! `aws:MultiFactorAuthAge` key at all, so conditions on those keys can be
+//! decided offline. Conditions on any other key depend on the live request
+//! and are Unknown.
+
+use super::policy::Condition;
+
+/// A truth value that may be unknown offline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tri {
+    True,
+    False,
+    Unknown,
+}
+
+impl Tri {
+    /// Kleene AND: a False decides the result even next to Unknowns.
+    pub fn and(self, other: Tri) -> Tri {
+        match (self, other) {
+            (Tri::False, _) | (_, Tri::False) => Tri::False,
+            (Tri::Unknown, _) | (_, Tri::Unknown) => Tri::Unknown,
+            (Tri::True, Tri::True) => Tri::True,
+        }
+    }
+
+    /// Kleene OR: a True decides the result even next to Unknowns.
+    pub fn or(self, other: Tri) -> Tri {
+        match (self, other) {
+            (Tri::True, _) | (_, Tri::True) => Tri::True,
+            (Tri::Unknown, _) | (_, Tri::Unknown) => Tri::Unknown,
+            (Tri::False, Tri::False) => Tri::False,
+        }
+    }
+}
+
+const MFA_KEYS: [&str; 2] = ["aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge"];
+
+/// Condition key names are case-insensitive in IAM.
+pub fn is_mfa_key(key: &str) -> bool {
+    MFA_KEYS.iter().any(|mfa| mfa.eq_ignore_ascii_case(key))
+}
+
+/// Does any condition of the block test an MFA key?
+pub fn mentions_mfa(conditions: &[Condition]) -> bool {
+    conditions.iter().any(|c| is_mfa_key(&c.key))
+}
+
+/// Evaluates a condition block (AND of all operator/key pairs) for an
+/// access-key request, in which the MFA keys are absent. An empty block is
+/// True.
+pub fn evaluate_without_mfa(conditions: &[Condition]) -> Tri {
+    conditions
+        .iter()
+        .map(evaluate_one)
+        .fold(Tri::True, Tri::and)
+}
+
+/// The conditions of the block that cannot be decided offline, so callers can
+/// name them when a decision comes out Unknown.
+pub fn undecidable_conditions(conditions: &[Condition]) -> Vec<&Condition> {
+    conditions
+        .iter()
+        .filter(|c| evaluate_one(c) == Tri::Unknown)
+        .collect()
+}
+
+fn evaluate_one(condition: &Condition) -> Tri {
+    if is_mfa_key(&condition.key) {
+        evaluate_absent_key(&condition.operator, &condition.values)
+    } else {
+        Tri::Unknown
+    }
+}
+
+/// IAM's rules for a condition whose key is missing from the request.
+fn evaluate_absent_key(operator: &str, values: &[String]) -> Tri {
+    let operator = operator.to_ascii_lowercase();
+    if operator == "null" {
+        // Null: "true" asks "is the key absent?" (values are OR'ed).
+        return values
+            .iter()
+            .map(|v| null_value_when_absent(v))
+            .fold(Tri::False, Tri::or);
+    }
+    if operator.ends_with("ifexists") || operator.starts_with("forallvalues:") {
+        // IfExists: no key, no test. ForAllValues: vacuously true on an empty set.
+        return Tri::True;
+    }
+    // ForAnyValue: over an empty set, false. Every plain operator needs the key.
+    Tri::False
+}
+
+fn null_value_when_absent(value: &str) -> Tri {
+    if value.eq_ignore_ascii_case("true") {
+        Tri::True
+    } else if value.eq_ignore_ascii_case("false") {
+        Tri::False
+    } else {
+        // IAM would reject such a value; don't guess.
+        Tri::Unknown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cond(operator: &str, key: &str, values: &[&str]) -> Condition {
+        Condition {
+            operator: operator.into(),
+            key: key.into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+        }
+    }
+
+    const PRESENT: &str = "aws:MultiFactorAuthPresent";
+    const AGE: &str = "aws:MultiFactorAuthAge";
+
+    #[test]
+    fn tri_truth_tables() {
+        use Tri::*;
+        let all = [True, False, Unknown];
+        for a in all {
+            for b in all {
+                let and = a.and(b);
+                let or = a.or(b);
+                assert_eq!(and, b.and(a));
+                assert_eq!(or, b.or(a));
+                let expected_and = if a == False || b == False {
+                    False
+                } else if a == Unknown || b == Unknown {
+                    Unknown
+                } else {
+                    True
+                };
+                let expected_or = if a == True || b == True {
+                    True
+                } else if a == Unknown || b == Unknown {
+                    Unknown
+                } else {
+                    False
+                };
+                assert_eq!(and, expected_and, "{a:?} and {b:?}");
+                assert_eq!(or, expected_or, "{a:?} or {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn empty_block_is_true() {
+        assert_eq!(evaluate_without_mfa(&[]), Tri::True);
+    }
+
+    #[test]
+    fn absent_mfa_key_semantics_per_operator() {
+        let cases = [
+            ("Bool", PRESENT, "false", Tri::False),
+            ("Bool", PRESENT, "true", Tri::False),
+            ("BoolIfExists", PRESENT, "false", Tri::True),
+            ("BoolIfExists", PRESENT, "true", Tri::True),
+            ("Null", PRESENT, "true", Tri::True),
+            ("Null", PRESENT, "false", Tri::False),
+            ("Null", PRESENT, "TRUE", Tri::True),
+            ("Null", PRESENT, "maybe", Tri::Unknown),
+            ("NumericLessThan", AGE, "3600", Tri::False),
+            ("NumericGreaterThan", AGE, "3600", Tri::False),
+            ("NumericGreaterThanIfExists", AGE, "3600", Tri::True),
+            ("StringEquals", PRESENT, "true", Tri::False),
+            ("ForAllValues:StringEquals", PRESENT, "true", Tri::True),
+            ("ForAnyValue:StringEquals", PRESENT, "true", Tri::False),
+            (
+                "ForAnyValue:StringEqualsIfExists",
+                PRESENT,
+                "true",
+                Tri::True,
+            ),
+            ("Bool", "AWS:multifactorauthpresent", "true", Tri::False),
+            ("boolifexists", "aws:multifactorauthage", "true", Tri::True),
+        ];
+        for (operator, key, value, expected) in cases {
+            assert_eq!(
+                evaluate_without_mfa(&[cond(operator, key, &[value])]),
+                expected,
+                "{operator} {key} {value}"
+            );
+        }
+    }
+
+    #[test]
+    fn null_values_are_ored() {
+        assert_eq!(
+            evaluate_without_mfa(&[cond("Null", PRESENT, &["false", "true"])]),
+            Tri::True
+        );
+    }
+
+    #[test]
+    fn other_keys_are_unknown_but_false_wins_the_and() {
+        let source_ip = cond("IpAddress", "aws:SourceIp", &["10.0.0.0/8"]);
+        assert_eq!(
+            evaluate_without_mfa(std::slice::from_ref(&source_ip)),
+            Tri::Unknown
+        );
+        assert_eq!(
+            evaluate_without_mfa(&[source_ip.clone(), cond("Bool", PRESENT, &["true"])]),
+            Tri::False
+        );
+        assert_eq!(
+            evaluate_without_mfa(&[source_ip.clone(), cond("BoolIfExists", PRESENT, &["false"])]),
+            Tri::Unknown
+        );
+        let block = [
+            source_ip.clone(),
+            cond("StringEquals", "ec2:Region", &["x"]),
+        ];
+        assert_eq!(undecidable_conditions(&block).len(), 2);
+        assert_eq!(
+            undecidable_conditions(&[source_ip, cond("Bool", PRESENT, &["true"])])
+                .iter()
+                .map(|c| c.key.as_str())
+                .collect::<Vec<_>>(),
+            vec!["aws:SourceIp"]
+        );
+    }
+
+    #[test]
+    fn mentions_mfa_checks_keys_case_insensitively() {
+        assert!(mentions_mfa(&[cond(
+            "Bool",
+            "aws:multifactorauthpresent",
+            &["true"]
+        )]));
+        assert!(mentions_mfa(&[
+            cond("IpAddress", "aws:SourceIp", &["1.2.3.4/32"]),
+            cond("NumericLessThan", AGE, &["60"])
+        ]));
+        assert!(!mentions_mfa(&[cond(
+            "IpAddress",
+            "aws:SourceIp",
+            &["1.2.3.4/32"]
+        )]));
+        assert!(!mentions_mfa(&[]));
+        assert!(!is_mfa_key("aws:MultiFactorAuthPresentX"));
+    }
+}

@@ -1,0 +1,1169 @@
+//! Offline access decisions for an IAM user's access-key requests.
+//!
+//! The promise: never report Allowed without evidence. Whatever cannot be
+//! decided from the documents alone (conditions on request keys, denies that
+//! hit only part of the requested resources, policy variables) is Unknown.
+
+use super::condition::{
+    Tri, evaluate_without_mfa, is_mfa_key, mentions_mfa, undecidable_conditions,
+};
+use super::glob;
+use super::policy::{ActionSpec, Condition, Effect, PolicyDocument, ResourceSpec, Statement};
+
+/// A policy document with a human label saying where it is attached.
+#[derive(Debug, Clone)]
+pub struct NamedPolicy<'a> {
+    pub origin: String,
+    pub document: &'a PolicyDocument,
+}
+
+/// Everything that governs the user's requests. The caller guarantees it is
+/// complete: a missing policy could hide a deny.
+#[derive(Debug, Clone, Default)]
+pub struct PolicySet<'a> {
+    /// Policies attached to the user directly or through its groups.
+    pub identity: Vec<NamedPolicy<'a>>,
+    /// The user's permissions boundary, if it has one.
+    pub boundary: Option<NamedPolicy<'a>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Allowed {
+        by: String,
+    },
+    ExplicitDeny {
+        by: String,
+    },
+    /// No Allow statement matches: implicit deny.
+    NotAllowed,
+    BoundaryDenies {
+        boundary: String,
+    },
+    Unknown {
+        why: String,
+    },
+}
+
+/// A statement whose effect on access-key requests is tied to MFA keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaDependency {
+    pub origin: String,
+    /// The Sid, or "statement #N" (1-based) when it has none.
+    pub statement: String,
+    pub effect: Effect,
+    /// Those of the requested actions the statement applies to.
+    pub actions: Vec<String>,
+    pub explanation: String,
+}
+
+/// Decides whether `action` (concrete, e.g. "ec2:RunInstances") is allowed on
+/// every resource matched by `resource` (an ARN pattern, or "*").
+///
+/// `resource` is read as a set of real resources: in a full ARN, wildcards in
+/// the partition/service/region/account segments (and, for EC2 ARNs, in the
+/// resource id too) never stand for a `:` (see `glob::subsumes_request`).
+///
+/// Precedence: a certain explicit deny, then an uncertain deny (Unknown), then
+/// the permissions boundary, then the identity policies' grants.
+pub fn decide(set: &PolicySet, action: &str, resource: &str) -> Decision {
+    let mut uncertain_denies = Vec::new();
+    for located in statements_of(all_policies(set)) {
+        match deny_finding(&located, action, resource) {
+            Some(Finding::Certain(by)) => return Decision::ExplicitDeny { by },
+            Some(Finding::Uncertain(why)) => uncertain_denies.push(why),
+            None => {}
+        }
+    }
+    if !uncertain_denies.is_empty() {
+        return Decision::Unknown {
+            why: uncertain_denies.join("; "),
+        };
+    }
+    if let Some(boundary) = &set.boundary {
+        match grant_from(std::iter::once(boundary), action, resource) {
+            Grant::Granted(_) => {}
+            Grant::Uncertain(reasons) => {
+                return Decision::Unknown {
+                    why: format!(
+                        "the permissions boundary may not allow {action}: {}",
+                        reasons.join("; ")
+                    ),
+                };
+            }
+            Grant::NotGranted => {
+                return Decision::BoundaryDenies {
+                    boundary: boundary.origin.clone(),
+                };
+            }
+        }
+    }
+    match grant_from(set.identity.iter(), action, resource) {
+        Grant::Granted(by) => Decision::Allowed { by },
+        Grant::Uncertain(reasons) => Decision::Unknown {
+            why: reasons.join("; "),
+        },
+        Grant::NotGranted => Decision::NotAllowed,
+    }
+}
+
+/// Statements (identity and boundary) that mention an MFA key, apply to at
+/// least one of `actions`, and whose effect on access-key requests depends on
+/// MFA: a Deny that applies (or may apply) because the MFA keys are absent,
+/// or an Allow that never applies because they are absent.
+pub fn mfa_dependencies(set: &PolicySet, actions: &[&str]) -> Vec<MfaDependency> {
+    mfa_statements(set, actions)
+        .into_iter()
+        .filter(|(affects, _)| *affects)
+        .map(|(_, found)| found)
+        .collect()
+}
+
+/// Statements that mention an MFA key and apply to at least one of `actions`
+/// but do NOT change the outcome for access-key requests — e.g. the classic
+/// Deny with plain `Bool aws:MultiFactorAuthPresent false`, which never
+/// matches a request that carries no MFA key at all.
+pub fn inert_mfa_statements(set: &PolicySet, actions: &[&str]) -> Vec<MfaDependency> {
+    mfa_statements(set, actions)
+        .into_iter()
+        .filter(|(affects, _)| !*affects)
+        .map(|(_, found)| found)
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Locating statements
+
+/// A statement plus where it came from, for messages.
+struct Located<'s> {
+    origin: &'s str,
+    index: usize,
+    statement: &'s Statement,
+}
+
+impl Located<'_> {
+    /// The Sid, or "statement #N" when there is none.
+    fn name(&self) -> String {
+        match self.statement.sid.as_deref() {
+            Some(sid) if !sid.is_empty() => sid.to_owned(),
+            _ => format!("statement #{}", self.index + 1),
+        }
+    }
+
+    /// "ORIGIN, Sid 'X'" or "ORIGIN, statement #N": enough to find it.
+    fn describe(&self) -> String {
+        match self.statement.sid.as_deref() {
+            Some(sid) if !sid.is_empty() => format!("{}, Sid '{sid}'", self.origin),
+            _ => format!("{}, statement #{}", self.origin, self.index + 1),
+        }
+    }
+}
+
+fn all_policies<'s, 'a: 's>(set: &'s PolicySet<'a>) -> impl Iterator<Item = &'s NamedPolicy<'a>> {
+    set.identity.iter().chain(set.boundary.iter())
+}
+
+/// Collected eagerly: policy sets are small, and it keeps lifetimes simple.
+fn statements_of<'s, 'a: 's>(
+    policies: impl Iterator<Item = &'s NamedPolicy<'a>>,
+) -> Vec<Located<'s>> {
+    let mut located = Vec::new();
+    for policy in policies {
+        for (index, statement) in policy.document.statements.iter().enumerate() {
+            located.push(Located {
+                origin: &policy.origin,
+                index,
+                statement,
+            });
+        }
+    }
+    located
+}
+
+// ---------------------------------------------------------------------------
+// Scope of one statement
+
+fn action_in_scope(statement: &Statement, action: &str) -> bool {
+    match &statement.actions {
+        ActionSpec::Action(patterns) => patterns.iter().any(|p| glob::matches(p, action, true)),
+        ActionSpec::NotAction(patterns) => !patterns.iter().any(|p| glob::matches(p, action, true)),
+    }
+}
+
+/// How much of the requested resource pattern a statement covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coverage {
+    /// Every requested resource.
+    Full,
+    /// Some but not all requested resources.
+    Partial,
+    /// Depends on a policy variable (`${aws:username}`…) we cannot resolve.
+    Unresolved,
+    None,
+}
+
+fn resource_coverage(spec: &ResourceSpec, requested: &str) -> Coverage {
+    // A policy variable stands for an unknown string: it never proves an
+    // inclusion, and for overlap it is widened to `*`. The requested pattern
+    // stands for real ARNs, hence the `_request` forms (see `glob`).
+    let proves_inclusion =
+        |p: &String| !has_policy_variable(p) && glob::subsumes_request(p, requested);
+    let may_overlap = |p: &String| glob::intersects_request(&widen_policy_variables(p), requested);
+    let overlap_is_uncertain = |patterns: &[String]| {
+        patterns
+            .iter()
+            .any(|p| has_policy_variable(p) && may_overlap(p))
+    };
+    match spec {
+        ResourceSpec::Resource(patterns) => {
+            if patterns.iter().any(proves_inclusion) {
+                Coverage::Full
+            } else if overlap_is_uncertain(patterns) {
+                Coverage::Unresolved
+            } else if patterns.iter().any(may_overlap) {
+                Coverage::Partial
+            } else {
+                Coverage::None
+            }
+        }
+        ResourceSpec::NotResource(excluded) => {
+            if excluded.iter().any(proves_inclusion) {
+                Coverage::None
+            } else if overlap_is_uncertain(excluded) {
+                Coverage::Unresolved
+            } else if excluded.iter().any(may_overlap) {
+                Coverage::Partial
+            } else {
+                Coverage::Full
+            }
+        }
+    }
+}
+
+fn has_policy_variable(pattern: &str) -> bool {
+    pattern.contains("${")
+}
+
+/// Replaces every `${...}` with `*` (an unterminated one swallows the rest).
+fn widen_policy_variables(pattern: &str) -> String {
+    let mut widened = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(start) = rest.find("${") {
+        widened.push_str(&rest[..start]);
+        widened.push('*');
+        match rest[start..].find('}') {
+            Some(end) => rest = &rest[start + end + 1..],
+            None => return widened,
+        }
+    }
+    widened.push_str(rest);
+    widened
+}
+
+fn describe_conditions(conditions: &[&Condition]) -> String {
+    conditions
+        .iter()
+        .map(|c| format!("{} on {} ({})", c.operator, c.key, c.values.join(", ")))
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+fn undecidable_summary(statement: &Statement) -> String {
+    describe_conditions(&undecidable_conditions(&statement.conditions))
+}
+
+// ---------------------------------------------------------------------------
+// Denies and grants
+
+enum Finding {
+    Certain(String),
+    Uncertain(String),
+}
+
+fn deny_finding(located: &Located, action: &str, resource: &str) -> Option<Finding> {
+    let statement = located.statement;
+    if statement.effect != Effect::Deny || !action_in_scope(statement, action) {
+        return None;
+    }
+    let coverage = resource_coverage(&statement.resources, resource);
+    if coverage == Coverage::None {
+        return None;
+    }
+    let place = located.describe();
+    match evaluate_without_mfa(&statement.conditions) {
+        Tri::False => None,
+        Tri::Unknown => Some(Finding::Uncertain(format!(
+            "deny in {place} applies to {action} depending on condition {}, which cannot be checked offline",
+            undecidable_summary(statement)
+        ))),
+        Tri::True => Some(match coverage {
+            Coverage::Full => Finding::Certain(place),
+            Coverage::Unresolved => Finding::Uncertain(format!(
+                "deny in {place} may hit {action} on {resource}: its resource uses a policy variable"
+            )),
+            _ => Finding::Uncertain(format!(
+                "deny in {place} hits {action} on some of {resource}"
+            )),
+        }),
+    }
+}
+
+enum Grant {
+    Granted(String),
+    Uncertain(Vec<String>),
+    NotGranted,
+}
+
+fn grant_from<'s, 'a: 's>(
+    policies: impl Iterator<Item = &'s NamedPolicy<'a>>,
+    action: &str,
+    resource: &str,
+) -> Grant {
+    let mut uncertain = Vec::new();
+    for located in statements_of(policies) {
+        match grant_finding(&located, action, resource) {
+            Some(Finding::Certain(by)) => return Grant::Granted(by),
+            Some(Finding::Uncertain(why)) => uncertain.push(why),
+            None => {}
+        }
+    }
+    if uncertain.is_empty() {
+        Grant::NotGranted
+    } else {
+        Grant::Uncertain(uncertain)
+    }
+}
+
+fn grant_finding(located: &Located, action: &str, resource: &str) -> Option<Finding> {
+    let statement = located.statement;
+    if statement.effect != Effect::Allow || !action_in_scope(statement, action) {
+        return None;
+    }
+    let coverage = resource_coverage(&statement.resources, resource);
+    // A grant on only part of the requested resources proves nothing.
+    if matches!(coverage, Coverage::None | Coverage::Partial) {
+        return None;
+    }
+    let place = located.describe();
+    match (evaluate_without_mfa(&statement.conditions), coverage) {
+        (Tri::False, _) => None,
+        (Tri::True, Coverage::Full) => Some(Finding::Certain(place)),
+        (Tri::Unknown, _) => Some(Finding::Uncertain(format!(
+            "grant in {place} depends on condition {}, which cannot be checked offline",
+            undecidable_summary(statement)
+        ))),
+        (Tri::True, _) => Some(Finding::Uncertain(format!(
+            "grant in {place} covers {resource} only through a policy variable"
+        ))),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// MFA
+
+/// Every relevant MFA-mentioning statement, with whether it affects
+/// access-key requests.
+fn mfa_statements(set: &PolicySet, actions: &[&str]) -> Vec<(bool, MfaDependency)> {
+    let mut found = Vec::new();
+    for located in statements_of(all_policies(set)) {
+        let statement = located.statement;
+        if !mentions_mfa(&statement.conditions) {
+            continue;
+        }
+        let matched: Vec<String> = actions
+            .iter()
+            .filter(|action| action_in_scope(statement, action))
+            .map(|action| action.to_string())
+            .collect();
+        if matched.is_empty() {
+            continue;
+        }
+        let outcome = evaluate_without_mfa(&statement.conditions);
+        let affects = match statement.effect {
+            Effect::Deny => outcome != Tri::False,
+            Effect::Allow => outcome == Tri::False,
+        };
+        let explanation = mfa_explanation(statement, outcome, &matched.join(", "));
+        found.push((
+            affects,
+            MfaDependency {
+                origin: located.origin.to_owned(),
+                statement: located.name(),
+                effect: statement.effect,
+                actions: matched,
+                explanation,
+            },
+        ));
+    }
+    found
+}
+
+fn mfa_explanation(statement: &Statement, outcome: Tri, actions: &str) -> String {
+    let mfa_conditions = statement
+        .conditions
+        .iter()
+        .filter(|c| is_mfa_key(&c.key))
+        .map(describe_mfa_condition)
+        .collect::<Vec<_>>()
+        .join(" and ");
+    const NO_MFA: &str = "requests signed with access keys never carry MFA";
+    match (statement.effect, outcome) {
+        (Effect::Deny, Tri::True) => {
+            format!("Deny when {mfa_conditions}: {NO_MFA}, so this denies {actions} for Bitmovin")
+        }
+        (Effect::Deny, Tri::Unknown) => format!(
+            "Deny when {mfa_conditions} and {}: {NO_MFA}, so this may deny {actions} for Bitmovin, depending on the other condition",
+            undecidable_summary(statement)
+        ),
+        (Effect::Deny, Tri::False) => format!(
+            "Deny when {mfa_conditions}: {NO_MFA} keys at all, so this condition never matches them and the statement does not block {actions} for Bitmovin (it only affects sessions that carry MFA information)"
+        ),
+        (Effect::Allow, Tri::False) => format!(
+            "Allow only when {mfa_conditions}: {NO_MFA}, so this statement never grants {actions} to Bitmovin"
+        ),
+        (Effect::Allow, _) => format!(
+            "Allow when {mfa_conditions}: this also holds for requests without MFA, so MFA does not limit this grant of {actions} for Bitmovin"
+        ),
+    }
+}
+
+/// Plain words for one MFA condition, e.g.
+/// "aws:MultiFactorAuthPresent is false or absent (BoolIfExists)".
+fn describe_mfa_condition(condition: &Condition) -> String {
+    let operator = condition.operator.as_str();
+    let key = condition.key.as_str();
+    let values = condition.values.join(" or ");
+    if operator.eq_ignore_ascii_case("Null") {
+        let asks_absent = condition
+            .values
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case("true"));
+        let state = if asks_absent { "absent" } else { "present" };
+        return format!("{key} is {state} (Null {values})");
+    }
+    let unprefixed = strip_prefix_ignoring_case(operator, "ForAllValues:")
+        .or_else(|| strip_prefix_ignoring_case(operator, "ForAnyValue:"))
+        .unwrap_or(operator);
+    let base = strip_suffix_ignoring_case(unprefixed, "IfExists");
+    let if_exists = base.is_some();
+    let base = base.unwrap_or(unprefixed);
+    let test = if base.eq_ignore_ascii_case("Bool") {
+        format!("{key} is {values}")
+    } else {
+        format!("{key} {base} {values}")
+    };
+    if if_exists {
+        format!("{test} or absent ({operator})")
+    } else {
+        format!("{test} ({operator})")
+    }
+}
+
+fn strip_prefix_ignoring_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
+    let head = text.get(..prefix.len())?;
+    if head.eq_ignore_ascii_case(prefix) {
+        text.get(prefix.len()..)
+    } else {
+        None
+    }
+}
+
+fn strip_suffix_ignoring_case<'t>(text: &'t str, suffix: &str) -> Option<&'t str> {
+    let cut = text.len().checked_sub(suffix.len())?;
+    let tail = text.get(cut..)?;
+    if tail.eq_ignore_ascii_case(suffix) {
+        text.get(..cut)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc(value: serde_json::Value) -> PolicyDocument {
+        serde_json::from_value(value).expect("test policy parses")
+    }
+
+    fn identity<'a>(policies: &[(&str, &'a PolicyDocument)]) -> PolicySet<'a> {
+        PolicySet {
+            identity: policies
+                .iter()
+                .map(|(origin, document)| NamedPolicy {
+                    origin: origin.to_string(),
+                    document,
+                })
+                .collect(),
+            boundary: None,
+        }
+    }
+
+    fn with_boundary<'a>(
+        policies: &[(&str, &'a PolicyDocument)],
+        boundary: &'a PolicyDocument,
+    ) -> PolicySet<'a> {
+        PolicySet {
+            boundary: Some(NamedPolicy {
+                origin: "boundary policy".into(),
+                document: boundary,
+            }),
+            ..identity(policies)
+        }
+    }
+
+    fn is_allowed(decision: &Decision) -> bool {
+        matches!(decision, Decision::Allowed { .. })
+    }
+
+    fn why(decision: Decision) -> String {
+        match decision {
+            Decision::Unknown { why } => why,
+            other => panic!("expected Unknown, got {other:?}"),
+        }
+    }
+
+    fn ec2_full_access() -> PolicyDocument {
+        doc(json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Action": "ec2:*", "Effect": "Allow", "Resource": "*"},
+                {"Effect": "Allow", "Action": "elasticloadbalancing:*", "Resource": "*"},
+                {"Effect": "Allow", "Action": "cloudwatch:*", "Resource": "*"},
+                {"Effect": "Allow", "Action": "autoscaling:*", "Resource": "*"},
+                {"Effect": "Allow", "Action": "iam:CreateServiceLinkedRole", "Resource": "*",
+                 "Condition": {"StringEquals": {"iam:AWSServiceName": [
+                     "autoscaling.amazonaws.com", "ec2scheduled.amazonaws.com",
+                     "elasticloadbalancing.amazonaws.com", "spot.amazonaws.com",
+                     "spotfleet.amazonaws.com", "transitgateway.amazonaws.com"]}}}
+            ]
+        }))
+    }
+
+    const INSTANCE_ACTIONS: [&str; 5] = [
+        "ec2:TerminateInstances",
+        "ec2:StartInstances",
+        "ec2:CreateTags",
+        "ec2:RunInstances",
+        "ec2:StopInstances",
+    ];
+    const INSTANCE_RESOURCES: [&str; 6] = [
+        "arn:aws:ec2:*:*:subnet/*",
+        "arn:aws:ec2:*:*:instance/*",
+        "arn:aws:ec2:*:*:volume/*",
+        "arn:aws:ec2:*:*:security-group/*",
+        "arn:aws:ec2:*:*:network-interface/*",
+        "arn:aws:ec2:*::image/*",
+    ];
+    const ANY_RESOURCE_ACTIONS: [&str; 17] = [
+        "ec2:DescribeInstances",
+        "ec2:RequestSpotInstances",
+        "ec2:DescribeTags",
+        "ec2:DescribeVpnConnections",
+        "ec2:DescribeVolumesModifications",
+        "ec2:DescribeSpotInstanceRequests",
+        "ec2:DescribeSecurityGroups",
+        "ec2:GetConsoleOutput",
+        "ec2:DescribeSpotPriceHistory",
+        "ec2:CancelSpotInstanceRequests",
+        "ec2:GetPasswordData",
+        "ec2:GetLaunchTemplateData",
+        "ec2:DescribeScheduledInstances",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeScheduledInstanceAvailability",
+        "ec2:DescribeElasticGpus",
+        "ec2:DescribeInstanceStatus",
+    ];
+
+    fn bitmovin_limited() -> PolicyDocument {
+        doc(json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": INSTANCE_ACTIONS, "Resource": INSTANCE_RESOURCES},
+                {"Effect": "Allow", "Action": ANY_RESOURCE_ACTIONS, "Resource": "*"}
+            ]
+        }))
+    }
+
+    fn deny_statement(statement: serde_json::Value) -> PolicyDocument {
+        doc(json!({"Version": "2012-10-17", "Statement": statement}))
+    }
+
+    #[test]
+    fn ec2_full_access_allows_run_instances() {
+        let policy = ec2_full_access();
+        let set = identity(&[("managed policy AmazonEC2FullAccess", &policy)]);
+        for resource in [
+            "*",
+            "arn:aws:ec2:*:*:instance/*",
+            "arn:aws:ec2:eu-central-1:123456789012:instance/*",
+        ] {
+            assert_eq!(
+                decide(&set, "ec2:RunInstances", resource),
+                Decision::Allowed {
+                    by: "managed policy AmazonEC2FullAccess, statement #1".into()
+                },
+                "{resource}"
+            );
+        }
+        assert_eq!(decide(&set, "s3:GetObject", "*"), Decision::NotAllowed);
+        let service_role = why(decide(&set, "iam:CreateServiceLinkedRole", "*"));
+        assert!(
+            service_role.contains("iam:AWSServiceName"),
+            "{service_role}"
+        );
+        assert!(service_role.contains("statement #5"), "{service_role}");
+    }
+
+    #[test]
+    fn bitmovin_limited_policy_allows_exactly_what_it_lists() {
+        let policy = bitmovin_limited();
+        let set = identity(&[("inline policy 'bitmovin' on user bitmovin-cc", &policy)]);
+        for action in INSTANCE_ACTIONS {
+            for resource in INSTANCE_RESOURCES {
+                assert!(
+                    is_allowed(&decide(&set, action, resource)),
+                    "{action} {resource}"
+                );
+            }
+            let concrete = "arn:aws:ec2:eu-central-1:123456789012:instance/*";
+            assert!(is_allowed(&decide(&set, action, concrete)), "{action}");
+            assert_eq!(
+                decide(&set, action, "*"),
+                Decision::NotAllowed,
+                "{action} on *"
+            );
+            assert_eq!(
+                decide(&set, action, "arn:aws:ec2:*:*:key-pair/*"),
+                Decision::NotAllowed
+            );
+        }
+        for action in ANY_RESOURCE_ACTIONS {
+            assert_eq!(
+                decide(&set, action, "*"),
+                Decision::Allowed {
+                    by: "inline policy 'bitmovin' on user bitmovin-cc, statement #2".into()
+                },
+                "{action}"
+            );
+        }
+        assert_eq!(decide(&set, "ec2:DeleteVpc", "*"), Decision::NotAllowed);
+        assert_eq!(
+            decide(
+                &set,
+                "ec2:RunInstances",
+                "arn:aws:ec2:*:123456789012:image/*"
+            ),
+            Decision::NotAllowed,
+            "an image ARN with an account is not covered by `*::image/*`"
+        );
+    }
+
+    #[test]
+    fn empty_policy_set_allows_nothing() {
+        assert_eq!(
+            decide(&PolicySet::default(), "ec2:RunInstances", "*"),
+            Decision::NotAllowed
+        );
+    }
+
+    #[test]
+    fn explicit_deny_beats_allow() {
+        let allow = ec2_full_access();
+        let deny = deny_statement(json!({
+            "Sid": "NoTerminate", "Effect": "Deny",
+            "Action": "ec2:TerminateInstances", "Resource": "*"
+        }));
+        let set = identity(&[("allow", &allow), ("group deny", &deny)]);
+        assert_eq!(
+            decide(&set, "ec2:TerminateInstances", "arn:aws:ec2:*:*:instance/*"),
+            Decision::ExplicitDeny {
+                by: "group deny, Sid 'NoTerminate'".into()
+            }
+        );
+        assert!(is_allowed(&decide(&set, "ec2:RunInstances", "*")));
+    }
+
+    #[test]
+    fn not_action_deny_denies_everything_else() {
+        let allow = ec2_full_access();
+        let deny = deny_statement(json!({"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"}));
+        let set = identity(&[("allow", &allow), ("deny", &deny)]);
+        assert!(matches!(
+            decide(&set, "ec2:RunInstances", "*"),
+            Decision::ExplicitDeny { .. }
+        ));
+        // Not denied, and not granted either.
+        assert_eq!(decide(&set, "iam:ListUsers", "*"), Decision::NotAllowed);
+    }
+
+    #[test]
+    fn not_action_allow_grants_everything_else() {
+        let allow = deny_statement(
+            json!({"Effect": "Allow", "NotAction": ["iam:*", "s3:*"], "Resource": "*"}),
+        );
+        let set = identity(&[("allow", &allow)]);
+        assert!(is_allowed(&decide(&set, "ec2:RunInstances", "*")));
+        assert_eq!(decide(&set, "IAM:ListUsers", "*"), Decision::NotAllowed);
+    }
+
+    #[test]
+    fn not_resource_allow_and_deny() {
+        let allow = deny_statement(json!({
+            "Effect": "Allow", "Action": "ec2:*", "NotResource": "arn:aws:ec2:*:*:instance/*"
+        }));
+        let set = identity(&[("allow", &allow)]);
+        assert!(is_allowed(&decide(
+            &set,
+            "ec2:RunInstances",
+            "arn:aws:ec2:*:*:volume/*"
+        )));
+        assert_eq!(
+            decide(
+                &set,
+                "ec2:RunInstances",
+                "arn:aws:ec2:eu-west-1:1:instance/*"
+            ),
+            Decision::NotAllowed
+        );
+        // "*" minus the instances is only part of "*".
+        assert_eq!(decide(&set, "ec2:RunInstances", "*"), Decision::NotAllowed);
+
+        let full = ec2_full_access();
+        let deny = deny_statement(json!({
+            "Effect": "Deny", "Action": "ec2:*", "NotResource": "arn:aws:ec2:*:*:instance/*"
+        }));
+        let set = identity(&[("allow", &full), ("deny", &deny)]);
+        assert!(is_allowed(&decide(
+            &set,
+            "ec2:RunInstances",
+            "arn:aws:ec2:*:*:instance/*"
+        )));
+        assert!(matches!(
+            decide(&set, "ec2:RunInstances", "arn:aws:ec2:*:*:volume/*"),
+            Decision::ExplicitDeny { .. }
+        ));
+        let partial = why(decide(&set, "ec2:RunInstances", "*"));
+        assert!(partial.contains("some of *"), "{partial}");
+    }
+
+    #[test]
+    fn partial_deny_is_unknown_not_allowed() {
+        let allow = ec2_full_access();
+        let deny = deny_statement(json!({
+            "Effect": "Deny", "Action": "ec2:RunInstances",
+            "Resource": "arn:aws:ec2:*:*:instance/i-*"
+        }));
+        let set = identity(&[("allow", &allow), ("deny", &deny)]);
+        assert!(matches!(
+            decide(&set, "ec2:RunInstances", "arn:aws:ec2:*:*:instance/*"),
+            Decision::Unknown { .. }
+        ));
+        assert!(matches!(
+            decide(&set, "ec2:RunInstances", "arn:aws:ec2:*:*:instance/i-123"),
+            Decision::ExplicitDeny { .. }
+        ));
+        assert!(is_allowed(&decide(
+            &set,
+            "ec2:RunInstances",
+            "arn:aws:ec2:*:*:volume/*"
+        )));
+    }
+
+    #[test]
+    fn question_mark_wildcards() {
+        let allow = deny_statement(json!({
+            "Effect": "Allow", "Action": "ec2:???Instances",
+            "Resource": "arn:aws:ec2:eu-west-?:*:instance/*"
+        }));
+        let set = identity(&[("allow", &allow)]);
+        assert!(is_allowed(&decide(
+            &set,
+            "ec2:RunInstances",
+            "arn:aws:ec2:eu-west-1:1:instance/*"
+        )));
+        assert_eq!(
+            decide(
+                &set,
+                "ec2:StopInstances",
+                "arn:aws:ec2:eu-west-1:1:instance/*"
+            ),
+            Decision::NotAllowed,
+            "`???` is exactly three characters"
+        );
+        assert_eq!(
+            decide(&set, "ec2:RunInstances", "arn:aws:ec2:*:*:instance/*"),
+            Decision::NotAllowed
+        );
+        assert_eq!(
+            decide(
+                &set,
+                "ec2:RunInstances",
+                "arn:aws:ec2:eu-west-10:1:instance/*"
+            ),
+            Decision::NotAllowed
+        );
+    }
+
+    #[test]
+    fn actions_match_case_insensitively() {
+        let allow = deny_statement(
+            json!({"Effect": "Allow", "Action": "EC2:runinstances", "Resource": "*"}),
+        );
+        let set = identity(&[("allow", &allow)]);
+        assert!(is_allowed(&decide(&set, "ec2:RunInstances", "*")));
+        let deny = deny_statement(json!({"Effect": "Deny", "Action": "Ec2:RUN*", "Resource": "*"}));
+        let set = identity(&[("allow", &allow), ("deny", &deny)]);
+        assert!(matches!(
+            decide(&set, "ec2:RunInstances", "*"),
+            Decision::ExplicitDeny { .. }
+        ));
+    }
+
+    #[test]
+    fn boundary_must_allow_too() {
+        let allow = ec2_full_access();
+        let s3_only = deny_statement(json!({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}));
+        let set = with_boundary(&[("allow", &allow)], &s3_only);
+        assert_eq!(
+            decide(&set, "ec2:RunInstances", "*"),
+            Decision::BoundaryDenies {
+                boundary: "boundary policy".into()
+            }
+        );
+
+        let ec2_boundary =
+            deny_statement(json!({"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}));
+        let set = with_boundary(&[("allow", &allow)], &ec2_boundary);
+        assert!(is_allowed(&decide(&set, "ec2:RunInstances", "*")));
+        assert_eq!(
+            decide(&set, "s3:GetObject", "*"),
+            Decision::BoundaryDenies {
+                boundary: "boundary policy".into()
+            }
+        );
+
+        // The boundary alone grants nothing.
+        let set = with_boundary(&[], &ec2_boundary);
+        assert_eq!(decide(&set, "ec2:RunInstances", "*"), Decision::NotAllowed);
+
+        let partial_boundary = deny_statement(json!({
+            "Effect": "Allow", "Action": "ec2:*", "Resource": "arn:aws:ec2:*:*:instance/*"
+        }));
+        let set = with_boundary(&[("allow", &allow)], &partial_boundary);
+        assert!(matches!(
+            decide(&set, "ec2:RunInstances", "*"),
+            Decision::BoundaryDenies { .. }
+        ));
+
+        let conditional_boundary = deny_statement(json!({
+            "Effect": "Allow", "Action": "ec2:*", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}
+        }));
+        let set = with_boundary(&[("allow", &allow)], &conditional_boundary);
+        let reason = why(decide(&set, "ec2:RunInstances", "*"));
+        assert!(reason.contains("permissions boundary"), "{reason}");
+        assert!(reason.contains("aws:RequestedRegion"), "{reason}");
+    }
+
+    #[test]
+    fn deny_in_boundary_is_an_explicit_deny() {
+        let allow = ec2_full_access();
+        let boundary = doc(json!({"Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Sid": "NoRun", "Effect": "Deny", "Action": "ec2:RunInstances", "Resource": "*"}
+        ]}));
+        let set = with_boundary(&[("allow", &allow)], &boundary);
+        assert_eq!(
+            decide(&set, "ec2:RunInstances", "*"),
+            Decision::ExplicitDeny {
+                by: "boundary policy, Sid 'NoRun'".into()
+            }
+        );
+    }
+
+    #[test]
+    fn allow_with_source_ip_is_unknown() {
+        let allow = deny_statement(json!({
+            "Sid": "OfficeOnly", "Effect": "Allow", "Action": "ec2:*", "Resource": "*",
+            "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}
+        }));
+        let set = identity(&[("allow", &allow)]);
+        let reason = why(decide(&set, "ec2:RunInstances", "*"));
+        assert!(reason.contains("aws:SourceIp"), "{reason}");
+        assert!(reason.contains("Sid 'OfficeOnly'"), "{reason}");
+        // An unconditional grant elsewhere settles it.
+        let full = ec2_full_access();
+        let set = identity(&[("allow", &allow), ("full", &full)]);
+        assert!(is_allowed(&decide(&set, "ec2:RunInstances", "*")));
+    }
+
+    #[test]
+    fn deny_with_source_ip_is_unknown_even_with_a_full_allow() {
+        let full = ec2_full_access();
+        let deny = deny_statement(json!({
+            "Effect": "Deny", "Action": "*", "Resource": "*",
+            "Condition": {"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}
+        }));
+        let set = identity(&[("full", &full), ("deny", &deny)]);
+        let reason = why(decide(&set, "ec2:RunInstances", "*"));
+        assert!(reason.contains("NotIpAddress on aws:SourceIp"), "{reason}");
+        // A certain deny elsewhere still wins over the uncertain one.
+        let hard = deny_statement(json!({"Effect": "Deny", "Action": "ec2:*", "Resource": "*"}));
+        let set = identity(&[("full", &full), ("deny", &deny), ("hard", &hard)]);
+        assert!(matches!(
+            decide(&set, "ec2:RunInstances", "*"),
+            Decision::ExplicitDeny { .. }
+        ));
+    }
+
+    #[test]
+    fn policy_variables_never_prove_a_grant_and_may_deny() {
+        let allow = deny_statement(json!({
+            "Effect": "Allow", "Action": "ec2:*",
+            "Resource": "arn:aws:ec2:*:*:instance/${aws:username}"
+        }));
+        let set = identity(&[("allow", &allow)]);
+        assert!(matches!(
+            decide(&set, "ec2:RunInstances", "arn:aws:ec2:*:*:instance/*"),
+            Decision::Unknown { .. }
+        ));
+        assert_eq!(
+            decide(&set, "ec2:RunInstances", "arn:aws:ec2:*:*:volume/*"),
+            Decision::NotAllowed
+        );
+        let full = ec2_full_access();
+        let deny = deny_statement(json!({
+            "Effect": "Deny", "Action": "ec2:*", "Resource": "arn:aws:ec2:*:*:instance/${ec2:SourceInstanceARN"
+        }));
+        let set = identity(&[("full", &full), ("deny", &deny)]);
+        assert!(matches!(
+            decide(&set, "ec2:RunInstances", "arn:aws:ec2:*:*:instance/i-1"),
+            Decision::Unknown { .. }
+        ));
+        assert_eq!(widen_policy_variables("a/${x}/b/${y}"), "a/*/b/*");
+        assert_eq!(widen_policy_variables("a/${x"), "a/*");
+    }
+
+    // ---- MFA ----
+
+    const EC2_ACTIONS: [&str; 2] = ["ec2:RunInstances", "ec2:DescribeInstances"];
+
+    fn mfa_policy(
+        effect: &str,
+        operator: &str,
+        key: &str,
+        value: serde_json::Value,
+    ) -> PolicyDocument {
+        doc(json!({"Statement": [{
+            "Sid": "Mfa", "Effect": effect, "Action": "ec2:*", "Resource": "*",
+            "Condition": { operator: { key: value } }
+        }]}))
+    }
+
+    #[test]
+    fn deny_bool_if_exists_false_is_a_dependency() {
+        let full = ec2_full_access();
+        let deny = mfa_policy(
+            "Deny",
+            "BoolIfExists",
+            "aws:MultiFactorAuthPresent",
+            json!(false),
+        );
+        let set = identity(&[("full", &full), ("mfa", &deny)]);
+        let found = mfa_dependencies(&set, &EC2_ACTIONS);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].origin, "mfa");
+        assert_eq!(found[0].statement, "Mfa");
+        assert_eq!(found[0].effect, Effect::Deny);
+        assert_eq!(
+            found[0].actions,
+            vec!["ec2:RunInstances", "ec2:DescribeInstances"]
+        );
+        assert!(
+            found[0]
+                .explanation
+                .contains("aws:MultiFactorAuthPresent is false or absent (BoolIfExists)"),
+            "{}",
+            found[0].explanation
+        );
+        assert!(
+            found[0]
+                .explanation
+                .contains("ec2:RunInstances, ec2:DescribeInstances")
+        );
+        assert!(inert_mfa_statements(&set, &EC2_ACTIONS).is_empty());
+        assert!(matches!(
+            decide(&set, "ec2:RunInstances", "*"),
+            Decision::ExplicitDeny { .. }
+        ));
+    }
+
+    #[test]
+    fn deny_plain_bool_false_is_inert() {
+        let full = ec2_full_access();
+        let deny = mfa_policy("Deny", "Bool", "aws:MultiFactorAuthPresent", json!("false"));
+        let set = identity(&[("full", &full), ("mfa", &deny)]);
+        assert!(mfa_dependencies(&set, &EC2_ACTIONS).is_empty());
+        let inert = inert_mfa_statements(&set, &EC2_ACTIONS);
+        assert_eq!(inert.len(), 1);
+        assert!(
+            inert[0].explanation.contains("never matches"),
+            "{}",
+            inert[0].explanation
+        );
+        assert!(is_allowed(&decide(&set, "ec2:RunInstances", "*")));
+    }
+
+    #[test]
+    fn allow_bool_true_is_a_dependency() {
+        let allow = mfa_policy("Allow", "Bool", "aws:MultiFactorAuthPresent", json!(true));
+        let set = identity(&[("mfa", &allow)]);
+        let found = mfa_dependencies(&set, &EC2_ACTIONS);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].effect, Effect::Allow);
+        assert!(
+            found[0].explanation.contains("never grants"),
+            "{}",
+            found[0].explanation
+        );
+        assert_eq!(decide(&set, "ec2:RunInstances", "*"), Decision::NotAllowed);
+    }
+
+    #[test]
+    fn allow_bool_if_exists_true_is_inert() {
+        let allow = mfa_policy(
+            "Allow",
+            "BoolIfExists",
+            "aws:MultiFactorAuthPresent",
+            json!(true),
+        );
+        let set = identity(&[("mfa", &allow)]);
+        assert!(mfa_dependencies(&set, &EC2_ACTIONS).is_empty());
+        assert_eq!(inert_mfa_statements(&set, &EC2_ACTIONS).len(), 1);
+        assert!(is_allowed(&decide(&set, "ec2:RunInstances", "*")));
+    }
+
+    #[test]
+    fn deny_null_true_is_a_dependency() {
+        let deny = mfa_policy("Deny", "Null", "aws:MultiFactorAuthPresent", json!("true"));
+        let set = identity(&[("mfa", &deny)]);
+        let found = mfa_dependencies(&set, &EC2_ACTIONS);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].explanation.contains("is absent"),
+            "{}",
+            found[0].explanation
+        );
+    }
+
+    #[test]
+    fn allow_numeric_less_than_mfa_age_is_a_dependency() {
+        let allow = mfa_policy(
+            "Allow",
+            "NumericLessThan",
+            "aws:MultiFactorAuthAge",
+            json!(3600),
+        );
+        let set = identity(&[("mfa", &allow)]);
+        let found = mfa_dependencies(&set, &EC2_ACTIONS);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0]
+                .explanation
+                .contains("aws:MultiFactorAuthAge NumericLessThan 3600"),
+            "{}",
+            found[0].explanation
+        );
+    }
+
+    #[test]
+    fn aws_force_mfa_sample_policy_is_a_dependency() {
+        let force_mfa = doc(json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "AllowManageOwnVirtualMFADevice", "Effect": "Allow",
+                 "Action": ["iam:CreateVirtualMFADevice"], "Resource": "arn:aws:iam::*:mfa/*"},
+                {"Sid": "DenyAllExceptListedIfNoMFA", "Effect": "Deny",
+                 "NotAction": ["iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:GetUser",
+                               "iam:ListMFADevices", "iam:ListVirtualMFADevices",
+                               "iam:ResyncMFADevice", "sts:GetSessionToken"],
+                 "Resource": "*",
+                 "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}
+            ]
+        }));
+        let full = ec2_full_access();
+        let set = identity(&[("full", &full), ("group force-mfa", &force_mfa)]);
+        let found = mfa_dependencies(&set, &EC2_ACTIONS);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].statement, "DenyAllExceptListedIfNoMFA");
+        assert_eq!(found[0].actions.len(), 2);
+        assert_eq!(
+            decide(&set, "ec2:RunInstances", "*"),
+            Decision::ExplicitDeny {
+                by: "group force-mfa, Sid 'DenyAllExceptListedIfNoMFA'".into()
+            }
+        );
+    }
+
+    #[test]
+    fn mfa_statement_on_other_actions_is_irrelevant() {
+        let iam_only = doc(json!({"Statement": [{
+            "Effect": "Deny", "Action": "iam:*", "Resource": "*",
+            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": false}}
+        }]}));
+        let set = identity(&[("iam", &iam_only)]);
+        assert!(mfa_dependencies(&set, &EC2_ACTIONS).is_empty());
+        assert!(inert_mfa_statements(&set, &EC2_ACTIONS).is_empty());
+        let found = mfa_dependencies(&set, &["iam:ListUsers"]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].statement, "statement #1");
+    }
+
+    #[test]
+    fn mfa_deny_with_other_unknown_condition_may_block() {
+        let deny = doc(json!({"Statement": [{
+            "Effect": "Deny", "Action": "ec2:*", "Resource": "*",
+            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": false},
+                          "NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}
+        }]}));
+        let set = identity(&[("deny", &deny)]);
+        let found = mfa_dependencies(&set, &["ec2:RunInstances", "s3:GetObject"]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].actions, vec!["ec2:RunInstances"]);
+        assert!(
+            found[0].explanation.contains("may deny"),
+            "{}",
+            found[0].explanation
+        );
+        assert!(
+            found[0].explanation.contains("aws:SourceIp"),
+            "{}",
+            found[0].explanation
+        );
+    }
+
+    #[test]
+    fn boundary_mfa_statements_are_reported() {
+        let full = ec2_full_access();
+        let boundary = doc(json!({"Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "*", "Resource": "*",
+             "Condition": {"Null": {"aws:MultiFactorAuthAge": true}}}
+        ]}));
+        let set = with_boundary(&[("full", &full)], &boundary);
+        let found = mfa_dependencies(&set, &EC2_ACTIONS);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].origin, "boundary policy");
+        assert_eq!(found[0].statement, "statement #2");
+    }
+
+    #[test]
+    fn statements_without_mfa_are_never_listed() {
+        let full = ec2_full_access();
+        let set = identity(&[("full", &full)]);
+        assert!(mfa_dependencies(&set, &EC2_ACTIONS).is_empty());
+        assert!(inert_mfa_statements(&set, &EC2_ACTIONS).is_empty());
+    }
+}

@@ -1,0 +1,17 @@
+//! Offline IAM policy analysis for Bitmovin Cloud Connect.
+//!
+//! Decides from a user's policy documents alone whether the EC2 actions
+//! Bitmovin needs are allowed for requests signed with access keys, and
+//! whether any policy makes them depend on MFA (which such requests never
+//! carry). Anything that cannot be decided offline is Unknown, never Allowed.
+
+pub mod condition;
+pub mod evaluate;
+pub mod glob;
+pub mod policy;
+
+pub use condition::{Tri, evaluate_without_mfa, mentions_mfa};
+pub use evaluate::{
+    Decision, MfaDependency, NamedPolicy, PolicySet, decide, inert_mfa_statements, mfa_dependencies,
+};
+pub use policy::{ActionSpec, Condition, Effect, PolicyDocument, ResourceSpec, Statement};

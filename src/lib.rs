@@ -1,0 +1,15 @@
+//! ccaudit: audits AWS accounts set up for Bitmovin Cloud Connect against
+//! Bitmovin's guide. See DESIGN.md for the pipeline: snapshot → rules →
+//! report → rendering.
+
+pub mod engine;
+pub mod error;
+pub mod iam;
+pub mod net;
+pub mod output;
+pub mod quotas;
+pub mod report;
+pub mod rule_docs;
+pub mod rules;
+pub mod snapshot;
+pub mod version;

@@ -1,0 +1,422 @@
+//! Security-group coverage: which sources reach which ports through a
+//! group's permissions, with AWS's semantics (protocol `-1` is everything,
+//! `tcp`/`6` and `udp`/`17` are the same, a port range covers each port in
+//! it, a wider CIDR covers the addresses inside it). A source given only as
+//! a prefix list cannot be seen into, so it yields `Unknown`, never a guess.
+
+use ipnet::IpNet;
+
+use crate::rules::ports::{PortReq, Protocol};
+use crate::snapshot::aws::IpPermission;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    Yes,
+    No,
+    /// Not reached by any address range, but a prefix list on a matching
+    /// permission might.
+    Unknown,
+}
+
+/// Who a reachability question is about.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// This address or network must be covered.
+    Net(&'a IpNet),
+    /// Any IPv4 or IPv6 range will do.
+    AnyAddress,
+}
+
+/// The ports of `perm` for its protocol (`None` when it covers every port).
+fn port_range(perm: &IpPermission) -> Option<(i32, i32)> {
+    match (perm.from_port, perm.to_port) {
+        (Some(from), Some(to)) if from >= 0 && to >= 0 => Some((from, to)),
+        _ => None,
+    }
+}
+
+/// Does `perm` carry traffic of `protocol` to `port` (`None`: every port)?
+fn carries(perm: &IpPermission, protocol: Protocol, port: Option<u16>) -> bool {
+    match Protocol::of_permission(&perm.ip_protocol) {
+        Some(Protocol::All) => true,
+        Some(p) if p == protocol => match (port_range(perm), port) {
+            (None, _) => true,
+            (Some((from, to)), Some(port)) => from <= i32::from(port) && i32::from(port) <= to,
+            (Some(_), None) => false,
+        },
+        _ => false,
+    }
+}
+
+/// Does `perm` carry any traffic of `protocol` in `from..=to`?
+fn overlaps(perm: &IpPermission, protocol: Protocol, range: Option<(u16, u16)>) -> bool {
+    match Protocol::of_permission(&perm.ip_protocol) {
+        Some(Protocol::All) => true,
+        Some(p) if p == protocol || protocol == Protocol::All => match (port_range(perm), range) {
+            (None, _) | (_, None) => true,
+            (Some((a, b)), Some((from, to))) => a <= i32::from(to) && i32::from(from) <= b,
+        },
+        _ => false,
+    }
+}
+
+fn source_covered(perm: &IpPermission, source: Source) -> bool {
+    match source {
+        Source::AnyAddress => !perm.ip_ranges.is_empty() || !perm.ipv6_ranges.is_empty(),
+        Source::Net(IpNet::V4(net)) => perm
+            .ip_ranges
+            .iter()
+            .any(|r| r.cidr_ip.trunc().contains(net)),
+        Source::Net(IpNet::V6(net)) => perm
+            .ipv6_ranges
+            .iter()
+            .any(|r| r.cidr_ipv6.trunc().contains(net)),
+    }
+}
+
+/// Can `source` reach every port of `req` (several permissions may share
+/// the work)? `ssh_port` fills in `tcp:ssh_port`.
+pub fn reaches(perms: &[IpPermission], req: &PortReq, ssh_port: u16, source: Source) -> Reach {
+    let ports: Vec<Option<u16>> = match req.range(ssh_port) {
+        None => vec![None],
+        Some((from, to)) => (from..=to).map(Some).collect(),
+    };
+    let mut result = Reach::Yes;
+    for port in ports {
+        let matching = perms.iter().filter(|p| {
+            // An all-traffic requirement is only met by an all-traffic permission.
+            if req.protocol == Protocol::All {
+                Protocol::of_permission(&p.ip_protocol) == Some(Protocol::All)
+            } else {
+                carries(p, req.protocol, port)
+            }
+        });
+        let mut maybe = false;
+        let mut covered = false;
+        for perm in matching {
+            if source_covered(perm, source) {
+                covered = true;
+                break;
+            }
+            maybe |= !perm.prefix_list_ids.is_empty();
+        }
+        if !covered {
+            if !maybe {
+                return Reach::No;
+            }
+            result = Reach::Unknown;
+        }
+    }
+    result
+}
+
+/// The group refers to itself in an inbound all-traffic permission.
+pub fn self_all_traffic(perms: &[IpPermission], group_id: &str) -> bool {
+    perms.iter().any(|p| {
+        Protocol::of_permission(&p.ip_protocol) == Some(Protocol::All)
+            && p.user_id_group_pairs
+                .iter()
+                .any(|g| g.group_id.as_deref() == Some(group_id))
+    })
+}
+
+/// A source on a restricted port that should not be there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offender {
+    /// The permission with only the offending source, in `aws` CLI shorthand.
+    pub shorthand: String,
+    /// "tcp 22 from 0.0.0.0/0"
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Restriction {
+    pub offenders: Vec<Offender>,
+    /// Prefix lists on restricted ports: their contents are not visible.
+    pub prefix_lists: Vec<String>,
+}
+
+/// Every source on permissions touching `ports` that is neither in
+/// `allowed` nor the group itself.
+pub fn restriction(
+    perms: &[IpPermission],
+    ports: &[PortReq],
+    ssh_port: u16,
+    allowed: &[IpNet],
+    group_id: &str,
+) -> Restriction {
+    let mut out = Restriction::default();
+    let inside_allowed = |net: IpNet| allowed.iter().any(|a| a.trunc().contains(&net.trunc()));
+    for perm in perms {
+        if !ports
+            .iter()
+            .any(|req| overlaps(perm, req.protocol, req.range(ssh_port)))
+        {
+            continue;
+        }
+        let mut flag = |source_kind: &str, source: String| {
+            out.offenders.push(Offender {
+                shorthand: format!(
+                    "{},{source_kind}=[{{{}}}]",
+                    shorthand_head(perm),
+                    source_field(source_kind, &source)
+                ),
+                description: format!("{} from {source}", describe_ports(perm)),
+            });
+        };
+        for range in &perm.ip_ranges {
+            if !inside_allowed(IpNet::V4(range.cidr_ip)) {
+                flag("IpRanges", range.cidr_ip.to_string());
+            }
+        }
+        for range in &perm.ipv6_ranges {
+            if !inside_allowed(IpNet::V6(range.cidr_ipv6)) {
+                flag("Ipv6Ranges", range.cidr_ipv6.to_string());
+            }
+        }
+        for pair in &perm.user_id_group_pairs {
+            match pair.group_id.as_deref() {
+                Some(id) if id == group_id => {}
+                other => flag(
+                    "UserIdGroupPairs",
+                    other.unwrap_or("another account's group").to_string(),
+                ),
+            }
+        }
+        for list in &perm.prefix_list_ids {
+            out.prefix_lists.push(format!(
+                "{} from prefix list {}",
+                describe_ports(perm),
+                list.prefix_list_id
+            ));
+        }
+    }
+    out
+}
+
+fn source_field(kind: &str, source: &str) -> String {
+    match kind {
+        "IpRanges" => format!("CidrIp={source}"),
+        "Ipv6Ranges" => format!("CidrIpv6={source}"),
+        _ => format!("GroupId={source}"),
+    }
+}
+
+/// `IpProtocol=tcp,FromPort=22,ToPort=22` for a permission.
+fn shorthand_head(perm: &IpPermission) -> String {
+    match port_range(perm) {
+        Some((from, to)) => format!(
+            "IpProtocol={},FromPort={from},ToPort={to}",
+            perm.ip_protocol
+        ),
+        None => format!("IpProtocol={}", perm.ip_protocol),
+    }
+}
+
+/// "tcp 22", "udp 2088-2091", "all traffic"
+pub fn describe_ports(perm: &IpPermission) -> String {
+    match (Protocol::of_permission(&perm.ip_protocol), port_range(perm)) {
+        (Some(Protocol::All), _) => "all traffic".to_string(),
+        (_, Some((a, b))) if a == b => format!("{} {a}", perm.ip_protocol),
+        (_, Some((a, b))) => format!("{} {a}-{b}", perm.ip_protocol),
+        (_, None) => format!("{} all ports", perm.ip_protocol),
+    }
+}
+
+/// `aws` CLI shorthand granting `sources` on `req`, one item per source
+/// kind, each quoted for the shell.
+pub fn grant_shorthand(req: &PortReq, ssh_port: u16, sources: &[IpNet]) -> String {
+    let head = match req.range(ssh_port) {
+        Some((from, to)) => format!(
+            "IpProtocol={},FromPort={from},ToPort={to}",
+            req.protocol.as_aws()
+        ),
+        None => "IpProtocol=-1".to_string(),
+    };
+    let v4: Vec<String> = sources
+        .iter()
+        .filter(|s| matches!(s, IpNet::V4(_)))
+        .map(|s| format!("{{CidrIp={s}}}"))
+        .collect();
+    let v6: Vec<String> = sources
+        .iter()
+        .filter(|s| matches!(s, IpNet::V6(_)))
+        .map(|s| format!("{{CidrIpv6={s}}}"))
+        .collect();
+    let mut item = head;
+    if !v4.is_empty() {
+        item.push_str(&format!(",IpRanges=[{}]", v4.join(",")));
+    }
+    if !v6.is_empty() {
+        item.push_str(&format!(",Ipv6Ranges=[{}]", v6.join(",")));
+    }
+    format!("'{item}'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn perms(value: serde_json::Value) -> Vec<IpPermission> {
+        serde_json::from_value(value).unwrap()
+    }
+
+    fn net(s: &str) -> IpNet {
+        s.parse().unwrap()
+    }
+
+    fn req(s: &str) -> PortReq {
+        s.parse().unwrap()
+    }
+
+    const A: &str = "104.199.97.13/32";
+
+    #[test]
+    fn wide_range_and_protocol_number_cover_a_port() {
+        let p = perms(
+            json!([{"IpProtocol": "6", "FromPort": 0, "ToPort": 65535, "IpRanges": [{"CidrIp": A}]}]),
+        );
+        assert_eq!(
+            reaches(&p, &req("tcp:9999"), 22, Source::Net(&net(A))),
+            Reach::Yes
+        );
+        assert_eq!(
+            reaches(&p, &req("udp:9999"), 22, Source::Net(&net(A))),
+            Reach::No
+        );
+    }
+
+    #[test]
+    fn all_traffic_covers_everything_but_tcp_does_not_cover_all() {
+        let all = perms(json!([{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]));
+        assert_eq!(
+            reaches(&all, &req("udp:2088-2091"), 22, Source::Net(&net(A))),
+            Reach::Yes
+        );
+        assert_eq!(
+            reaches(&all, &req("all"), 22, Source::Net(&net("0.0.0.0/0"))),
+            Reach::Yes
+        );
+        let tcp = perms(
+            json!([{"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]),
+        );
+        assert_eq!(
+            reaches(&tcp, &req("all"), 22, Source::Net(&net("0.0.0.0/0"))),
+            Reach::No
+        );
+    }
+
+    #[test]
+    fn wider_cidr_covers_but_narrower_does_not() {
+        let p = perms(
+            json!([{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "104.199.97.0/24"}]}]),
+        );
+        assert_eq!(
+            reaches(&p, &req("tcp:22"), 22, Source::Net(&net(A))),
+            Reach::Yes
+        );
+        assert_eq!(
+            reaches(&p, &req("tcp:22"), 22, Source::Net(&net("104.199.0.0/16"))),
+            Reach::No
+        );
+    }
+
+    #[test]
+    fn several_permissions_share_a_range() {
+        let p = perms(json!([
+            {"IpProtocol": "udp", "FromPort": 2088, "ToPort": 2089, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+            {"IpProtocol": "udp", "FromPort": 2090, "ToPort": 2091, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}
+        ]));
+        assert_eq!(
+            reaches(&p, &req("udp:2088-2091"), 22, Source::AnyAddress),
+            Reach::Yes
+        );
+        assert_eq!(
+            reaches(&p, &req("udp:2088-2092"), 22, Source::AnyAddress),
+            Reach::No
+        );
+    }
+
+    #[test]
+    fn prefix_list_is_unknown_not_a_guess() {
+        let p = perms(
+            json!([{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "PrefixListIds": [{"PrefixListId": "pl-0123"}]}]),
+        );
+        assert_eq!(
+            reaches(&p, &req("tcp:22"), 22, Source::Net(&net(A))),
+            Reach::Unknown
+        );
+        assert_eq!(
+            reaches(&p, &req("tcp:9999"), 22, Source::Net(&net(A))),
+            Reach::No
+        );
+    }
+
+    #[test]
+    fn custom_ssh_port() {
+        let p = perms(
+            json!([{"IpProtocol": "tcp", "FromPort": 2222, "ToPort": 2222, "IpRanges": [{"CidrIp": A}]}]),
+        );
+        assert_eq!(
+            reaches(&p, &req("tcp:ssh_port"), 2222, Source::Net(&net(A))),
+            Reach::Yes
+        );
+        assert_eq!(
+            reaches(&p, &req("tcp:ssh_port"), 22, Source::Net(&net(A))),
+            Reach::No
+        );
+    }
+
+    #[test]
+    fn self_reference_needs_all_traffic() {
+        let p = perms(
+            json!([{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-1", "UserId": "123"}]}]),
+        );
+        assert!(self_all_traffic(&p, "sg-1"));
+        assert!(!self_all_traffic(&p, "sg-2"));
+        let tcp = perms(
+            json!([{"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535, "UserIdGroupPairs": [{"GroupId": "sg-1"}]}]),
+        );
+        assert!(!self_all_traffic(&tcp, "sg-1"));
+    }
+
+    #[test]
+    fn restriction_flags_wide_sources_on_bitmovin_ports_only() {
+        let allowed = [net(A), net("35.205.157.162/32")];
+        let ports = [req("tcp:ssh_port"), req("tcp:9999"), req("tcp:9443")];
+        let p = perms(json!([
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": A}, {"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+            {"IpProtocol": "tcp", "FromPort": 1935, "ToPort": 1935, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+            {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-self"}, {"GroupId": "sg-other"}]},
+            {"IpProtocol": "tcp", "FromPort": 9000, "ToPort": 10000, "IpRanges": [{"CidrIp": "104.199.97.0/24"}]}
+        ]));
+        let r = restriction(&p, &ports, 22, &allowed, "sg-self");
+        let described: Vec<&str> = r.offenders.iter().map(|o| o.description.as_str()).collect();
+        assert_eq!(
+            described,
+            [
+                "tcp 22 from 0.0.0.0/0",
+                "tcp 22 from ::/0",
+                "all traffic from sg-other",
+                "tcp 9000-10000 from 104.199.97.0/24"
+            ]
+        );
+        assert_eq!(
+            r.offenders[0].shorthand,
+            "IpProtocol=tcp,FromPort=22,ToPort=22,IpRanges=[{CidrIp=0.0.0.0/0}]"
+        );
+        assert!(r.prefix_lists.is_empty());
+    }
+
+    #[test]
+    fn grant_shorthand_is_pasteable() {
+        let s = grant_shorthand(&req("tcp:9999"), 22, &[net(A)]);
+        assert_eq!(
+            s,
+            "'IpProtocol=tcp,FromPort=9999,ToPort=9999,IpRanges=[{CidrIp=104.199.97.13/32}]'"
+        );
+        let s = grant_shorthand(&req("all"), 22, &[net("0.0.0.0/0")]);
+        assert_eq!(s, "'IpProtocol=-1,IpRanges=[{CidrIp=0.0.0.0/0}]'");
+    }
+}

@@ -1,0 +1,120 @@
+//! The report: one value per audit, rendered to each format. Its JSON form
+//! is a contract (DESIGN.md): extend it, never rename.
+
+pub mod table;
+
+use serde::Serialize;
+
+use crate::rules::{Severity, Stage};
+
+pub const SCHEMA: &str = "ccaudit/report/v1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    // Declared in the order a reader wants them: problems first.
+    Fail,
+    Unknown,
+    Pass,
+    Skip,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Fail => "fail",
+            Outcome::Unknown => "unknown",
+            Outcome::Pass => "pass",
+            Outcome::Skip => "skip",
+        }
+    }
+
+    /// Outcomes that count against `--fail-on`: a missing answer is never
+    /// taken for a good one.
+    pub fn is_problem(self) -> bool {
+        matches!(self, Outcome::Fail | Outcome::Unknown)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub outcome: Outcome,
+    pub severity: Severity,
+    pub resource: String,
+    pub title: String,
+    pub detail: String,
+    /// The dashboard's message for this problem, with the real ids.
+    pub documented_error: Option<String>,
+    /// The documented behaviour when there is no message.
+    pub symptom: Option<String>,
+    pub stage: Stage,
+    pub fix: Option<String>,
+    pub fix_command: Option<String>,
+    /// The fix command removes access: review before running.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fix_removes_access: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetReport {
+    pub name: String,
+    pub account_id: Option<String>,
+    pub region: String,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub pass: usize,
+    pub fail: usize,
+    pub unknown: usize,
+    pub skip: usize,
+}
+
+impl Summary {
+    pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Summary {
+        let mut summary = Summary::default();
+        for finding in findings {
+            *match finding.outcome {
+                Outcome::Pass => &mut summary.pass,
+                Outcome::Fail => &mut summary.fail,
+                Outcome::Unknown => &mut summary.unknown,
+                Outcome::Skip => &mut summary.skip,
+            } += 1;
+        }
+        summary
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub targets: Vec<TargetReport>,
+    pub summary: Summary,
+}
+
+impl Report {
+    pub fn new(targets: Vec<TargetReport>) -> Report {
+        let summary = Summary::of(targets.iter().flat_map(|t| &t.findings));
+        Report {
+            schema: SCHEMA,
+            targets,
+            summary,
+        }
+    }
+
+    /// True when a finding at or above `threshold` failed or is unknown.
+    pub fn has_problems_at(&self, threshold: Severity) -> bool {
+        self.targets
+            .iter()
+            .flat_map(|t| &t.findings)
+            .any(|f| f.outcome.is_problem() && f.severity >= threshold)
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}

@@ -1,0 +1,100 @@
+//! The human report: per target a table, problems first, then the fixes as
+//! plain lines so a command can be copied without table borders in it.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+
+use super::{Finding, Outcome, Report, Summary};
+
+/// Width used when the output is not a terminal (files, pipes, tests).
+pub const DEFAULT_WIDTH: u16 = 120;
+
+pub fn new_table(width: Option<u16>) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    table.set_width(width.unwrap_or(DEFAULT_WIDTH));
+    table
+}
+
+fn summary_text(s: &Summary) -> String {
+    format!(
+        "{} fail, {} unknown, {} pass, {} skip",
+        s.fail, s.unknown, s.pass, s.skip
+    )
+}
+
+fn finding_cell(f: &Finding) -> String {
+    let mut text = format!("{}\n{}", f.title, f.detail);
+    if let Some(error) = &f.documented_error {
+        text.push_str(&format!("\nDashboard says: {error}"));
+    }
+    if let Some(symptom) = &f.symptom {
+        text.push_str(&format!("\nSymptom: {symptom}"));
+    }
+    text
+}
+
+fn sorted(findings: &[Finding]) -> Vec<&Finding> {
+    let mut sorted: Vec<&Finding> = findings.iter().collect();
+    // Problems first, the most severe first; the rule order breaks ties.
+    sorted.sort_by_key(|f| (f.outcome, std::cmp::Reverse(f.severity)));
+    sorted
+}
+
+pub fn render(report: &Report, width: Option<u16>) -> String {
+    let mut out = String::new();
+    for target in &report.targets {
+        let account = target.account_id.as_deref().unwrap_or("account not given");
+        out.push_str(&format!(
+            "{} ({account}, {}): {}\n",
+            target.name,
+            target.region,
+            summary_text(&Summary::of(&target.findings))
+        ));
+        let mut table = new_table(width);
+        table.set_header(["outcome", "severity", "rule", "finding"]);
+        for f in sorted(&target.findings) {
+            table.add_row([
+                f.outcome.as_str().to_uppercase(),
+                f.severity.to_string(),
+                format!("{}\n{}", f.rule, f.resource),
+                finding_cell(f),
+            ]);
+        }
+        out.push_str(&table.to_string());
+        out.push('\n');
+        let failing: Vec<&Finding> = sorted(&target.findings)
+            .into_iter()
+            .filter(|f| f.outcome == Outcome::Fail)
+            .collect();
+        if !failing.is_empty() {
+            out.push_str("\nHow to fix:\n");
+            for f in failing {
+                out.push_str(&format!("\n[{}] {}\n", f.rule, f.title));
+                if let Some(fix) = &f.fix {
+                    for line in fix.trim_end().lines() {
+                        out.push_str(&format!("  {line}\n"));
+                    }
+                }
+                if let Some(command) = &f.fix_command {
+                    if f.fix_removes_access {
+                        out.push_str("  # Review first: this removes access. Uncomment to run.\n");
+                        out.push_str(&format!("  # {command}\n"));
+                    } else {
+                        out.push_str(&format!("  {command}\n"));
+                    }
+                }
+            }
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "{} target{}: {}\n",
+        report.targets.len(),
+        if report.targets.len() == 1 { "" } else { "s" },
+        summary_text(&report.summary)
+    ));
+    out
+}

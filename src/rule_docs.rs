@@ -1,0 +1,137 @@
+//! What `ccaudit rules list` and `ccaudit rules explain` print, and the
+//! README's rule table (generated here, checked by a test).
+
+use serde::Serialize;
+
+use crate::report::table::new_table;
+use crate::rules::{Rule, RuleSet};
+
+#[derive(Serialize)]
+struct RuleSummary<'a> {
+    id: &'a str,
+    title: &'a str,
+    severity: &'a str,
+    stage: &'a str,
+    check: &'a str,
+    documented_error: Option<&'a str>,
+}
+
+fn summary(rule: &Rule) -> RuleSummary<'_> {
+    RuleSummary {
+        id: &rule.id,
+        title: &rule.title,
+        severity: rule.severity.as_str(),
+        stage: rule.stage.as_str(),
+        check: rule.check.type_name(),
+        documented_error: rule.documented_error.as_deref(),
+    }
+}
+
+pub fn list_table(rules: &RuleSet, width: Option<u16>) -> String {
+    let mut table = new_table(width);
+    table.set_header(["rule", "severity", "stage", "title"]);
+    for rule in &rules.rules {
+        table.add_row([
+            rule.id.as_str(),
+            rule.severity.as_str(),
+            rule.stage.as_str(),
+            rule.title.as_str(),
+        ]);
+    }
+    format!("{table}\n")
+}
+
+pub fn list_json(rules: &RuleSet) -> String {
+    let list: Vec<RuleSummary> = rules.rules.iter().map(summary).collect();
+    let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The README's rule table.
+pub fn list_markdown(rules: &RuleSet) -> String {
+    let mut out = String::from(
+        "| rule | severity | stage | checks | dashboard message or symptom |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for rule in &rules.rules {
+        let said = rule
+            .documented_error
+            .as_deref()
+            .or(rule.symptom.as_deref())
+            .map(|t| format!("`{}`", t.replace('|', "\\|")))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            rule.id,
+            rule.severity,
+            rule.stage,
+            rule.title.replace('|', "\\|"),
+            said
+        ));
+    }
+    out
+}
+
+pub fn explain(rule: &Rule) -> String {
+    let mut out = format!("{}: {}\n\n", rule.id, rule.title);
+    out.push_str(&format!(
+        "severity: {}    stage: {}    check: {}\n",
+        rule.severity,
+        rule.stage,
+        rule.check.type_name()
+    ));
+    let applies = &rule.applies;
+    let mut conditions = Vec::new();
+    if let Some(subnet) = applies.subnet {
+        conditions.push(if subnet {
+            "with a custom subnet".to_string()
+        } else {
+            "without a custom subnet".to_string()
+        });
+    }
+    if let Some(live) = applies.live {
+        conditions.push(format!("when setup.live includes {live}"));
+    }
+    if let Some(min) = &applies.encoder_at_least {
+        conditions.push(format!(
+            "for encoder {min} or newer (STABLE and BETA included)"
+        ));
+    }
+    if !conditions.is_empty() {
+        out.push_str(&format!("applies: {}\n", conditions.join(", ")));
+    }
+    out.push_str(&format!("\nWhy it matters\n{}\n", indent(&rule.why)));
+    if let Some(error) = &rule.documented_error {
+        out.push_str(&format!(
+            "\nDashboard message (from the guide)\n{}\n",
+            indent(error)
+        ));
+    }
+    if let Some(symptom) = &rule.symptom {
+        out.push_str(&format!(
+            "\nSymptom (from the guide)\n{}\n",
+            indent(symptom)
+        ));
+    }
+    out.push_str(&format!("\nFix\n{}\n", indent(&rule.fix)));
+    if let Some(command) = &rule.fix_command {
+        out.push_str(&format!(
+            "\nFix command (placeholders are filled in from the snapshot)\n{}\n",
+            indent(command)
+        ));
+    }
+    out.push_str("\nReferences (Bitmovin's Cloud Connect AWS guide)\n");
+    for reference in &rule.references {
+        out.push_str(&format!("  - {reference}\n"));
+    }
+    out.push_str(&format!("\nDefined in {}\n", rule.origin.display()));
+    out
+}
+
+fn indent(text: &str) -> String {
+    text.trim_end()
+        .lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

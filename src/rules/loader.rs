@@ -1,0 +1,263 @@
+//! Finding, reading and validating rule files. Loading is strict: unknown
+//! fields, unknown check types, duplicate ids, bad CIDRs, bad formulas and
+//! unknown placeholders are errors naming file, line and column.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+
+use super::check::Check;
+use super::shared::{SHARED_FILE, SharedValues};
+use super::template::placeholders;
+use super::{Rule, SETUP_TEMPLATE_NAMES};
+use crate::error::{InputError, line_col};
+
+static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/rules");
+
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub shared: SharedValues,
+}
+
+/// A rule folder's files: (path shown in messages, text), sorted by path.
+struct Source {
+    path: PathBuf,
+    text: String,
+    /// The folder's top-level `shared.toml`.
+    is_shared: bool,
+}
+
+impl RuleSet {
+    /// The rules built into the binary.
+    pub fn builtin() -> Result<RuleSet, InputError> {
+        RuleSet::load(&[])
+    }
+
+    /// The built-in rules plus every rule file under each of `extra_dirs`.
+    pub fn load(extra_dirs: &[PathBuf]) -> Result<RuleSet, InputError> {
+        let mut folders = vec![builtin_sources()];
+        for dir in extra_dirs {
+            folders.push(read_dir_sources(dir)?);
+        }
+        let mut shared = SharedValues::default();
+        for folder in &folders {
+            for source in folder.iter().filter(|s| s.is_shared) {
+                let values: SharedValues =
+                    toml::from_str(&source.text).map_err(|e| toml_error(source, &e))?;
+                shared
+                    .merge(values)
+                    .map_err(|message| InputError::new(&source.path, message))?;
+            }
+        }
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+        for source in folders.iter().flatten().filter(|s| !s.is_shared) {
+            let rule = parse_rule(source, &shared)?;
+            if let Some(first) = seen.get(&rule.id) {
+                return Err(at_text(
+                    source,
+                    &format!("\"{}\"", rule.id),
+                    format!(
+                        "duplicate rule id `{}` (already defined in {})",
+                        rule.id,
+                        first.display()
+                    ),
+                ));
+            }
+            seen.insert(rule.id.clone(), source.path.clone());
+            rules.push(rule);
+        }
+        // Stable sort: the order in which the customer meets the problems.
+        rules.sort_by_key(|r| r.stage);
+        Ok(RuleSet { rules, shared })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+fn builtin_sources() -> Vec<Source> {
+    fn walk(dir: &Dir<'static>, out: &mut Vec<Source>) {
+        for file in dir.files() {
+            if file.path().extension().is_some_and(|e| e == "toml") {
+                out.push(Source {
+                    path: Path::new("rules").join(file.path()),
+                    text: file.contents_utf8().unwrap_or_default().to_string(),
+                    is_shared: file.path() == Path::new(SHARED_FILE),
+                });
+            }
+        }
+        for sub in dir.dirs() {
+            walk(sub, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&BUILTIN, &mut out);
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+fn read_dir_sources(root: &Path) -> Result<Vec<Source>, InputError> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<Source>) -> Result<(), InputError> {
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| InputError::new(dir, format!("cannot read rules folder: {e}")))?;
+        for entry in entries {
+            let path = entry
+                .map_err(|e| InputError::new(dir, e.to_string()))?
+                .path();
+            if path.is_dir() {
+                walk(&path, root, out)?;
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| InputError::new(&path, format!("cannot read rule file: {e}")))?;
+                let is_shared = dir == root && path.file_name().is_some_and(|n| n == SHARED_FILE);
+                out.push(Source {
+                    path,
+                    text,
+                    is_shared,
+                });
+            }
+        }
+        Ok(())
+    }
+    if !root.is_dir() {
+        return Err(InputError::new(
+            root,
+            "--rules must name a folder of rule files",
+        ));
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out)?;
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+fn toml_error(source: &Source, error: &toml::de::Error) -> InputError {
+    InputError::at_span(
+        &source.path,
+        &source.text,
+        error.span(),
+        error.message().trim().to_string(),
+    )
+}
+
+/// An error placed at the first occurrence of `needle` in the file.
+fn at_text(source: &Source, needle: &str, message: String) -> InputError {
+    match source.text.find(needle) {
+        Some(offset) => {
+            let (line, col) = line_col(&source.text, offset);
+            InputError::at(&source.path, line, col, message)
+        }
+        None => InputError::new(&source.path, message),
+    }
+}
+
+fn parse_rule(source: &Source, shared: &SharedValues) -> Result<Rule, InputError> {
+    let mut rule: Rule = toml::from_str(&source.text).map_err(|e| toml_error(source, &e))?;
+    rule.origin = source.path.clone();
+
+    let id_ok = !rule.id.is_empty()
+        && rule
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !rule.id.starts_with('-');
+    if !id_ok {
+        return Err(at_text(
+            source,
+            "id",
+            format!(
+                "rule id `{}` must be lowercase letters, digits and dashes",
+                rule.id
+            ),
+        ));
+    }
+    for (field, value) in [
+        ("title", &rule.title),
+        ("why", &rule.why),
+        ("fix", &rule.fix),
+    ] {
+        if value.trim().is_empty() {
+            return Err(at_text(
+                source,
+                field,
+                format!("rule `{}` has an empty `{field}`", rule.id),
+            ));
+        }
+    }
+    if rule.references.is_empty() {
+        return Err(at_text(
+            source,
+            "references",
+            format!(
+                "rule `{}` needs at least one reference to the guide",
+                rule.id
+            ),
+        ));
+    }
+
+    rule.check.resolve(shared).map_err(|(span, message)| {
+        InputError::at_span(&source.path, &source.text, Some(span), message)
+    })?;
+    validate_check(&rule.check).map_err(|message| at_text(source, "[check", message))?;
+
+    let mut allowed: Vec<&str> = SETUP_TEMPLATE_NAMES.to_vec();
+    allowed.extend_from_slice(rule.check.template_names());
+    let texts = [
+        ("fix_command", rule.fix_command.as_deref()),
+        ("documented_error", rule.documented_error.as_deref()),
+    ];
+    for (field, text) in texts {
+        for (_, name) in placeholders(text.unwrap_or_default()) {
+            if !allowed.contains(&name) {
+                return Err(at_text(
+                    source,
+                    &format!("{{{name}}}"),
+                    format!(
+                        "unknown placeholder `{{{name}}}` in `{field}` (a `{}` rule may use: {})",
+                        rule.check.type_name(),
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(rule)
+}
+
+/// Structural checks serde cannot express.
+fn validate_check(check: &Check) -> Result<(), String> {
+    match check {
+        Check::IngressAllows(c) => {
+            if c.from.is_some() == c.from_any_address {
+                return Err(
+                    "`ingress-allows` needs exactly one of `from` or `from_any_address = true`"
+                        .into(),
+                );
+            }
+            if c.ports.is_empty() {
+                return Err("`ingress-allows` needs at least one port".into());
+            }
+        }
+        Check::QuotaAtLeast(c) => {
+            let valid = c
+                .quota
+                .split_once('/')
+                .is_some_and(|(s, q)| !s.is_empty() && !q.is_empty());
+            if !valid {
+                return Err(format!(
+                    "quota `{}` must be written `service/QuotaCode`",
+                    c.quota
+                ));
+            }
+            if c.margin.value < 1.0 {
+                return Err(format!("margin {} must be at least 1", c.margin.value));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,328 @@
+//! AWS responses exactly as `aws <service> <operation> --output json` prints
+//! them. Only the fields a rule reads are modelled; every other field AWS
+//! prints (or adds later) is ignored. Each response may instead be the
+//! `{"Error": {"Code", "Message"}}` record of a failed call.
+
+use std::collections::BTreeMap;
+
+use ipnet::{Ipv4Net, Ipv6Net};
+use serde::Deserialize;
+
+use crate::iam::PolicyDocument;
+
+/// The error record of a failed call, as AWS returns it.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct AwsError {
+    #[serde(rename = "Code")]
+    pub code: String,
+    #[serde(rename = "Message", default)]
+    pub message: String,
+}
+
+/// What the snapshot holds for one call.
+#[derive(Debug, Clone, Copy)]
+pub enum Evidence<'a, T> {
+    /// The key is absent: the call was not made.
+    Missing,
+    Failed(&'a AwsError),
+    Present(&'a T),
+}
+
+/// Implemented by every response type: it carries the optional error record.
+pub trait Response {
+    fn error(&self) -> Option<&AwsError>;
+}
+
+/// Look at one collected call.
+pub fn evidence<T: Response>(slot: Option<&T>) -> Evidence<'_, T> {
+    match slot {
+        None => Evidence::Missing,
+        Some(response) => match response.error() {
+            Some(error) => Evidence::Failed(error),
+            None => Evidence::Present(response),
+        },
+    }
+}
+
+macro_rules! responses {
+    ($($name:ident),* $(,)?) => {
+        $(impl Response for $name {
+            fn error(&self) -> Option<&AwsError> {
+                self.error.as_ref()
+            }
+        })*
+    };
+}
+
+responses!(
+    GetCallerIdentity,
+    DescribeSecurityGroups,
+    DescribeVpcs,
+    DescribeSubnets,
+    GetUser,
+    PolicyNames,
+    InlinePolicy,
+    AttachedPolicies,
+    ListGroupsForUser,
+    GetPolicyVersion,
+    ListAccessKeys,
+    ServiceQuota,
+);
+
+/// Every key of a target's `aws` object. Keys are named like the IAM
+/// action that fetched them; a per-name operation is a map name → response.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsEvidence {
+    #[serde(rename = "sts:GetCallerIdentity")]
+    pub caller_identity: Option<GetCallerIdentity>,
+    #[serde(rename = "ec2:DescribeSecurityGroups")]
+    pub security_groups: Option<DescribeSecurityGroups>,
+    #[serde(rename = "ec2:DescribeVpcs")]
+    pub vpcs: Option<DescribeVpcs>,
+    #[serde(rename = "ec2:DescribeSubnets")]
+    pub subnets: Option<DescribeSubnets>,
+    #[serde(rename = "iam:GetUser")]
+    pub user: Option<GetUser>,
+    #[serde(rename = "iam:ListUserPolicies")]
+    pub user_policy_names: Option<PolicyNames>,
+    /// policy name → document
+    #[serde(rename = "iam:GetUserPolicy")]
+    pub user_policies: Option<BTreeMap<String, InlinePolicy>>,
+    #[serde(rename = "iam:ListAttachedUserPolicies")]
+    pub user_attached_policies: Option<AttachedPolicies>,
+    #[serde(rename = "iam:ListGroupsForUser")]
+    pub groups: Option<ListGroupsForUser>,
+    /// group name → its inline policy names
+    #[serde(rename = "iam:ListGroupPolicies")]
+    pub group_policy_names: Option<BTreeMap<String, PolicyNames>>,
+    /// "group/policy" → document
+    #[serde(rename = "iam:GetGroupPolicy")]
+    pub group_policies: Option<BTreeMap<String, InlinePolicy>>,
+    /// group name → its attached managed policies
+    #[serde(rename = "iam:ListAttachedGroupPolicies")]
+    pub group_attached_policies: Option<BTreeMap<String, AttachedPolicies>>,
+    /// policy ARN → its default version
+    #[serde(rename = "iam:GetPolicyVersion")]
+    pub policy_versions: Option<BTreeMap<String, GetPolicyVersion>>,
+    #[serde(rename = "iam:ListAccessKeys")]
+    pub access_keys: Option<ListAccessKeys>,
+    /// "service/QuotaCode" → applied quota
+    #[serde(rename = "servicequotas:GetServiceQuota")]
+    pub service_quotas: Option<BTreeMap<String, ServiceQuota>>,
+    /// "service/QuotaCode" → AWS default quota
+    #[serde(rename = "servicequotas:GetAWSDefaultServiceQuota")]
+    pub default_service_quotas: Option<BTreeMap<String, ServiceQuota>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetCallerIdentity {
+    pub error: Option<AwsError>,
+    pub account: Option<String>,
+    pub arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeSecurityGroups {
+    pub error: Option<AwsError>,
+    pub security_groups: Option<Vec<SecurityGroup>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SecurityGroup {
+    pub group_id: String,
+    pub group_name: Option<String>,
+    pub vpc_id: Option<String>,
+    #[serde(default)]
+    pub ip_permissions: Vec<IpPermission>,
+    #[serde(default)]
+    pub ip_permissions_egress: Vec<IpPermission>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IpPermission {
+    /// "-1" (all), "tcp", "udp", "icmp" or a protocol number ("6").
+    pub ip_protocol: String,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    #[serde(default)]
+    pub ip_ranges: Vec<IpRange>,
+    #[serde(default)]
+    pub ipv6_ranges: Vec<Ipv6Range>,
+    #[serde(default)]
+    pub prefix_list_ids: Vec<PrefixListId>,
+    #[serde(default)]
+    pub user_id_group_pairs: Vec<UserIdGroupPair>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IpRange {
+    pub cidr_ip: Ipv4Net,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Ipv6Range {
+    pub cidr_ipv6: Ipv6Net,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PrefixListId {
+    pub prefix_list_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserIdGroupPair {
+    pub group_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeVpcs {
+    pub error: Option<AwsError>,
+    pub vpcs: Option<Vec<Vpc>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Vpc {
+    pub vpc_id: String,
+    #[serde(default)]
+    pub is_default: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeSubnets {
+    pub error: Option<AwsError>,
+    pub subnets: Option<Vec<Subnet>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Subnet {
+    pub subnet_id: String,
+    pub vpc_id: Option<String>,
+    pub map_public_ip_on_launch: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetUser {
+    pub error: Option<AwsError>,
+    pub user: Option<IamUser>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IamUser {
+    pub user_name: String,
+    pub arn: Option<String>,
+    pub permissions_boundary: Option<PermissionsBoundary>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PermissionsBoundary {
+    pub permissions_boundary_arn: String,
+}
+
+/// `iam list-user-policies` / `iam list-group-policies`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyNames {
+    pub error: Option<AwsError>,
+    pub policy_names: Option<Vec<String>>,
+    /// A pasted first page of a longer list is incomplete evidence.
+    #[serde(default)]
+    pub is_truncated: bool,
+}
+
+/// `iam get-user-policy` / `iam get-group-policy`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InlinePolicy {
+    pub error: Option<AwsError>,
+    pub policy_document: Option<PolicyDocument>,
+}
+
+/// `iam list-attached-user-policies` / `iam list-attached-group-policies`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttachedPolicies {
+    pub error: Option<AwsError>,
+    pub attached_policies: Option<Vec<AttachedPolicy>>,
+    #[serde(default)]
+    pub is_truncated: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttachedPolicy {
+    pub policy_name: Option<String>,
+    pub policy_arn: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListGroupsForUser {
+    pub error: Option<AwsError>,
+    pub groups: Option<Vec<IamGroup>>,
+    #[serde(default)]
+    pub is_truncated: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IamGroup {
+    pub group_name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetPolicyVersion {
+    pub error: Option<AwsError>,
+    pub policy_version: Option<PolicyVersion>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyVersion {
+    pub document: Option<PolicyDocument>,
+    pub version_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListAccessKeys {
+    pub error: Option<AwsError>,
+    pub access_key_metadata: Option<Vec<AccessKeyMetadata>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AccessKeyMetadata {
+    pub access_key_id: Option<String>,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceQuota {
+    pub error: Option<AwsError>,
+    pub quota: Option<Quota>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Quota {
+    pub value: Option<f64>,
+    pub quota_name: Option<String>,
+}

@@ -1,0 +1,215 @@
+//! The snapshot: raw evidence about one or more targets (an account and
+//! region set up for Cloud Connect), in the contract of DESIGN.md.
+
+pub mod aws;
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::InputError;
+use crate::version::EncoderVersion;
+pub use aws::AwsEvidence;
+
+pub const SCHEMA: &str = "ccaudit/snapshot/v1";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    pub schema: String,
+    #[serde(default)]
+    pub collected_at: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub name: String,
+    pub setup: Setup,
+    #[serde(default)]
+    pub aws: AwsEvidence,
+}
+
+/// What the customer entered (or will enter) in the Bitmovin dashboard, plus
+/// the sizing the quota rules need.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Setup {
+    #[serde(default)]
+    pub account_id: Option<String>,
+    pub region: String,
+    pub security_group_id: String,
+    #[serde(default)]
+    pub subnet_id: Option<String>,
+    #[serde(default)]
+    pub iam_user: Option<String>,
+    #[serde(default = "default_ssh_port")]
+    pub ssh_port: u16,
+    #[serde(default)]
+    pub encoder_version: EncoderVersion,
+    #[serde(default)]
+    pub max_encodings: Option<u32>,
+    #[serde(default = "default_instances_per_encoding")]
+    pub instances_per_encoding: u32,
+    #[serde(default)]
+    pub live: Vec<LiveProtocol>,
+}
+
+pub const DEFAULT_SSH_PORT: u16 = 22;
+pub const DEFAULT_INSTANCES_PER_ENCODING: u32 = 60;
+
+fn default_ssh_port() -> u16 {
+    DEFAULT_SSH_PORT
+}
+
+fn default_instances_per_encoding() -> u32 {
+    DEFAULT_INSTANCES_PER_ENCODING
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LiveProtocol {
+    Rtmp,
+    Srt,
+    Zixi,
+}
+
+impl fmt::Display for LiveProtocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LiveProtocol::Rtmp => "rtmp",
+            LiveProtocol::Srt => "srt",
+            LiveProtocol::Zixi => "zixi",
+        })
+    }
+}
+
+/// The schema field alone, to explain a snapshot that failed to parse.
+#[derive(Deserialize)]
+struct SchemaOnly {
+    #[serde(default)]
+    schema: Option<String>,
+}
+
+impl Snapshot {
+    /// Read and validate a snapshot file (`-` reads standard input).
+    pub fn load(path: &Path) -> Result<Snapshot, InputError> {
+        let bytes = if path == Path::new("-") {
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+                .map_err(|e| InputError::new(path, format!("cannot read standard input: {e}")))?;
+            buf
+        } else {
+            std::fs::read(path)
+                .map_err(|e| InputError::new(path, format!("cannot read snapshot: {e}")))?
+        };
+        Snapshot::from_slice(path, &bytes)
+    }
+
+    pub fn from_slice(path: &Path, bytes: &[u8]) -> Result<Snapshot, InputError> {
+        let json_error =
+            |e: serde_json::Error| InputError::at(path, e.line(), e.column(), e.to_string());
+        let parsed: Result<Snapshot, _> = serde_json::from_slice(bytes);
+        // A wrong or missing schema explains any other error better, so it is
+        // checked first; the probe only runs when something is off.
+        let schema = match &parsed {
+            Ok(snapshot) => Some(Some(snapshot.schema.clone())),
+            Err(_) => serde_json::from_slice::<SchemaOnly>(bytes)
+                .ok()
+                .map(|p| p.schema),
+        };
+        match schema {
+            Some(Some(schema)) if schema != SCHEMA => {
+                return Err(InputError::new(
+                    path,
+                    format!(
+                        "unsupported snapshot schema \"{schema}\" (this ccaudit reads \"{SCHEMA}\")"
+                    ),
+                ));
+            }
+            Some(None) => {
+                return Err(InputError::new(
+                    path,
+                    format!("not a ccaudit snapshot: no \"schema\" field (expected \"{SCHEMA}\")"),
+                ));
+            }
+            _ => {}
+        }
+        let snapshot = parsed.map_err(json_error)?;
+        Ok(snapshot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Snapshot, InputError> {
+        Snapshot::from_slice(Path::new("s.json"), text.as_bytes())
+    }
+
+    const MINIMAL: &str = r#"{"schema": "ccaudit/snapshot/v1", "targets": [
+        {"name": "t", "setup": {"region": "eu-central-1", "security_group_id": "sg-0123abcd"}, "aws": {}}]}"#;
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let s = parse(MINIMAL).unwrap();
+        let setup = &s.targets[0].setup;
+        assert_eq!(setup.ssh_port, 22);
+        assert_eq!(setup.instances_per_encoding, 60);
+        assert_eq!(setup.encoder_version, EncoderVersion::Stable);
+        assert!(setup.live.is_empty());
+        assert!(setup.max_encodings.is_none());
+    }
+
+    #[test]
+    fn wrong_schema_is_named() {
+        let err = parse(&MINIMAL.replace("snapshot/v1", "snapshot/v9")).unwrap_err();
+        assert!(err.message.contains("ccaudit/snapshot/v9"), "{err}");
+        let err = parse(r#"{"targets": []}"#).unwrap_err();
+        assert!(err.message.contains("no \"schema\""), "{err}");
+    }
+
+    #[test]
+    fn unknown_setup_field_has_a_position() {
+        let err =
+            parse(&MINIMAL.replace("\"region\"", "\"max_encoding\": 3, \"region\"")).unwrap_err();
+        assert!(err.message.contains("max_encoding"), "{err}");
+        assert_eq!(err.position.map(|p| p.0), Some(2));
+    }
+
+    #[test]
+    fn unknown_aws_fields_are_ignored_but_bad_cidrs_are_not() {
+        let sg = r#"{"SecurityGroups": [{"GroupId": "sg-0123abcd", "NewField": 1,
+            "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+            "IpRanges": [{"CidrIp": "CIDR"}]}]}]}"#;
+        let good = MINIMAL.replace(
+            "\"aws\": {}",
+            &format!(
+                "\"aws\": {{\"ec2:DescribeSecurityGroups\": {}}}",
+                sg.replace("CIDR", "10.0.0.0/8")
+            ),
+        );
+        assert!(parse(&good).is_ok());
+        let bad = good.replace("10.0.0.0/8", "10.0.0.300/8");
+        let err = parse(&bad).unwrap_err();
+        assert!(err.position.is_some(), "{err}");
+    }
+
+    #[test]
+    fn error_records_are_evidence() {
+        let text = MINIMAL.replace(
+            "\"aws\": {}",
+            r#""aws": {"ec2:DescribeSubnets": {"Error": {"Code": "InvalidSubnetID.NotFound", "Message": "nope"}}}"#,
+        );
+        let s = parse(&text).unwrap();
+        match aws::evidence(s.targets[0].aws.subnets.as_ref()) {
+            aws::Evidence::Failed(e) => assert_eq!(e.code, "InvalidSubnetID.NotFound"),
+            other => panic!("expected a failed call, got {other:?}"),
+        }
+    }
+}

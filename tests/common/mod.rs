@@ -1,0 +1,68 @@
+//! Helpers shared by the integration tests: fixture paths, JSON merge
+//! patches (RFC 7386) for rule cases, and the built-in rule set.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use ccaudit::rules::RuleSet;
+use ccaudit::snapshot::Snapshot;
+use serde_json::Value;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(relative: &str) -> PathBuf {
+    root().join("fixtures").join(relative)
+}
+
+pub fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// RFC 7386: objects merge key by key, `null` deletes, anything else replaces.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Default::default());
+    }
+    let object = target.as_object_mut().expect("made an object above");
+    for (key, value) in patch {
+        if value.is_null() {
+            object.remove(key);
+        } else {
+            merge_patch(object.entry(key.clone()).or_insert(Value::Null), value);
+        }
+    }
+}
+
+/// A snapshot holding the given targets, parsed like a file would be.
+pub fn snapshot_of(targets: Vec<Value>) -> Snapshot {
+    let document = serde_json::json!({ "schema": "ccaudit/snapshot/v1", "targets": targets });
+    let bytes = serde_json::to_vec(&document).expect("serializable");
+    Snapshot::from_slice(Path::new("<test>"), &bytes).unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn builtin_rules() -> RuleSet {
+    RuleSet::builtin().unwrap_or_else(|e| panic!("built-in rules must load: {e}"))
+}
+
+pub fn base_target() -> Value {
+    let snapshot = read_json(&fixture("scenarios/guide-production/snapshot.json"));
+    snapshot["targets"][0].clone()
+}
+
+#[test]
+fn merge_patch_follows_rfc_7386() {
+    let mut doc = serde_json::json!({"a": {"b": 1, "c": 2}, "d": [1, 2]});
+    merge_patch(
+        &mut doc,
+        &serde_json::json!({"a": {"b": null, "e": 3}, "d": [3]}),
+    );
+    assert_eq!(doc, serde_json::json!({"a": {"c": 2, "e": 3}, "d": [3]}));
+}

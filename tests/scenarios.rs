@@ -1,0 +1,89 @@
+//! Whole-account scenarios: each fixtures/scenarios/<name>/snapshot.json is
+//! audited and every target's outcome for every rule is compared with the
+//! verdicts written in expected.json by a careful reader of the guide.
+
+mod common;
+
+use std::path::Path;
+
+use ccaudit::engine::audit;
+use ccaudit::snapshot::Snapshot;
+use common::{builtin_rules, fixture, read_json};
+
+fn check_scenario(name: &str) {
+    let dir = fixture(&format!("scenarios/{name}"));
+    let snapshot = Snapshot::load(&dir.join("snapshot.json")).unwrap_or_else(|e| panic!("{e}"));
+    let expected = read_json(&dir.join("expected.json"));
+    let report = audit(&builtin_rules(), &snapshot, &[]);
+    let mut differences = Vec::new();
+    assert_eq!(
+        report.targets.len(),
+        expected.as_object().map_or(0, |o| o.len()),
+        "{name}: target count"
+    );
+    for target in &report.targets {
+        let wanted = &expected[&target.name];
+        assert!(
+            wanted.is_object(),
+            "{name}: no expectations for target {}",
+            target.name
+        );
+        assert_eq!(
+            wanted.as_object().map(|o| o.len()),
+            Some(target.findings.len()),
+            "{name}/{}: rule count",
+            target.name
+        );
+        for finding in &target.findings {
+            let want = wanted[&finding.rule].as_str().unwrap_or("(none)");
+            if want != finding.outcome.as_str() {
+                differences.push(format!(
+                    "{}/{}: expected {want}, got {} ({})",
+                    target.name,
+                    finding.rule,
+                    finding.outcome.as_str(),
+                    finding.detail
+                ));
+            }
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{name}:\n{}",
+        differences.join("\n")
+    );
+}
+
+macro_rules! scenarios {
+    ($($test:ident => $name:literal),* $(,)?) => {
+        $(#[test]
+        fn $test() {
+            check_scenario($name);
+        })*
+
+        #[test]
+        fn every_scenario_folder_is_tested() {
+            let listed = [$($name),*];
+            let dir = fixture("scenarios");
+            for entry in std::fs::read_dir(&dir).expect("scenarios folder") {
+                let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+                assert!(listed.contains(&name.as_str()), "scenario {name} has no test");
+            }
+            assert!(Path::new(&dir).is_dir());
+        }
+    };
+}
+
+scenarios! {
+    guide_production => "guide-production",
+    guide_evaluation => "guide-evaluation",
+    bad_credentials => "bad-credentials",
+    malformed_group_id => "malformed-group-id",
+    group_in_other_region => "group-in-other-region",
+    missing_self_rule => "missing-self-rule",
+    missing_ssh_rule => "missing-ssh-rule",
+    missing_9999_rule => "missing-9999-rule",
+    missing_egress => "missing-egress",
+    several_problems => "several-problems",
+    from_aws_cli => "from-aws-cli",
+}
