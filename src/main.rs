@@ -193,13 +193,13 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             }
             let snapshot = Snapshot::load(&snapshot)?;
             let report = engine::audit(&rules, &snapshot, &only);
-            let text = match format {
+            match format {
                 AuditFormat::Table => {
-                    report::table::render(&report, table_width().filter(|_| out.is_none()))
+                    let width = table_width().filter(|_| out.is_none());
+                    output::write(out.as_deref(), &report::table::render(&report, width))?;
                 }
-                AuditFormat::Json => report.to_json(),
-            };
-            output::write(out.as_deref(), &text)?;
+                AuditFormat::Json => output::write_with(out.as_deref(), |w| report.write_json(w))?,
+            }
             let failed = fail_on
                 .threshold()
                 .is_some_and(|t| report.has_problems_at(t));

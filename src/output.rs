@@ -1,19 +1,34 @@
 //! Writing results: standard output, or a file replaced atomically so a
-//! killed run never leaves half a report behind.
+//! killed run never leaves half a report behind. Output is streamed through
+//! a buffer: a report of many targets is never held twice in memory.
 
-use std::io::Write;
+use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use crate::error::InputError;
 
+/// Write `text` to `path`, or to standard output when there is no path.
 pub fn write(path: Option<&Path>, text: &str) -> Result<(), InputError> {
+    write_with(path, |w| w.write_all(text.as_bytes()))
+}
+
+/// Let `produce` write into the destination.
+pub fn write_with(
+    path: Option<&Path>,
+    produce: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), InputError> {
     let Some(path) = path else {
-        let mut stdout = std::io::stdout().lock();
-        // A closed pipe (`| head`) is not an error worth reporting.
-        let _ = stdout
-            .write_all(text.as_bytes())
-            .and_then(|_| stdout.flush());
-        return Ok(());
+        let mut stdout = BufWriter::new(io::stdout().lock());
+        let result = produce(&mut stdout).and_then(|_| stdout.flush());
+        return match result {
+            // A closed pipe (`| head`) is not an error worth reporting.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(InputError::new(
+                "<stdout>",
+                format!("cannot write output: {e}"),
+            )),
+            Ok(()) => Ok(()),
+        };
     };
     let dir = path
         .parent()
@@ -24,7 +39,13 @@ pub fn write(path: Option<&Path>, text: &str) -> Result<(), InputError> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temporary = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = std::fs::write(&temporary, text).and_then(|_| std::fs::rename(&temporary, path));
+    let result = std::fs::File::create(&temporary)
+        .and_then(|file| {
+            let mut writer = BufWriter::new(file);
+            produce(&mut writer)?;
+            writer.into_inner().map_err(|e| e.into_error())?.sync_all()
+        })
+        .and_then(|_| std::fs::rename(&temporary, path));
     result.map_err(|e| {
         let _ = std::fs::remove_file(&temporary);
         InputError::new(path, format!("cannot write output: {e}"))

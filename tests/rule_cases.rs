@@ -133,3 +133,13 @@ fn design_rule_ids_all_exist() {
         "a built-in rule is not in DESIGN.md's table"
     );
 }
+
+#[test]
+fn merge_patch_follows_rfc_7386() {
+    let mut doc = serde_json::json!({"a": {"b": 1, "c": 2}, "d": [1, 2]});
+    merge_patch(
+        &mut doc,
+        &serde_json::json!({"a": {"b": null, "e": 3}, "d": [3]}),
+    );
+    assert_eq!(doc, serde_json::json!({"a": {"c": 2, "e": 3}, "d": [3]}));
+}

@@ -14,7 +14,8 @@ fn check_scenario(name: &str) {
     let dir = fixture(&format!("scenarios/{name}"));
     let snapshot = Snapshot::load(&dir.join("snapshot.json")).unwrap_or_else(|e| panic!("{e}"));
     let expected = read_json(&dir.join("expected.json"));
-    let report = audit(&builtin_rules(), &snapshot, &[]);
+    let rules = builtin_rules();
+    let report = audit(&rules, &snapshot, &[]);
     let mut differences = Vec::new();
     assert_eq!(
         report.targets.len(),
@@ -22,7 +23,7 @@ fn check_scenario(name: &str) {
         "{name}: target count"
     );
     for target in &report.targets {
-        let wanted = &expected[&target.name];
+        let wanted = &expected[target.name];
         assert!(
             wanted.is_object(),
             "{name}: no expectations for target {}",

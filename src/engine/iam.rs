@@ -4,6 +4,8 @@
 //! except where what was seen already proves a failure (an explicit deny
 //! cannot be undone by a policy we did not see).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::{Verdict, call_failed, not_collected};
 use crate::iam::{
     self, ActionSpec, Decision, Effect, NamedPolicy, PolicyDocument, PolicySet, glob,
@@ -318,21 +320,52 @@ fn policy_json(grants: &[Grant]) -> String {
 
 /// Up to `limit` items, then "(+N more)".
 fn listing(items: &[String], limit: usize) -> String {
+    listing_with(items, limit, "; ")
+}
+
+fn listing_with(items: &[String], limit: usize, separator: &str) -> String {
     let mut text = items
         .iter()
         .take(limit)
         .cloned()
         .collect::<Vec<_>>()
-        .join("; ");
+        .join(separator);
     if items.len() > limit {
         text.push_str(&format!(" (+{} more)", items.len() - limit));
     }
     text
 }
 
+/// Actions grouped under the reason they are refused, in a stable order.
+#[derive(Default)]
+struct Refusals(BTreeMap<String, BTreeSet<String>>);
+
+impl Refusals {
+    fn add(&mut self, reason: String, action: &str) {
+        self.0.entry(reason).or_default().insert(action.to_string());
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// "by X: ec2:A, ec2:B; by Y: …", a few actions per reason.
+    fn describe(&self) -> String {
+        let groups: Vec<String> = self
+            .0
+            .iter()
+            .map(|(reason, actions)| {
+                let actions: Vec<String> = actions.iter().cloned().collect();
+                format!("{reason}: {}", listing_with(&actions, 5, ", "))
+            })
+            .collect();
+        listing(&groups, 3)
+    }
+}
+
 pub fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
     let gathered = gather(&target.aws);
-    let mut certain_denials = Vec::new();
+    let mut denied = Refusals::default();
     let mut not_allowed = Vec::new();
     let mut undecided = Vec::new();
     let mut pairs = 0;
@@ -343,12 +376,10 @@ pub fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
                 let resource = in_target(resource, target);
                 match iam::decide(&gathered.set, action, &resource) {
                     Decision::Allowed { .. } => {}
-                    Decision::ExplicitDeny { by } => {
-                        certain_denials.push(format!("{action} on {resource} denied by {by}"))
+                    Decision::ExplicitDeny { by } => denied.add(format!("denied by {by}"), action),
+                    Decision::BoundaryDenies { boundary } => {
+                        denied.add(format!("not allowed by the {boundary}"), action)
                     }
-                    Decision::BoundaryDenies { boundary } => certain_denials.push(format!(
-                        "{action} on {resource} not allowed by the {boundary}"
-                    )),
                     Decision::NotAllowed => not_allowed.push(format!("{action} on {resource}")),
                     Decision::Unknown { why } => {
                         undecided.push(format!("{action} on {resource}: {why}"))
@@ -358,11 +389,8 @@ pub fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
         }
     }
     let fix_vars = |v: Verdict| v.with("policy_json", policy_json(&check.grants.value));
-    if !certain_denials.is_empty() {
-        return fix_vars(Verdict::fail(format!(
-            "denied: {}",
-            listing(&certain_denials, 3)
-        )));
+    if !denied.is_empty() {
+        return fix_vars(Verdict::fail(denied.describe()));
     }
     if !gathered.gaps.is_empty() {
         return Verdict::unknown(gathered.gaps_text());
@@ -377,9 +405,10 @@ pub fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
     if !undecided.is_empty() {
         return Verdict::unknown(format!("cannot decide offline: {}", listing(&undecided, 3)));
     }
+    let read = gathered.set.identity.len() + usize::from(gathered.set.boundary.is_some());
     Verdict::pass(format!(
-        "all {pairs} action/resource pairs of the guide's policy are allowed ({} policies read)",
-        gathered.set.identity.len() + usize::from(gathered.set.boundary.is_some())
+        "all {pairs} action/resource pairs of the guide's policy are allowed ({read} {} read)",
+        if read == 1 { "policy" } else { "policies" }
     ))
 }
 

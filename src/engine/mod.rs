@@ -86,26 +86,39 @@ pub fn not_collected(key: &str) -> String {
 }
 
 /// Audit every target with every rule (or only the rules named in `only`).
-pub fn audit(rules: &RuleSet, snapshot: &Snapshot, only: &[String]) -> Report {
+pub fn audit<'a>(rules: &'a RuleSet, snapshot: &'a Snapshot, only: &[String]) -> Report<'a> {
     let selected: Vec<&Rule> = rules
         .rules
         .iter()
         .filter(|r| only.is_empty() || only.contains(&r.id))
         .collect();
-    let targets = snapshot
-        .targets
-        .iter()
-        .map(|target| TargetReport {
-            name: target.name.clone(),
-            account_id: target.setup.account_id.clone(),
-            region: target.setup.region.clone(),
-            findings: selected.iter().map(|rule| evaluate(rule, target)).collect(),
-        })
-        .collect();
+    let audit_target = |target: &'a Target| TargetReport {
+        name: &target.name,
+        account_id: target.setup.account_id.as_deref(),
+        region: &target.setup.region,
+        findings: selected.iter().map(|rule| evaluate(rule, target)).collect(),
+    };
+    // Targets are independent: split them over the cores, keeping order.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = snapshot.targets.len().div_ceil(workers).max(64);
+    let targets = std::thread::scope(|scope| {
+        let handles: Vec<_> = snapshot
+            .targets
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(audit_target).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
     Report::new(targets)
 }
 
-pub fn evaluate(rule: &Rule, target: &Target) -> Finding {
+pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
     let verdict = match not_applicable(&rule.applies, &target.setup) {
         Some(reason) => Verdict::skip(reason),
         None => check(&rule.check, target),
@@ -115,14 +128,14 @@ pub fn evaluate(rule: &Rule, target: &Target) -> Finding {
     let problem = verdict.outcome.is_problem();
     let text = |t: &Option<String>| t.as_ref().filter(|_| problem).map(|t| render(t, &values));
     Finding {
-        rule: rule.id.clone(),
+        rule: &rule.id,
         outcome: verdict.outcome,
         severity: rule.severity,
         resource: resource(&rule.check, target),
-        title: rule.title.clone(),
+        title: &rule.title,
         detail: verdict.detail,
         documented_error: text(&rule.documented_error),
-        symptom: rule.symptom.clone().filter(|_| problem),
+        symptom: rule.symptom.as_deref().filter(|_| problem),
         stage: rule.stage,
         fix: Some(render(&rule.fix, &values)).filter(|_| problem),
         fix_command: rule
@@ -234,7 +247,8 @@ fn resource(check: &Check, target: &Target) -> String {
 /// Render a number the way a person writes it: 80, 0.5, 2.35.
 pub fn number(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{value:.0}")
+        // Exact in i64; avoids float formatting on a hot path.
+        (value as i64).to_string()
     } else {
         let text = format!("{value:.2}");
         text.trim_end_matches('0').trim_end_matches('.').to_string()

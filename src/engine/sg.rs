@@ -210,8 +210,8 @@ pub fn ingress_allows(check: &IngressAllows, target: &Target) -> Verdict {
             .collect();
         match &check.from {
             Some(sources) => {
-                let covered = coverage(&g.ip_permissions, &check.ports, ssh_port, &sources.value);
-                let from: Vec<String> = sources.value.iter().map(IpNet::to_string).collect();
+                let covered = coverage(&g.ip_permissions, &check.ports, ssh_port, &sources.value.0);
+                let from: Vec<String> = sources.value.0.iter().map(IpNet::to_string).collect();
                 let ok = format!(
                     "inbound {} allowed from {}",
                     ports.join(", "),
@@ -273,9 +273,9 @@ pub fn egress_allows(check: &EgressAllows, target: &Target) -> Verdict {
             &g.ip_permissions_egress,
             &check.ports,
             ssh_port,
-            &check.to.value,
+            &check.to.value.0,
         );
-        let to: Vec<String> = check.to.value.iter().map(IpNet::to_string).collect();
+        let to: Vec<String> = check.to.value.0.iter().map(IpNet::to_string).collect();
         verdict_for(
             covered,
             ssh_port,
@@ -292,7 +292,7 @@ pub fn sources_restricted(check: &SourcesRestricted, target: &Target) -> Verdict
             &g.ip_permissions,
             &check.ports,
             ssh_port,
-            &check.allowed.value,
+            &check.allowed.value.0,
             &g.group_id,
         );
         let ports: Vec<String> = check

@@ -383,7 +383,7 @@ fn mfa_statements(set: &PolicySet, actions: &[&str]) -> Vec<(bool, MfaDependency
             Effect::Deny => outcome != Tri::False,
             Effect::Allow => outcome == Tri::False,
         };
-        let explanation = mfa_explanation(statement, outcome, &matched.join(", "));
+        let explanation = mfa_explanation(statement, outcome, &summarize_actions(&matched));
         found.push((
             affects,
             MfaDependency {
@@ -396,6 +396,21 @@ fn mfa_statements(set: &PolicySet, actions: &[&str]) -> Vec<(bool, MfaDependency
         ));
     }
     found
+}
+
+/// "ec2:A, ec2:B, ec2:C and 19 more actions": enough to recognise them.
+fn summarize_actions(actions: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let head = actions
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    match actions.len().saturating_sub(SHOWN) {
+        0 => head,
+        more => format!("{head} and {more} more actions"),
+    }
 }
 
 fn mfa_explanation(statement: &Statement, outcome: Tri, actions: &str) -> String {

@@ -135,6 +135,22 @@ fn literal_tokens(text: &str) -> Vec<Token> {
 /// Action names are compared case-insensitively (IAM treats `EC2:runinstances`
 /// and `ec2:RunInstances` alike); resource ARNs case-sensitively.
 pub fn matches(pattern: &str, text: &str, case_insensitive: bool) -> bool {
+    // Fast paths: most patterns are `*` or have no wildcard at all.
+    if pattern == "*" {
+        return true;
+    }
+    if !has_wildcard(pattern) {
+        return if case_insensitive {
+            // Action names are ASCII; compare without allocating.
+            if pattern.is_ascii() && text.is_ascii() {
+                pattern.eq_ignore_ascii_case(text)
+            } else {
+                pattern.to_lowercase() == text.to_lowercase()
+            }
+        } else {
+            pattern == text
+        };
+    }
     if case_insensitive {
         let pattern = pattern.to_lowercase();
         let text = text.to_lowercase();
@@ -151,11 +167,17 @@ pub fn matches(pattern: &str, text: &str, case_insensitive: bool) -> bool {
 /// holds. (The rare inclusions this misses are reported as `false`, which
 /// callers treat as "not proven".)
 pub fn subsumes(general: &str, specific: &str) -> bool {
+    if let Some(answer) = subsumes_trivially(general, specific) {
+        return answer;
+    }
     covers(&pattern_tokens(general), &pattern_tokens(specific))
 }
 
 /// True iff some string is matched by both patterns. Case-sensitive; exact.
 pub fn intersects(a: &str, b: &str) -> bool {
+    if let Some(answer) = intersects_trivially(a, b) {
+        return answer;
+    }
     product_accepts(&pattern_tokens(a), &pattern_tokens(b))
 }
 
@@ -163,12 +185,56 @@ pub fn intersects(a: &str, b: &str) -> bool {
 /// is a full ARN, its partition/service/region/account wildcards stand for
 /// colon-free text.
 pub fn subsumes_request(general: &str, requested: &str) -> bool {
-    covers(&pattern_tokens(general), &requested_tokens(requested))
+    if let Some(answer) = subsumes_trivially(general, requested) {
+        return answer;
+    }
+    memoized(Relation::Subsumes, general, requested, || {
+        covers(&pattern_tokens(general), &requested_tokens(requested))
+    })
 }
 
 /// Like `intersects`, with `requested` read as in `subsumes_request`.
 pub fn intersects_request(pattern: &str, requested: &str) -> bool {
-    product_accepts(&pattern_tokens(pattern), &requested_tokens(requested))
+    if let Some(answer) = intersects_trivially(pattern, requested) {
+        return answer;
+    }
+    memoized(Relation::Intersects, pattern, requested, || {
+        product_accepts(&pattern_tokens(pattern), &requested_tokens(requested))
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Relation {
+    Subsumes,
+    Intersects,
+}
+
+type Memo = std::collections::HashMap<(Relation, Box<str>, Box<str>), bool>;
+
+/// Entries kept before the memo starts over (bounds memory on huge runs).
+const MEMO_LIMIT: usize = 1 << 16;
+
+thread_local! {
+    /// The same policy patterns meet the same requested ARNs again and
+    /// again (every action of a statement, every target of an account);
+    /// the automaton is the hot spot of a large audit, so answers are kept.
+    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo::new());
+}
+
+fn memoized(relation: Relation, a: &str, b: &str, compute: impl FnOnce() -> bool) -> bool {
+    let key = (relation, Box::<str>::from(a), Box::<str>::from(b));
+    if let Some(answer) = MEMO.with(|m| m.borrow().get(&key).copied()) {
+        return answer;
+    }
+    let answer = compute();
+    MEMO.with(|m| {
+        let mut memo = m.borrow_mut();
+        if memo.len() >= MEMO_LIMIT {
+            memo.clear();
+        }
+        memo.insert(key, answer);
+    });
+    answer
 }
 
 /// Table `covered[i][j]`: the first `i` tokens of `general` cover the first
@@ -177,6 +243,33 @@ pub fn intersects_request(pattern: &str, requested: &str) -> bool {
 /// wildcard absorbs one token of a class it admits, and a literal only the
 /// same literal. Each rule maps every expansion of the absorbed tokens into
 /// general's language, which is why a `true` is sound.
+fn has_wildcard(pattern: &str) -> bool {
+    pattern.contains(['*', '?'])
+}
+
+/// Answers that need no automaton: `*` covers everything, and a pattern
+/// without wildcards covers exactly itself.
+fn subsumes_trivially(general: &str, specific: &str) -> Option<bool> {
+    if general == "*" {
+        return Some(true);
+    }
+    if !has_wildcard(general) {
+        // A literal covers one string: only the same literal.
+        return Some(general == specific);
+    }
+    None
+}
+
+fn intersects_trivially(a: &str, b: &str) -> Option<bool> {
+    if a == "*" || b == "*" {
+        return Some(true);
+    }
+    if !has_wildcard(a) && !has_wildcard(b) {
+        return Some(a == b);
+    }
+    None
+}
+
 fn covers(general: &[Token], specific: &[Token]) -> bool {
     let width = specific.len() + 1;
     let mut previous = vec![false; width];

@@ -37,17 +37,17 @@ impl Outcome {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    pub rule: String,
+pub struct Finding<'a> {
+    pub rule: &'a str,
     pub outcome: Outcome,
     pub severity: Severity,
     pub resource: String,
-    pub title: String,
+    pub title: &'a str,
     pub detail: String,
     /// The dashboard's message for this problem, with the real ids.
     pub documented_error: Option<String>,
     /// The documented behaviour when there is no message.
-    pub symptom: Option<String>,
+    pub symptom: Option<&'a str>,
     pub stage: Stage,
     pub fix: Option<String>,
     pub fix_command: Option<String>,
@@ -57,11 +57,11 @@ pub struct Finding {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct TargetReport {
-    pub name: String,
-    pub account_id: Option<String>,
-    pub region: String,
-    pub findings: Vec<Finding>,
+pub struct TargetReport<'a> {
+    pub name: &'a str,
+    pub account_id: Option<&'a str>,
+    pub region: &'a str,
+    pub findings: Vec<Finding<'a>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -73,7 +73,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Summary {
+    pub fn of<'a: 'b, 'b>(findings: impl IntoIterator<Item = &'b Finding<'a>>) -> Summary {
         let mut summary = Summary::default();
         for finding in findings {
             *match finding.outcome {
@@ -88,14 +88,14 @@ impl Summary {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct Report<'a> {
     pub schema: &'static str,
-    pub targets: Vec<TargetReport>,
+    pub targets: Vec<TargetReport<'a>>,
     pub summary: Summary,
 }
 
-impl Report {
-    pub fn new(targets: Vec<TargetReport>) -> Report {
+impl<'a> Report<'a> {
+    pub fn new(targets: Vec<TargetReport<'a>>) -> Report<'a> {
         let summary = Summary::of(targets.iter().flat_map(|t| &t.findings));
         Report {
             schema: SCHEMA,
@@ -112,9 +112,9 @@ impl Report {
             .any(|f| f.outcome.is_problem() && f.severity >= threshold)
     }
 
-    pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
-        text.push('\n');
-        text
+    /// The JSON report, streamed into `writer`.
+    pub fn write_json(&self, writer: &mut dyn std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *writer, self)?;
+        writer.write_all(b"\n")
     }
 }

@@ -25,28 +25,53 @@ fn summary_text(s: &Summary) -> String {
     )
 }
 
-fn finding_cell(f: &Finding) -> String {
+fn finding_cell(f: &Finding<'_>) -> String {
     let mut text = format!("{}\n{}", f.title, f.detail);
+    // An unknown finding shows what a failure would look like.
+    let when = if f.outcome == Outcome::Unknown {
+        "If it fails, "
+    } else {
+        ""
+    };
     if let Some(error) = &f.documented_error {
-        text.push_str(&format!("\nDashboard says: {error}"));
+        let says = if when.is_empty() {
+            "Dashboard says"
+        } else {
+            "the dashboard says"
+        };
+        text.push_str(&format!("\n{when}{says}: {error}"));
     }
     if let Some(symptom) = &f.symptom {
-        text.push_str(&format!("\nSymptom: {symptom}"));
+        let label = if when.is_empty() {
+            "Symptom"
+        } else {
+            "the symptom is"
+        };
+        text.push_str(&format!("\n{when}{label}: {symptom}"));
     }
     text
 }
 
-fn sorted(findings: &[Finding]) -> Vec<&Finding> {
+/// The part of an ARN a person recognises (`user/bitmovin`); other
+/// resource names as they are. The JSON report keeps the whole ARN.
+fn short_resource(resource: &str) -> &str {
+    match resource.strip_prefix("arn:") {
+        Some(rest) => rest.splitn(5, ':').nth(4).unwrap_or(resource),
+        None => resource,
+    }
+}
+
+fn sorted<'a, 'b>(findings: &'b [Finding<'a>]) -> Vec<&'b Finding<'a>> {
     let mut sorted: Vec<&Finding> = findings.iter().collect();
     // Problems first, the most severe first; the rule order breaks ties.
     sorted.sort_by_key(|f| (f.outcome, std::cmp::Reverse(f.severity)));
     sorted
 }
 
-pub fn render(report: &Report, width: Option<u16>) -> String {
+pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
     let mut out = String::new();
     for target in &report.targets {
-        let account = target.account_id.as_deref().unwrap_or("account not given");
+        let account = target.account_id.unwrap_or("account not given");
         out.push_str(&format!(
             "{} ({account}, {}): {}\n",
             target.name,
@@ -59,7 +84,7 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
             table.add_row([
                 f.outcome.as_str().to_uppercase(),
                 f.severity.to_string(),
-                format!("{}\n{}", f.rule, f.resource),
+                format!("{}\n{}", f.rule, short_resource(&f.resource)),
                 finding_cell(f),
             ]);
         }

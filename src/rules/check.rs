@@ -2,13 +2,12 @@
 //! with typed parameters. A rule names one of these in its `[check.TYPE]`
 //! table; adding a rule needs Rust code only when it needs a new type here.
 
-use ipnet::IpNet;
 use serde::Deserialize;
 use toml::Spanned;
 
 use super::formula::Formula;
 use super::ports::PortReq;
-use super::shared::{Grant, Pattern, Shared, SharedValues};
+use super::shared::{Cidrs, Grant, Pattern, Shared, SharedValues};
 use crate::version::EncoderVersion;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -179,7 +178,7 @@ pub struct GroupExists {
 pub struct IngressAllows {
     pub ports: Vec<PortReq>,
     /// Every one of these sources must reach every port…
-    pub from: Option<Shared<Vec<IpNet>>>,
+    pub from: Option<Shared<Cidrs>>,
     /// …or, instead, at least one address range of any kind must.
     #[serde(default)]
     pub from_any_address: bool,
@@ -189,7 +188,7 @@ pub struct IngressAllows {
 #[serde(deny_unknown_fields)]
 pub struct EgressAllows {
     pub ports: Vec<PortReq>,
-    pub to: Shared<Vec<IpNet>>,
+    pub to: Shared<Cidrs>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -198,7 +197,7 @@ pub struct SourcesRestricted {
     pub ports: Vec<PortReq>,
     /// The only address sources allowed on those ports (the group itself
     /// is always allowed).
-    pub allowed: Shared<Vec<IpNet>>,
+    pub allowed: Shared<Cidrs>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

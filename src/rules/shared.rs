@@ -22,7 +22,7 @@ pub const SHARED_FILE: &str = "shared.toml";
 pub struct SharedValues {
     /// Named lists of network addresses.
     #[serde(default)]
-    pub cidrs: BTreeMap<String, Vec<IpNet>>,
+    pub cidrs: BTreeMap<String, Cidrs>,
     /// Named IAM permission sets: each action on each of its resources.
     #[serde(default)]
     pub grants: BTreeMap<String, Vec<Grant>>,
@@ -32,6 +32,24 @@ pub struct SharedValues {
     /// Named regular expressions (e.g. what a well-formed id looks like).
     #[serde(default)]
     pub patterns: BTreeMap<String, Pattern>,
+}
+
+/// A list of networks; each entry is checked when the file is read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cidrs(pub Vec<IpNet>);
+
+impl<'de> Deserialize<'de> for Cidrs {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let texts = Vec::<String>::deserialize(deserializer)?;
+        texts
+            .iter()
+            .map(|t| {
+                t.parse::<IpNet>()
+                    .map_err(|e| de::Error::custom(format!("invalid CIDR `{t}`: {e}")))
+            })
+            .collect::<Result<_, _>>()
+            .map(Cidrs)
+    }
 }
 
 /// A regular expression, compiled when the rule file is read.
@@ -88,7 +106,7 @@ pub trait Lookup: Sized + Clone {
     fn table(shared: &SharedValues) -> &BTreeMap<String, Self>;
 }
 
-impl Lookup for Vec<IpNet> {
+impl Lookup for Cidrs {
     const KIND: &'static str = "cidrs";
     fn table(shared: &SharedValues) -> &BTreeMap<String, Self> {
         &shared.cidrs
@@ -228,7 +246,7 @@ mod tests {
 
     #[derive(Deserialize)]
     struct Holder {
-        from: Shared<Vec<IpNet>>,
+        from: Shared<Cidrs>,
     }
 
     fn shared() -> SharedValues {
@@ -240,12 +258,12 @@ mod tests {
         let mut h: Holder = toml::from_str("from = \"@bitmovin\"").unwrap();
         h.from.resolve(&shared()).unwrap();
         assert_eq!(
-            h.from.value,
+            h.from.value.0,
             vec!["104.199.97.13/32".parse::<IpNet>().unwrap()]
         );
         let mut h: Holder = toml::from_str("from = [\"10.0.0.0/8\"]").unwrap();
         h.from.resolve(&shared()).unwrap();
-        assert_eq!(h.from.value.len(), 1);
+        assert_eq!(h.from.value.0.len(), 1);
         assert!(h.from.name.is_none());
     }
 
@@ -262,7 +280,13 @@ mod tests {
 
     #[test]
     fn bad_inline_cidr_is_rejected() {
-        assert!(toml::from_str::<Holder>("from = [\"10.0.0.0/33\"]").is_err());
+        let err = toml::from_str::<Holder>("from = [\"10.0.0.0/33\"]")
+            .err()
+            .unwrap();
+        assert!(
+            err.message().contains("invalid CIDR `10.0.0.0/33`"),
+            "{err}"
+        );
         assert!(toml::from_str::<Holder>("from = \"10.0.0.0/8\"").is_err());
     }
 

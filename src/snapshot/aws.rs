@@ -10,6 +10,18 @@ use serde::Deserialize;
 
 use crate::iam::PolicyDocument;
 
+/// A string field parsed with `FromStr`, its error naming the bad value.
+fn parsed<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text = String::deserialize(deserializer)?;
+    text.parse()
+        .map_err(|e| serde::de::Error::custom(format!("invalid CIDR `{text}`: {e}")))
+}
+
 /// The error record of a failed call, as AWS returns it.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct AwsError {
@@ -162,12 +174,14 @@ pub struct IpPermission {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct IpRange {
+    #[serde(deserialize_with = "parsed")]
     pub cidr_ip: Ipv4Net,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Ipv6Range {
+    #[serde(deserialize_with = "parsed")]
     pub cidr_ipv6: Ipv6Net,
 }
 

@@ -111,8 +111,14 @@ impl Snapshot {
     }
 
     pub fn from_slice(path: &Path, bytes: &[u8]) -> Result<Snapshot, InputError> {
-        let json_error =
-            |e: serde_json::Error| InputError::at(path, e.line(), e.column(), e.to_string());
+        let json_error = |e: serde_json::Error| {
+            // Display repeats the position the error already carries.
+            let text = e.to_string();
+            let message = text
+                .rsplit_once(" at line ")
+                .map_or(text.as_str(), |(m, _)| m);
+            InputError::at(path, e.line(), e.column(), message)
+        };
         let parsed: Result<Snapshot, _> = serde_json::from_slice(bytes);
         // A wrong or missing schema explains any other error better, so it is
         // checked first; the probe only runs when something is off.

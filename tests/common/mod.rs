@@ -56,13 +56,3 @@ pub fn base_target() -> Value {
     let snapshot = read_json(&fixture("scenarios/guide-production/snapshot.json"));
     snapshot["targets"][0].clone()
 }
-
-#[test]
-fn merge_patch_follows_rfc_7386() {
-    let mut doc = serde_json::json!({"a": {"b": 1, "c": 2}, "d": [1, 2]});
-    merge_patch(
-        &mut doc,
-        &serde_json::json!({"a": {"b": null, "e": 3}, "d": [3]}),
-    );
-    assert_eq!(doc, serde_json::json!({"a": {"c": 2, "e": 3}, "d": [3]}));
-}
