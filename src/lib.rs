@@ -2,6 +2,7 @@
 //! Bitmovin's guide. See DESIGN.md for the pipeline: snapshot → rules →
 //! report → rendering.
 
+pub mod collect;
 pub mod engine;
 pub mod error;
 pub mod iam;

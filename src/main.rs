@@ -6,9 +6,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use ccaudit::collect::{self, CallLimits, CredentialSource, Progress, TargetSpec, inventory};
 use ccaudit::error::InputError;
 use ccaudit::rules::{RuleSet, Severity};
-use ccaudit::snapshot::{DEFAULT_INSTANCES_PER_ENCODING, Snapshot};
+use ccaudit::snapshot::{
+    DEFAULT_INSTANCES_PER_ENCODING, DEFAULT_SSH_PORT, LiveProtocol, Setup, Snapshot,
+};
 use ccaudit::version::EncoderVersion;
 use ccaudit::{engine, output, quotas, report, rule_docs};
 
@@ -60,6 +63,53 @@ enum Command {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Read an account (or an inventory of them) into a snapshot
+    #[command(after_help = "Examples:\n  \
+        ccaudit collect --region eu-central-1 --security-group sg-0a1b2c3d4e5f60718 --iam-user bitmovin -o snapshot.json\n  \
+        ccaudit collect --inventory inventory.toml --concurrency 16 -o nightly.json\n  \
+        ccaudit collect --profile audit --bitmovin-profile bitmovin --region us-east-1 --security-group sg-0123abcd\n\n\
+        Only read-only calls are made (see `ccaudit policy auditor`). Failed calls are recorded in the \
+        snapshot as AWS's error records; collection goes on.")]
+    Collect {
+        #[command(flatten)]
+        targets: TargetArgs,
+        /// Write the snapshot to this file (atomically) instead of standard output
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        rules: RulesArg,
+    },
+    /// Collect, then audit: `collect` and `audit` in one step
+    #[command(after_help = "Examples:\n  \
+        ccaudit scan --region eu-central-1 --security-group sg-0a1b2c3d4e5f60718 --iam-user bitmovin --max-encodings 10\n  \
+        ccaudit scan --inventory inventory.toml --format json --output report.json --save-snapshot snapshot.json\n\n\
+        Exit status: as for `audit`.")]
+    Scan {
+        #[command(flatten)]
+        targets: TargetArgs,
+        #[command(flatten)]
+        rules: RulesArg,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
+        format: AuditFormat,
+        /// Exit 1 when a finding of this severity or above fails or is unknown
+        #[arg(long, value_enum, default_value_t = FailOn::High)]
+        fail_on: FailOn,
+        /// Run only this rule (repeat for several)
+        #[arg(long = "only", value_name = "RULE")]
+        only: Vec<String>,
+        /// Write the report to this file instead of standard output
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Also keep the collected snapshot in this file
+        #[arg(long, value_name = "FILE")]
+        save_snapshot: Option<PathBuf>,
+    },
+    /// Print policies: `policy auditor` is the read-only policy collect needs
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
     /// List the rules or explain one
     Rules {
         #[command(subcommand)]
@@ -85,6 +135,162 @@ enum Command {
         #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
         format: TableOrJson,
     },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// The minimal IAM policy for the principal that runs `collect`
+    #[command(
+        after_help = "Example:\n  ccaudit policy auditor > ccaudit-auditor.json\n  \
+        aws iam put-user-policy --user-name ccaudit --policy-name ccaudit-read-only --policy-document file://ccaudit-auditor.json"
+    )]
+    Auditor,
+}
+
+/// Which targets to read: one from flags, or many from an inventory.
+#[derive(clap::Args)]
+struct TargetArgs {
+    /// TOML file with many targets (see the README); replaces the target flags
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["region", "security_group", "subnet", "iam_user", "account_id", "name"])]
+    inventory: Option<PathBuf>,
+    /// Region of the region settings (default: $AWS_REGION)
+    #[arg(long, env = "AWS_REGION", required_unless_present = "inventory")]
+    region: Option<String>,
+    /// Security group id entered in the region settings
+    #[arg(long, value_name = "SG_ID", required_unless_present = "inventory")]
+    security_group: Option<String>,
+    /// Subnet id, when a custom VPC is used
+    #[arg(long, value_name = "SUBNET_ID")]
+    subnet: Option<String>,
+    /// The IAM user whose keys Bitmovin uses (default: the owner of the --bitmovin-profile keys)
+    #[arg(long, value_name = "USER")]
+    iam_user: Option<String>,
+    /// Account id entered in the dashboard
+    #[arg(long, value_name = "ID")]
+    account_id: Option<String>,
+    /// Target name in the snapshot and report (default: ACCOUNT-REGION)
+    #[arg(long)]
+    name: Option<String>,
+    /// SSH port Bitmovin connects to
+    #[arg(long, default_value_t = DEFAULT_SSH_PORT)]
+    ssh_port: u16,
+    /// Maximum number of parallel encodings (sizes the quota checks)
+    #[arg(long, value_name = "N")]
+    max_encodings: Option<u32>,
+    /// Instances one encoding may use
+    #[arg(long, value_name = "M", default_value_t = DEFAULT_INSTANCES_PER_ENCODING)]
+    instances_per_encoding: u32,
+    /// Encoder version: STABLE, BETA or a number like 2.179.0
+    #[arg(long, value_name = "V", default_value = "STABLE")]
+    encoder_version: EncoderVersion,
+    /// Live protocols in use, comma-separated
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "rtmp,srt,zixi")]
+    live: Vec<LiveArg>,
+    /// AWS profile of the auditor (default: the standard credential chain)
+    #[arg(long)]
+    profile: Option<String>,
+    /// Role to assume for reading the account
+    #[arg(long, value_name = "ARN")]
+    role_arn: Option<String>,
+    /// External id for --role-arn
+    #[arg(long, value_name = "ID", requires = "role_arn")]
+    external_id: Option<String>,
+    /// Profile holding the keys entered in the Bitmovin dashboard, used for the calls Bitmovin makes
+    #[arg(long, value_name = "PROFILE")]
+    bitmovin_profile: Option<String>,
+    /// Send every call to this endpoint (otherwise AWS_ENDPOINT_URL* apply)
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// Targets collected at the same time
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: u16,
+    /// Seconds one call may take, retries included
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    timeout: u64,
+    /// No progress output
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LiveArg {
+    Rtmp,
+    Srt,
+    Zixi,
+}
+
+impl TargetArgs {
+    fn specs(&self) -> Result<Vec<TargetSpec>, InputError> {
+        if let Some(path) = &self.inventory {
+            return inventory::load(path);
+        }
+        let region = self.region.clone().unwrap_or_default();
+        let live = self
+            .live
+            .iter()
+            .map(|l| match l {
+                LiveArg::Rtmp => LiveProtocol::Rtmp,
+                LiveArg::Srt => LiveProtocol::Srt,
+                LiveArg::Zixi => LiveProtocol::Zixi,
+            })
+            .collect();
+        let name = self
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{}-{region}", self.account_id.as_deref().unwrap_or("aws")));
+        Ok(vec![TargetSpec {
+            name,
+            setup: Setup {
+                account_id: self.account_id.clone(),
+                region,
+                security_group_id: self.security_group.clone().unwrap_or_default(),
+                subnet_id: self.subnet.clone(),
+                iam_user: self.iam_user.clone(),
+                ssh_port: self.ssh_port,
+                encoder_version: self.encoder_version.clone(),
+                max_encodings: self.max_encodings,
+                instances_per_encoding: self.instances_per_encoding,
+                live,
+            },
+            credentials: CredentialSource {
+                profile: self.profile.clone(),
+                role_arn: self.role_arn.clone(),
+                external_id: self.external_id.clone(),
+            },
+            bitmovin: self.bitmovin_profile.clone().map(|p| CredentialSource {
+                profile: Some(p),
+                ..CredentialSource::default()
+            }),
+        }])
+    }
+
+    fn options(&self) -> collect::Options {
+        let operation = std::time::Duration::from_secs(self.timeout.max(1));
+        collect::Options {
+            concurrency: usize::from(self.concurrency),
+            endpoint_url: self.endpoint_url.clone(),
+            limits: CallLimits {
+                operation,
+                attempt: operation.min(std::time::Duration::from_secs(10)),
+                ..CallLimits::default()
+            },
+            progress: Progress::for_stderr(self.quiet),
+        }
+    }
+
+    /// Collect every target; the snapshot as JSON.
+    fn collect(&self, rules: &RuleSet) -> Result<serde_json::Value, InputError> {
+        let specs = self.specs()?;
+        let options = self.options();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                InputError::new("<runtime>", format!("cannot start the async runtime: {e}"))
+            })?;
+        let collection = runtime.block_on(collect::collect_all(&specs, rules, &options));
+        Ok(collection.snapshot)
+    }
 }
 
 #[derive(Subcommand)]
@@ -185,29 +391,44 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             output: out,
         } => {
             let rules = rules.load()?;
-            if let Some(unknown) = only.iter().find(|id| rules.get(id).is_none()) {
-                return Err(InputError::new(
-                    "--only",
-                    format!("unknown rule id `{unknown}` (see `ccaudit rules list`)"),
-                ));
-            }
+            check_only(&rules, &only)?;
             let snapshot = Snapshot::load(&snapshot)?;
-            let report = engine::audit(&rules, &snapshot, &only);
-            match format {
-                AuditFormat::Table => {
-                    let width = table_width().filter(|_| out.is_none());
-                    output::write(out.as_deref(), &report::table::render(&report, width))?;
-                }
-                AuditFormat::Json => output::write_with(out.as_deref(), |w| report.write_json(w))?,
+            render_audit(&rules, &snapshot, &only, format, fail_on, out.as_deref())
+        }
+        Command::Collect {
+            targets,
+            output: out,
+            rules,
+        } => {
+            let rules = rules.load()?;
+            let snapshot = targets.collect(&rules)?;
+            output::write_with(out.as_deref(), |w| write_json(w, &snapshot))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scan {
+            targets,
+            rules,
+            format,
+            fail_on,
+            only,
+            output: out,
+            save_snapshot,
+        } => {
+            let rules = rules.load()?;
+            check_only(&rules, &only)?;
+            let collected = targets.collect(&rules)?;
+            if let Some(path) = &save_snapshot {
+                output::write_with(Some(path), |w| write_json(w, &collected))?;
             }
-            let failed = fail_on
-                .threshold()
-                .is_some_and(|t| report.has_problems_at(t));
-            Ok(if failed {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+            let bytes = serde_json::to_vec(&collected).unwrap_or_default();
+            let snapshot = Snapshot::from_slice(std::path::Path::new("<collected>"), &bytes)?;
+            render_audit(&rules, &snapshot, &only, format, fail_on, out.as_deref())
+        }
+        Command::Policy {
+            command: PolicyCommand::Auditor,
+        } => {
+            output::write(None, &collect::operations::auditor_policy())?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Rules {
             command: RulesCommand::List { rules, format },
@@ -257,6 +478,48 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn check_only(rules: &RuleSet, only: &[String]) -> Result<(), InputError> {
+    match only.iter().find(|id| rules.get(id).is_none()) {
+        Some(unknown) => Err(InputError::new(
+            "--only",
+            format!("unknown rule id `{unknown}` (see `ccaudit rules list`)"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Audit, print in the chosen format, and turn the verdicts into the exit code.
+fn render_audit(
+    rules: &RuleSet,
+    snapshot: &Snapshot,
+    only: &[String],
+    format: AuditFormat,
+    fail_on: FailOn,
+    out: Option<&std::path::Path>,
+) -> Result<ExitCode, InputError> {
+    let report = engine::audit(rules, snapshot, only);
+    match format {
+        AuditFormat::Table => {
+            let width = table_width().filter(|_| out.is_none());
+            output::write(out, &report::table::render(&report, width))?;
+        }
+        AuditFormat::Json => output::write_with(out, |w| report.write_json(w))?,
+    }
+    let failed = fail_on
+        .threshold()
+        .is_some_and(|t| report.has_problems_at(t));
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn write_json(writer: &mut dyn std::io::Write, value: &serde_json::Value) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *writer, value)?;
+    writer.write_all(b"\n")
 }
 
 fn main() -> ExitCode {

@@ -265,7 +265,14 @@ fn managed_document<'a>(
             None
         }
         Evidence::Missing => {
-            gaps.push(format!("{} for {arn}", not_collected(call)));
+            // No version without GetPolicy's default version id: name that call.
+            let policy = aws.policies.as_ref().and_then(|m| m.get(arn));
+            match evidence(policy) {
+                Evidence::Failed(e) => {
+                    gaps.push(format!("{} for {arn}", call_failed("iam:GetPolicy", e)))
+                }
+                _ => gaps.push(format!("{} for {arn}", not_collected(call))),
+            }
             None
         }
     }

@@ -105,13 +105,42 @@ pub fn group_exists(check: &GroupExists, target: &Target) -> Verdict {
                     .map(|v| format!(" (in {v})"))
                     .unwrap_or_default()
             )),
-            Group::DoesNotExist(_) => Verdict::fail(format!(
-                "{} does not exist in {}: it was created in another region, or deleted",
-                setup.security_group_id, setup.region
-            )),
+            Group::DoesNotExist(_) => Verdict::fail(match regions_elsewhere(target) {
+                Some(regions) if !regions.is_empty() => format!(
+                    "{} exists in {}, not {}",
+                    setup.security_group_id,
+                    regions.join(", "),
+                    setup.region
+                ),
+                Some(_) => format!(
+                    "{} does not exist in {} nor in any other region of the account",
+                    setup.security_group_id, setup.region
+                ),
+                None => format!(
+                    "{} does not exist in {}: it was created in another region, or deleted",
+                    setup.security_group_id, setup.region
+                ),
+            }),
             Group::Unseen(why) => Verdict::unknown(why),
         },
     }
+}
+
+/// The regions where the snapshot saw the group, if the others were searched.
+fn regions_elsewhere(target: &Target) -> Option<Vec<&str>> {
+    let id = &target.setup.security_group_id;
+    let found = target.aws.security_groups_elsewhere.as_ref()?;
+    Some(
+        found
+            .iter()
+            .filter(|(_, r)| {
+                r.security_groups
+                    .as_ref()
+                    .is_some_and(|groups| groups.iter().any(|g| &g.group_id == id))
+            })
+            .map(|(region, _)| region.as_str())
+            .collect(),
+    )
 }
 
 pub fn self_all_traffic(target: &Target) -> Verdict {

@@ -76,6 +76,7 @@ responses!(
     InlinePolicy,
     AttachedPolicies,
     ListGroupsForUser,
+    GetPolicy,
     GetPolicyVersion,
     ListAccessKeys,
     ServiceQuota,
@@ -90,6 +91,10 @@ pub struct AwsEvidence {
     pub caller_identity: Option<GetCallerIdentity>,
     #[serde(rename = "ec2:DescribeSecurityGroups")]
     pub security_groups: Option<DescribeSecurityGroups>,
+    /// region → the group's description there, for regions where it exists
+    /// (collected when it is not in the target's region).
+    #[serde(rename = "ec2:DescribeSecurityGroups:OtherRegions")]
+    pub security_groups_elsewhere: Option<BTreeMap<String, DescribeSecurityGroups>>,
     #[serde(rename = "ec2:DescribeVpcs")]
     pub vpcs: Option<DescribeVpcs>,
     #[serde(rename = "ec2:DescribeSubnets")]
@@ -114,6 +119,10 @@ pub struct AwsEvidence {
     /// group name → its attached managed policies
     #[serde(rename = "iam:ListAttachedGroupPolicies")]
     pub group_attached_policies: Option<BTreeMap<String, AttachedPolicies>>,
+    /// policy ARN → GetPolicy's answer; kept when it failed, since then no
+    /// version could be read
+    #[serde(rename = "iam:GetPolicy")]
+    pub policies: Option<BTreeMap<String, GetPolicy>>,
     /// policy ARN → its default version
     #[serde(rename = "iam:GetPolicyVersion")]
     pub policy_versions: Option<BTreeMap<String, GetPolicyVersion>>,
@@ -297,6 +306,12 @@ pub struct ListGroupsForUser {
 #[serde(rename_all = "PascalCase")]
 pub struct IamGroup {
     pub group_name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetPolicy {
+    pub error: Option<AwsError>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -36,7 +36,7 @@ pub struct Target {
 
 /// What the customer entered (or will enter) in the Bitmovin dashboard, plus
 /// the sizing the quota rules need.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Setup {
     #[serde(default)]

@@ -1,0 +1,86 @@
+//! AWS configuration for one target: the standard credential chain
+//! (environment, profiles, SSO, web identity, instance metadata), a named
+//! profile, an assumed role with an optional external id, adaptive retry
+//! and time limits. Endpoints follow the `AWS_ENDPOINT_URL*` variables
+//! unless `--endpoint-url` is given (which then applies to every service).
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_types::sdk_config::SharedCredentialsProvider;
+
+/// How to get the credentials a target is read with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct CredentialSource {
+    pub profile: Option<String>,
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+}
+
+/// Limits for every call.
+#[derive(Debug, Clone, Copy)]
+pub struct CallLimits {
+    /// One attempt.
+    pub attempt: Duration,
+    /// All attempts of one call together.
+    pub operation: Duration,
+    pub max_attempts: u32,
+}
+
+impl Default for CallLimits {
+    fn default() -> Self {
+        CallLimits {
+            attempt: Duration::from_secs(10),
+            operation: Duration::from_secs(30),
+            max_attempts: 3,
+        }
+    }
+}
+
+pub async fn sdk_config(
+    region: &str,
+    source: &CredentialSource,
+    endpoint_url: Option<&str>,
+    limits: CallLimits,
+) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        // Adaptive: backs off when AWS throttles, across the whole run.
+        .retry_config(
+            RetryConfig::adaptive()
+                .with_max_attempts(limits.max_attempts)
+                .with_initial_backoff(Duration::from_millis(200)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_attempt_timeout(limits.attempt)
+                .operation_timeout(limits.operation)
+                .connect_timeout(Duration::from_secs(5))
+                .build(),
+        );
+    if let Some(profile) = &source.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = endpoint_url {
+        // Set in code, this outranks the per-service environment variables,
+        // so it is only used when the user asked for it.
+        loader = loader.endpoint_url(url);
+    }
+    let base = loader.load().await;
+    let Some(role_arn) = &source.role_arn else {
+        return base;
+    };
+    let mut builder = AssumeRoleProvider::builder(role_arn.clone())
+        .session_name("ccaudit")
+        .configure(&base);
+    if let Some(external_id) = &source.external_id {
+        builder = builder.external_id(external_id.clone());
+    }
+    let provider = builder.build().await;
+    base.to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build()
+}

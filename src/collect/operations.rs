@@ -1,0 +1,98 @@
+//! Every AWS operation the collector calls, named like the IAM action that
+//! allows it. The same names are the snapshot's keys, and together they are
+//! the auditor's minimal read-only policy (`ccaudit policy auditor`).
+
+pub const GET_CALLER_IDENTITY: &str = "sts:GetCallerIdentity";
+pub const DESCRIBE_SECURITY_GROUPS: &str = "ec2:DescribeSecurityGroups";
+pub const DESCRIBE_VPCS: &str = "ec2:DescribeVpcs";
+pub const DESCRIBE_SUBNETS: &str = "ec2:DescribeSubnets";
+/// Only when the group is not in the target's region: where else is it?
+pub const DESCRIBE_REGIONS: &str = "ec2:DescribeRegions";
+pub const GET_USER: &str = "iam:GetUser";
+pub const LIST_USER_POLICIES: &str = "iam:ListUserPolicies";
+pub const GET_USER_POLICY: &str = "iam:GetUserPolicy";
+pub const LIST_ATTACHED_USER_POLICIES: &str = "iam:ListAttachedUserPolicies";
+pub const LIST_GROUPS_FOR_USER: &str = "iam:ListGroupsForUser";
+pub const LIST_GROUP_POLICIES: &str = "iam:ListGroupPolicies";
+pub const GET_GROUP_POLICY: &str = "iam:GetGroupPolicy";
+pub const LIST_ATTACHED_GROUP_POLICIES: &str = "iam:ListAttachedGroupPolicies";
+/// Finds a managed policy's default version.
+pub const GET_POLICY: &str = "iam:GetPolicy";
+pub const GET_POLICY_VERSION: &str = "iam:GetPolicyVersion";
+pub const LIST_ACCESS_KEYS: &str = "iam:ListAccessKeys";
+pub const GET_SERVICE_QUOTA: &str = "servicequotas:GetServiceQuota";
+pub const GET_AWS_DEFAULT_SERVICE_QUOTA: &str = "servicequotas:GetAWSDefaultServiceQuota";
+
+/// Snapshot key for the group found in other regions (an extension of the
+/// contract: region → the DescribeSecurityGroups answer there).
+pub const SECURITY_GROUP_IN_OTHER_REGIONS: &str = "ec2:DescribeSecurityGroups:OtherRegions";
+
+pub const ALL: [&str; 18] = [
+    GET_CALLER_IDENTITY,
+    DESCRIBE_SECURITY_GROUPS,
+    DESCRIBE_VPCS,
+    DESCRIBE_SUBNETS,
+    DESCRIBE_REGIONS,
+    GET_USER,
+    LIST_USER_POLICIES,
+    GET_USER_POLICY,
+    LIST_ATTACHED_USER_POLICIES,
+    LIST_GROUPS_FOR_USER,
+    LIST_GROUP_POLICIES,
+    GET_GROUP_POLICY,
+    LIST_ATTACHED_GROUP_POLICIES,
+    GET_POLICY,
+    GET_POLICY_VERSION,
+    LIST_ACCESS_KEYS,
+    GET_SERVICE_QUOTA,
+    GET_AWS_DEFAULT_SERVICE_QUOTA,
+];
+
+/// The minimal IAM policy the auditor needs, as a pretty JSON document.
+pub fn auditor_policy() -> String {
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "CcauditReadOnly",
+            "Effect": "Allow",
+            "Action": ALL,
+            "Resource": "*"
+        }]
+    });
+    let mut text = serde_json::to_string_pretty(&policy).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_only_reads() {
+        for op in ALL {
+            let (service, action) = op.split_once(':').expect("service:Action");
+            assert!(
+                ["sts", "ec2", "iam", "servicequotas"].contains(&service),
+                "{op}"
+            );
+            assert!(
+                ["Describe", "Get", "List"]
+                    .iter()
+                    .any(|verb| action.starts_with(verb)),
+                "{op} is not a read-only operation"
+            );
+        }
+    }
+
+    #[test]
+    fn the_policy_lists_each_operation_once() {
+        let policy: serde_json::Value = serde_json::from_str(&auditor_policy()).unwrap();
+        let actions = policy["Statement"][0]["Action"].as_array().unwrap();
+        assert_eq!(actions.len(), ALL.len());
+        let mut names: Vec<&str> = actions.iter().filter_map(|a| a.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len());
+    }
+}

@@ -1,0 +1,522 @@
+//! Collecting one target: independent calls run concurrently, every
+//! response (or error record) is stored under its snapshot key, and a
+//! failed call never stops the others.
+
+use std::collections::BTreeSet;
+
+use futures::future::join_all;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use aws_config::{Region, SdkConfig};
+use aws_sdk_iam::error::ProvideErrorMetadata;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use serde_json::{Map, Value, json};
+
+use super::errors::{self, code_of};
+use super::operations as op;
+use super::shapes;
+use crate::snapshot::Setup;
+
+/// What was asked of one target.
+#[derive(Debug, Clone)]
+pub struct Plan<'a> {
+    pub setup: &'a Setup,
+    /// `service/QuotaCode` of every quota a rule checks.
+    pub quotas: &'a [String],
+    /// Search the other regions when the group is not in the target's.
+    pub search_other_regions: bool,
+}
+
+/// The evidence gathered so far, shared by the concurrent parts.
+struct Recorder {
+    aws: Mutex<Map<String, Value>>,
+    calls: AtomicUsize,
+    failed: AtomicUsize,
+}
+
+impl Recorder {
+    fn put(&self, key: &str, value: Value) {
+        if let Ok(mut aws) = self.aws.lock() {
+            aws.insert(key.to_string(), value);
+        }
+    }
+
+    /// Store under `key` → `name` (per-name operations).
+    fn put_named(&self, key: &str, name: &str, value: Value) {
+        if let Ok(mut aws) = self.aws.lock() {
+            let map = aws
+                .entry(key.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Some(map) = map.as_object_mut() {
+                map.insert(name.to_string(), value);
+            }
+        }
+    }
+
+    /// Count one call; a failure becomes its error record.
+    async fn call<T, E>(
+        &self,
+        request: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    ) -> Result<T, Value>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        request.await.map_err(|e| {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+            errors::from_sdk(&e)
+        })
+    }
+}
+
+/// Follow a paginated list to its end, one counted call a page.
+macro_rules! all_pages {
+    ($recorder:expr, $builder:expr, $items:ident) => {{
+        let mut pages = $builder.into_paginator().send();
+        let mut items = Vec::new();
+        let mut failure = None;
+        loop {
+            $recorder.calls.fetch_add(1, Ordering::Relaxed);
+            match pages.next().await {
+                None => {
+                    // The stream ended: that poll was not a request.
+                    $recorder.calls.fetch_sub(1, Ordering::Relaxed);
+                    break;
+                }
+                Some(Ok(page)) => items.extend(page.$items().iter().cloned()),
+                Some(Err(e)) => {
+                    $recorder.failed.fetch_add(1, Ordering::Relaxed);
+                    failure = Some(errors::from_sdk(&e));
+                    break;
+                }
+            }
+        }
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(items),
+        }
+    }};
+}
+
+pub struct Collected {
+    pub aws: Map<String, Value>,
+    pub calls: usize,
+    pub failed: usize,
+}
+
+/// Read one target. `bitmovin` is the configuration with the keys entered
+/// in the dashboard, used for the calls Bitmovin itself makes.
+pub async fn collect(
+    plan: &Plan<'_>,
+    auditor: &SdkConfig,
+    bitmovin: Option<&SdkConfig>,
+) -> Collected {
+    let recorder = Recorder {
+        aws: Mutex::new(Map::new()),
+        calls: AtomicUsize::new(0),
+        failed: AtomicUsize::new(0),
+    };
+    let as_bitmovin = bitmovin.unwrap_or(auditor);
+    let sts = aws_sdk_sts::Client::new(as_bitmovin);
+    let identity = recorder.call(sts.get_caller_identity().send()).await;
+    let user_from_keys = identity
+        .as_ref()
+        .ok()
+        .and_then(|o| o.arn())
+        .and_then(user_name_from_arn);
+    recorder.put(
+        op::GET_CALLER_IDENTITY,
+        identity
+            .as_ref()
+            .map(shapes::caller_identity)
+            .unwrap_or_else(Clone::clone),
+    );
+    // The user whose permissions matter: named in the setup, or the owner of
+    // the keys Bitmovin uses.
+    let iam_user = plan.setup.iam_user.clone().or(user_from_keys);
+
+    tokio::join!(
+        security_group(&recorder, plan, as_bitmovin),
+        vpcs(&recorder, auditor),
+        subnet(&recorder, plan, auditor),
+        iam(&recorder, auditor, iam_user.as_deref()),
+        quotas(&recorder, plan, auditor),
+    );
+    Collected {
+        aws: recorder.aws.into_inner().unwrap_or_default(),
+        calls: recorder.calls.into_inner(),
+        failed: recorder.failed.into_inner(),
+    }
+}
+
+fn user_name_from_arn(arn: &str) -> Option<String> {
+    let (_, resource) = arn.rsplit_once(":user/")?;
+    Some(resource.rsplit('/').next().unwrap_or(resource).to_string())
+}
+
+async fn security_group(recorder: &Recorder, plan: &Plan<'_>, config: &SdkConfig) {
+    let ec2 = aws_sdk_ec2::Client::new(config);
+    let group_id = &plan.setup.security_group_id;
+    let answer = recorder
+        .call(ec2.describe_security_groups().group_ids(group_id).send())
+        .await
+        .map(|o| json!({ "SecurityGroups": o.security_groups().iter().map(shapes::security_group).collect::<Vec<_>>() }));
+    let not_here = match &answer {
+        Ok(v) => v["SecurityGroups"].as_array().is_some_and(|g| g.is_empty()),
+        Err(e) => code_of(e) == Some("InvalidGroup.NotFound"),
+    };
+    recorder.put(op::DESCRIBE_SECURITY_GROUPS, answer.unwrap_or_else(|e| e));
+    if not_here && plan.search_other_regions {
+        other_regions(recorder, plan, config).await;
+    }
+}
+
+/// Where does the group exist, if not in the target's region?
+async fn other_regions(recorder: &Recorder, plan: &Plan<'_>, config: &SdkConfig) {
+    let ec2 = aws_sdk_ec2::Client::new(config);
+    let Ok(regions) = recorder.call(ec2.describe_regions().send()).await else {
+        return;
+    };
+    let names: Vec<String> = regions
+        .regions()
+        .iter()
+        .filter_map(|r| r.region_name().map(str::to_string))
+        .filter(|r| r != &plan.setup.region)
+        .collect();
+    let lookups = names.iter().map(|region| async move {
+        let regional = config.to_builder().region(Region::new(region.clone())).build();
+        let client = aws_sdk_ec2::Client::new(&regional);
+        let found = recorder
+            .call(client.describe_security_groups().group_ids(&plan.setup.security_group_id).send())
+            .await;
+        match found {
+            Ok(o) if !o.security_groups().is_empty() => Some((
+                region.clone(),
+                json!({ "SecurityGroups": o.security_groups().iter().map(shapes::security_group).collect::<Vec<_>>() }),
+            )),
+            _ => None,
+        }
+    });
+    let found: Map<String, Value> = join_all(lookups).await.into_iter().flatten().collect();
+    recorder.put(op::SECURITY_GROUP_IN_OTHER_REGIONS, Value::Object(found));
+}
+
+async fn vpcs(recorder: &Recorder, config: &SdkConfig) {
+    let ec2 = aws_sdk_ec2::Client::new(config);
+    let answer = all_pages!(recorder, ec2.describe_vpcs(), vpcs)
+        .map(|vpcs| json!({ "Vpcs": vpcs.iter().map(shapes::vpc).collect::<Vec<_>>() }));
+    recorder.put(op::DESCRIBE_VPCS, answer.unwrap_or_else(|e| e));
+}
+
+async fn subnet(recorder: &Recorder, plan: &Plan<'_>, config: &SdkConfig) {
+    let Some(subnet_id) = &plan.setup.subnet_id else {
+        return;
+    };
+    let ec2 = aws_sdk_ec2::Client::new(config);
+    let answer = recorder
+        .call(ec2.describe_subnets().subnet_ids(subnet_id).send())
+        .await
+        .map(|o| json!({ "Subnets": o.subnets().iter().map(shapes::subnet).collect::<Vec<_>>() }));
+    recorder.put(op::DESCRIBE_SUBNETS, answer.unwrap_or_else(|e| e));
+}
+
+async fn iam(recorder: &Recorder, config: &SdkConfig, user: Option<&str>) {
+    let Some(user) = user else { return };
+    let iam = aws_sdk_iam::Client::new(config);
+    let mut managed: BTreeSet<String> = BTreeSet::new();
+
+    let got_user = recorder.call(iam.get_user().user_name(user).send()).await;
+    if let Some(arn) = got_user
+        .as_ref()
+        .ok()
+        .and_then(|o| o.user())
+        .and_then(|u| u.permissions_boundary())
+        .and_then(|b| b.permissions_boundary_arn())
+    {
+        managed.insert(arn.to_string());
+    }
+    recorder.put(
+        op::GET_USER,
+        got_user
+            .map(|o| json!({ "User": o.user().map(shapes::user) }))
+            .unwrap_or_else(|e| e),
+    );
+
+    let (inline, attached, groups, keys) = tokio::join!(
+        async {
+            all_pages!(
+                recorder,
+                iam.list_user_policies().user_name(user),
+                policy_names
+            )
+        },
+        async {
+            all_pages!(
+                recorder,
+                iam.list_attached_user_policies().user_name(user),
+                attached_policies
+            )
+        },
+        async { all_pages!(recorder, iam.list_groups_for_user().user_name(user), groups) },
+        async {
+            all_pages!(
+                recorder,
+                iam.list_access_keys().user_name(user),
+                access_key_metadata
+            )
+        },
+    );
+    recorder.put(
+        op::LIST_ACCESS_KEYS,
+        keys.map(|k| shapes::access_keys(&k)).unwrap_or_else(|e| e),
+    );
+
+    if let Ok(names) = &inline {
+        let iam = &iam;
+        let fetches = names.iter().map(|name| async move {
+            let answer = recorder
+                .call(
+                    iam.get_user_policy()
+                        .user_name(user)
+                        .policy_name(name)
+                        .send(),
+                )
+                .await
+                .map(|o| {
+                    json!({ "UserName": o.user_name(), "PolicyName": o.policy_name(),
+                            "PolicyDocument": shapes::policy_document(o.policy_document()) })
+                });
+            recorder.put_named(op::GET_USER_POLICY, name, answer.unwrap_or_else(|e| e));
+        });
+        join_all(fetches).await;
+    }
+    recorder.put(
+        op::LIST_USER_POLICIES,
+        inline
+            .map(|n| shapes::policy_names(&n))
+            .unwrap_or_else(|e| e),
+    );
+    if let Ok(list) = &attached {
+        managed.extend(
+            list.iter()
+                .filter_map(|p| p.policy_arn().map(str::to_string)),
+        );
+    }
+    recorder.put(
+        op::LIST_ATTACHED_USER_POLICIES,
+        attached
+            .map(|a| shapes::attached_policies(&a))
+            .unwrap_or_else(|e| e),
+    );
+
+    if let Ok(list) = &groups {
+        let per_group = list
+            .iter()
+            .map(|g| group_policies(recorder, &iam, g.group_name()));
+        for arns in join_all(per_group).await {
+            managed.extend(arns);
+        }
+    }
+    recorder.put(
+        op::LIST_GROUPS_FOR_USER,
+        groups.map(|g| shapes::groups(&g)).unwrap_or_else(|e| e),
+    );
+
+    join_all(
+        managed
+            .iter()
+            .map(|arn| managed_policy(recorder, &iam, arn)),
+    )
+    .await;
+}
+
+/// A group's inline policies and attached policy ARNs.
+async fn group_policies(
+    recorder: &Recorder,
+    iam: &aws_sdk_iam::Client,
+    group: &str,
+) -> Vec<String> {
+    let (inline, attached) = tokio::join!(
+        async {
+            all_pages!(
+                recorder,
+                iam.list_group_policies().group_name(group),
+                policy_names
+            )
+        },
+        async {
+            all_pages!(
+                recorder,
+                iam.list_attached_group_policies().group_name(group),
+                attached_policies
+            )
+        },
+    );
+    if let Ok(names) = &inline {
+        let fetches = names.iter().map(|name| async move {
+            let answer = recorder
+                .call(
+                    iam.get_group_policy()
+                        .group_name(group)
+                        .policy_name(name)
+                        .send(),
+                )
+                .await
+                .map(|o| {
+                    json!({ "GroupName": o.group_name(), "PolicyName": o.policy_name(),
+                            "PolicyDocument": shapes::policy_document(o.policy_document()) })
+                });
+            recorder.put_named(
+                op::GET_GROUP_POLICY,
+                &format!("{group}/{name}"),
+                answer.unwrap_or_else(|e| e),
+            );
+        });
+        join_all(fetches).await;
+    }
+    recorder.put_named(
+        op::LIST_GROUP_POLICIES,
+        group,
+        inline
+            .map(|n| shapes::policy_names(&n))
+            .unwrap_or_else(|e| e),
+    );
+    let arns = attached
+        .as_ref()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.policy_arn().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    recorder.put_named(
+        op::LIST_ATTACHED_GROUP_POLICIES,
+        group,
+        attached
+            .map(|a| shapes::attached_policies(&a))
+            .unwrap_or_else(|e| e),
+    );
+    arns
+}
+
+/// A managed policy's default version, stored under its ARN. When GetPolicy
+/// fails, its error is stored in place of the version, naming the call.
+async fn managed_policy(recorder: &Recorder, iam: &aws_sdk_iam::Client, arn: &str) {
+    let policy = recorder.call(iam.get_policy().policy_arn(arn).send()).await;
+    let version_id = match &policy {
+        Ok(o) => o
+            .policy()
+            .and_then(|p| p.default_version_id())
+            .map(str::to_string),
+        Err(e) => {
+            recorder.put_named(op::GET_POLICY, arn, e.clone());
+            return;
+        }
+    };
+    let Some(version_id) = version_id else {
+        recorder.put_named(
+            op::GET_POLICY,
+            arn,
+            errors::record(
+                "NoDefaultVersion",
+                "GetPolicy answered without DefaultVersionId",
+            ),
+        );
+        return;
+    };
+    let answer = recorder
+        .call(
+            iam.get_policy_version()
+                .policy_arn(arn)
+                .version_id(&version_id)
+                .send(),
+        )
+        .await
+        .map(|o| {
+            json!({ "PolicyVersion": o.policy_version().map(|v| json!({
+                "Document": v.document().map(shapes::policy_document),
+                "VersionId": v.version_id(),
+                "IsDefaultVersion": v.is_default_version,
+                "CreateDate": v.create_date().map(shapes::date),
+            })) })
+        });
+    recorder.put_named(op::GET_POLICY_VERSION, arn, answer.unwrap_or_else(|e| e));
+}
+
+async fn quotas(recorder: &Recorder, plan: &Plan<'_>, config: &SdkConfig) {
+    let client = aws_sdk_servicequotas::Client::new(config);
+    let lookups = plan
+        .quotas
+        .iter()
+        .filter_map(|key| key.split_once('/').map(|(s, q)| (key, s, q)))
+        .map(|(key, service, code)| {
+            let client = &client;
+            async move {
+                let applied = recorder
+                    .call(
+                        client
+                            .get_service_quota()
+                            .service_code(service)
+                            .quota_code(code)
+                            .send(),
+                    )
+                    .await;
+                let has_value = applied
+                    .as_ref()
+                    .is_ok_and(|o| o.quota().is_some_and(|q| q.value.is_some()));
+                let no_applied_value = match &applied {
+                    Ok(_) => !has_value,
+                    Err(e) => code_of(e) == Some("NoSuchResourceException"),
+                };
+                recorder.put_named(
+                    op::GET_SERVICE_QUOTA,
+                    key,
+                    applied
+                        .map(|o| {
+                            o.quota()
+                                .map(shapes::service_quota)
+                                .unwrap_or_else(|| json!({}))
+                        })
+                        .unwrap_or_else(|e| e),
+                );
+                // Only then does the default value matter.
+                if no_applied_value {
+                    let default = recorder
+                        .call(
+                            client
+                                .get_aws_default_service_quota()
+                                .service_code(service)
+                                .quota_code(code)
+                                .send(),
+                        )
+                        .await
+                        .map(|o| {
+                            o.quota()
+                                .map(shapes::service_quota)
+                                .unwrap_or_else(|| json!({}))
+                        });
+                    recorder.put_named(
+                        op::GET_AWS_DEFAULT_SERVICE_QUOTA,
+                        key,
+                        default.unwrap_or_else(|e| e),
+                    );
+                }
+            }
+        });
+    join_all(lookups).await;
+}
+
+/// Quota keys of the rule set, each once.
+pub fn quota_keys(rules: &crate::rules::RuleSet) -> Vec<String> {
+    let keys: BTreeSet<String> = rules
+        .rules
+        .iter()
+        .filter_map(|r| match &r.check {
+            crate::rules::Check::QuotaAtLeast(c) => Some(c.quota.clone()),
+            _ => None,
+        })
+        .collect();
+    keys.into_iter().collect()
+}
