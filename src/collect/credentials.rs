@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::timeout::TimeoutConfig;
@@ -62,7 +63,14 @@ pub async fn sdk_config(
                 .build(),
         );
     if let Some(profile) = &source.profile {
-        loader = loader.profile_name(profile);
+        // A named profile wins over credentials in the environment, as in
+        // the aws CLI: the default chain would look at the environment first.
+        let from_profile = ProfileFileCredentialsProvider::builder()
+            .profile_name(profile)
+            .build();
+        loader = loader
+            .profile_name(profile)
+            .credentials_provider(from_profile);
     }
     if let Some(url) = endpoint_url {
         // Set in code, this outranks the per-service environment variables,
@@ -83,4 +91,29 @@ pub async fn sdk_config(
     base.to_builder()
         .credentials_provider(SharedCredentialsProvider::new(provider))
         .build()
+}
+
+/// Why no credentials can be had from `config`, if that is so. Checked once
+/// per target, so a missing profile or a role that cannot be assumed is
+/// named plainly instead of failing every call.
+pub async fn problem(config: &SdkConfig, source: &CredentialSource) -> Option<String> {
+    use aws_credential_types::provider::ProvideCredentials;
+    let provider = config.credentials_provider()?;
+    let error = provider.provide_credentials().await.err()?;
+    let mut from = Vec::new();
+    if let Some(profile) = &source.profile {
+        from.push(format!("profile `{profile}`"));
+    }
+    if let Some(role) = &source.role_arn {
+        from.push(format!("role {role}"));
+    }
+    let from = if from.is_empty() {
+        "the default credential chain".to_string()
+    } else {
+        from.join(" via ")
+    };
+    Some(format!(
+        "cannot load credentials from {from}: {}",
+        aws_sdk_iam::error::DisplayErrorContext(&error)
+    ))
 }

@@ -162,7 +162,28 @@ async fn collect_one(
         quotas,
         search_other_regions,
     };
-    let collected = target::collect(&plan, &auditor, bitmovin.as_ref()).await;
+    let auditor_problem = credentials::problem(&auditor, &spec.credentials).await;
+    let bitmovin_problem = match (&bitmovin, &spec.bitmovin) {
+        (Some(config), Some(source)) => credentials::problem(config, source).await,
+        _ => None,
+    };
+    let collected = match (auditor_problem, bitmovin_problem) {
+        (Some(problem), _) => target::Collected {
+            aws: target::unavailable(&plan, &problem, false),
+            calls: 0,
+            failed: 0,
+        },
+        (None, Some(problem)) => {
+            // Bitmovin's keys fail: record that for Bitmovin's calls, read
+            // the rest with the auditor's credentials.
+            let mut collected = target::collect(&plan, &auditor, None).await;
+            collected
+                .aws
+                .extend(target::unavailable(&plan, &problem, true));
+            collected
+        }
+        (None, None) => target::collect(&plan, &auditor, bitmovin.as_ref()).await,
+    };
     let value = json!({
         "name": spec.name,
         "setup": spec.setup,

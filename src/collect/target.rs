@@ -151,6 +151,39 @@ pub async fn collect(
     }
 }
 
+/// When no credentials could be loaded, every call would fail the same
+/// way: record that error under each key instead of making the calls.
+pub fn unavailable(plan: &Plan<'_>, message: &str, bitmovin_only: bool) -> Map<String, Value> {
+    let error = errors::record("CredentialsError", message);
+    let mut aws = Map::new();
+    let mut keys = vec![op::GET_CALLER_IDENTITY, op::DESCRIBE_SECURITY_GROUPS];
+    if !bitmovin_only {
+        keys.push(op::DESCRIBE_VPCS);
+        if plan.setup.subnet_id.is_some() {
+            keys.push(op::DESCRIBE_SUBNETS);
+        }
+        if plan.setup.iam_user.is_some() {
+            keys.extend([
+                op::GET_USER,
+                op::LIST_USER_POLICIES,
+                op::LIST_ATTACHED_USER_POLICIES,
+                op::LIST_GROUPS_FOR_USER,
+                op::LIST_ACCESS_KEYS,
+            ]);
+        }
+        let quotas: Map<String, Value> = plan
+            .quotas
+            .iter()
+            .map(|q| (q.clone(), error.clone()))
+            .collect();
+        aws.insert(op::GET_SERVICE_QUOTA.to_string(), Value::Object(quotas));
+    }
+    for key in keys {
+        aws.insert(key.to_string(), error.clone());
+    }
+    aws
+}
+
 fn user_name_from_arn(arn: &str) -> Option<String> {
     let (_, resource) = arn.rsplit_once(":user/")?;
     Some(resource.rsplit('/').next().unwrap_or(resource).to_string())

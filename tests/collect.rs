@@ -1,0 +1,658 @@
+//! The collector against a real AWS API implementation (moto's server,
+//! started by scripts/test.sh) and a Service Quotas server speaking the
+//! real wire format. Each scenario seeds an account through the SDK as the
+//! guide (or a mistake) would set it up, runs `ccaudit scan`, and compares
+//! every verdict with the matching offline fixture's expected.json.
+
+mod aws;
+
+use std::collections::BTreeMap;
+
+use aws::{ACCOUNT, Grant, GroupSpec, Quotas};
+use serde_json::Value;
+
+const REGION: &str = "eu-central-1";
+
+/// Seed a group and a user in `region`, then scan them; the JSON report
+/// and the collected snapshot.
+fn scan_seeded(scan_region: &str, spec: &GroupSpec, grant: Grant, name: &str) -> (Value, Value) {
+    let moto = aws::moto();
+    let (group, user) = aws::runtime().block_on(async {
+        let config = aws::sdk(&moto, REGION, "testing", "testing").await;
+        let group = aws::create_group(&config, spec).await;
+        let user = aws::unique("bitmovin");
+        aws::create_user(&config, &user, grant).await;
+        (group, user)
+    });
+    scan(&moto, scan_region, &group, &user, name)
+}
+
+fn scan(moto: &str, region: &str, group: &str, user: &str, name: &str) -> (Value, Value) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let saved = dir.path().join("snapshot.json");
+    let out = aws::ccaudit(
+        moto,
+        &aws::guide_quotas(),
+        ("testing", "testing"),
+        &[
+            "scan",
+            "--region",
+            region,
+            "--security-group",
+            group,
+            "--iam-user",
+            user,
+            "--account-id",
+            ACCOUNT,
+            "--max-encodings",
+            "10",
+            "--live",
+            "rtmp",
+            "--name",
+            name,
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--quiet",
+            "--save-snapshot",
+            saved.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).expect("snapshot saved"))
+            .expect("json");
+    (report, snapshot)
+}
+
+fn assert_same_verdicts(report: &Value, name: &str, scenario: &str, fixture_target: &str) {
+    let got = &aws::verdicts(report)[name];
+    let want = aws::expected(scenario, fixture_target);
+    let differences: Vec<String> = want
+        .iter()
+        .filter(|(rule, outcome)| got.get(*rule) != Some(*outcome))
+        .map(|(rule, outcome)| {
+            format!(
+                "{rule}: fixture says {outcome}, moto scan says {:?}",
+                got.get(rule)
+            )
+        })
+        .collect();
+    assert!(
+        differences.is_empty(),
+        "{scenario}:\n{}\nreport: {report:#}",
+        differences.join("\n")
+    );
+    assert_eq!(got.len(), want.len());
+}
+
+fn finding<'a>(report: &'a Value, rule: &str) -> &'a Value {
+    report["targets"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == rule)
+        .unwrap_or_else(|| panic!("no finding for {rule}"))
+}
+
+#[test]
+fn healthy_setup_matches_the_offline_fixture() {
+    let (report, snapshot) = scan_seeded(
+        REGION,
+        &GroupSpec::guide(),
+        Grant::GuideInline,
+        "guide-production",
+    );
+    assert_same_verdicts(
+        &report,
+        "guide-production",
+        "guide-production",
+        "guide-production",
+    );
+
+    // Every key the collector wrote is an operation of the auditor policy.
+    let aws = snapshot["targets"][0]["aws"].as_object().expect("aws");
+    for key in aws.keys() {
+        assert!(
+            ccaudit::collect::operations::ALL.contains(&key.as_str()),
+            "{key} is not in the auditor policy"
+        );
+    }
+    assert_eq!(snapshot["schema"], "ccaudit/snapshot/v1");
+    assert!(
+        aws["iam:GetUserPolicy"]["bitmovin"]["PolicyDocument"].is_object(),
+        "policy documents are decoded"
+    );
+}
+
+#[test]
+fn full_access_matches_the_evaluation_fixture() {
+    let (report, _) = scan_seeded(REGION, &GroupSpec::guide(), Grant::Ec2FullAccess, "eval");
+    assert_same_verdicts(&report, "eval", "guide-evaluation", "guide-evaluation");
+}
+
+#[test]
+fn missing_self_rule_is_found() {
+    let spec = GroupSpec {
+        self_rule: false,
+        ..GroupSpec::guide()
+    };
+    let (report, _) = scan_seeded(REGION, &spec, Grant::GuideInline, "t");
+    assert_same_verdicts(&report, "t", "missing-self-rule", "self-rule-missing");
+    let f = finding(&report, "sg-self-all-traffic");
+    let group = f["resource"].as_str().expect("resource");
+    assert_eq!(
+        f["documented_error"],
+        format!("No 'All' IpPermission found for Group {group} .")
+    );
+}
+
+#[test]
+fn missing_ssh_rule_is_found() {
+    let spec = GroupSpec {
+        ssh_from: vec![],
+        ..GroupSpec::guide()
+    };
+    let (report, _) = scan_seeded(REGION, &spec, Grant::GuideInline, "t");
+    assert_same_verdicts(&report, "t", "missing-ssh-rule", "ssh-rule-missing");
+}
+
+#[test]
+fn missing_9999_rule_is_found() {
+    let spec = GroupSpec {
+        p9999_from: vec![],
+        ..GroupSpec::guide()
+    };
+    let (report, _) = scan_seeded(REGION, &spec, Grant::GuideInline, "t");
+    assert_same_verdicts(&report, "t", "missing-9999-rule", "port-9999-rule-missing");
+}
+
+#[test]
+fn missing_egress_is_found() {
+    let spec = GroupSpec {
+        keep_default_egress: false,
+        ..GroupSpec::guide()
+    };
+    let (report, _) = scan_seeded(REGION, &spec, Grant::GuideInline, "t");
+    assert_same_verdicts(&report, "t", "missing-egress", "default-egress-deleted");
+}
+
+#[test]
+fn group_in_another_region_is_located() {
+    let (report, snapshot) = scan_seeded("eu-west-1", &GroupSpec::guide(), Grant::GuideInline, "t");
+    assert_same_verdicts(
+        &report,
+        "t",
+        "group-in-other-region",
+        "group-created-in-frankfurt-entered-for-ireland",
+    );
+    let detail = finding(&report, "sg-exists-in-region")["detail"]
+        .as_str()
+        .expect("detail")
+        .to_string();
+    assert!(
+        detail.ends_with("exists in eu-central-1, not eu-west-1"),
+        "{detail}"
+    );
+    let elsewhere = &snapshot["targets"][0]["aws"]["ec2:DescribeSecurityGroups:OtherRegions"];
+    assert_eq!(
+        elsewhere
+            .as_object()
+            .map(|m| m.keys().cloned().collect::<Vec<_>>()),
+        Some(vec!["eu-central-1".to_string()])
+    );
+}
+
+#[test]
+fn malformed_group_id_is_found_despite_motos_answer() {
+    // moto answers InvalidGroup.NotFound where AWS says InvalidGroupId.Malformed.
+    let moto = aws::moto();
+    let user = aws::unique("bitmovin");
+    aws::runtime().block_on(async {
+        let config = aws::sdk(&moto, REGION, "testing", "testing").await;
+        aws::create_user(&config, &user, Grant::GuideInline).await;
+    });
+    let (report, snapshot) = scan(&moto, REGION, "sg-12345", &user, "t");
+    assert_same_verdicts(&report, "t", "malformed-group-id", "guide-example-sg-12345");
+    assert!(
+        snapshot["targets"][0]["aws"]
+            .get("ec2:DescribeSecurityGroups:OtherRegions")
+            .is_none(),
+        "a malformed id is not searched for in other regions"
+    );
+}
+
+/// Authentication mode is global to a moto server, so every credential
+/// case runs in this one test against the second server.
+#[test]
+fn credentials_bitmovin_keys_and_a_restricted_auditor() {
+    let moto = aws::moto_auth();
+    aws::moto_control(&moto, "/moto-api/reset-auth", "inf");
+    let auditor_policy = ccaudit::collect::operations::auditor_policy();
+    let no_iam_policy = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": ["sts:GetCallerIdentity", "ec2:Describe*", "servicequotas:Get*"], "Resource": "*"}]}"#;
+    let (group, bitmovin_user, bitmovin, auditor, restricted) = aws::runtime().block_on(async {
+        let config = aws::sdk(&moto, REGION, "testing", "testing").await;
+        let group = aws::create_group(&config, &GroupSpec::guide()).await;
+        let user = aws::unique("bitmovin");
+        let bitmovin = aws::create_user(&config, &user, Grant::GuideInline).await;
+        let auditor = aws::create_user(
+            &config,
+            &aws::unique("auditor"),
+            Grant::Inline(auditor_policy),
+        )
+        .await;
+        let restricted = aws::create_user(
+            &config,
+            &aws::unique("no-iam"),
+            Grant::Inline(no_iam_policy.into()),
+        )
+        .await;
+        (group, user, bitmovin, auditor, restricted)
+    });
+    let mut quotas = Quotas::from_fixture("guide-production");
+    quotas.accepted_keys = Some(vec![
+        bitmovin.0.clone(),
+        auditor.0.clone(),
+        restricted.0.clone(),
+    ]);
+    let quotas = aws::serve_quotas(quotas);
+    aws::moto_control(&moto, "/moto-api/reset-auth", "0");
+
+    let run = |key: (&str, &str), extra: &[&str]| -> Value {
+        let mut args = vec![
+            "scan",
+            "--region",
+            REGION,
+            "--security-group",
+            &group,
+            "--account-id",
+            ACCOUNT,
+            "--max-encodings",
+            "10",
+            "--live",
+            "rtmp",
+            "--name",
+            "t",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        let out = aws::ccaudit(&moto, &quotas, key, &args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON report")
+    };
+
+    // 1. The auditor runs with exactly `ccaudit policy auditor`; Bitmovin's
+    // own keys come from a profile, and the user is found from them.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        format!(
+            "[bitmovin]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            bitmovin.0, bitmovin.1
+        ),
+    )
+    .expect("write credentials");
+    let report = {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ccaudit"));
+        command
+            .args([
+                "scan",
+                "--region",
+                REGION,
+                "--security-group",
+                &group,
+                "--account-id",
+                ACCOUNT,
+                "--max-encodings",
+                "10",
+                "--live",
+                "rtmp",
+                "--name",
+                "t",
+                "--format",
+                "json",
+                "--fail-on",
+                "none",
+                "--quiet",
+                "--bitmovin-profile",
+                "bitmovin",
+                "--save-snapshot",
+            ])
+            .arg(dir.path().join("snapshot.json"))
+            .env_clear()
+            .env("AWS_ACCESS_KEY_ID", &auditor.0)
+            .env("AWS_SECRET_ACCESS_KEY", &auditor.1)
+            .env("AWS_ENDPOINT_URL", &moto)
+            .env("AWS_ENDPOINT_URL_SERVICE_QUOTAS", &quotas)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", dir.path().join("none"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials);
+        let out = command.output().expect("run");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Secrets never reach the output, the log, the snapshot or an error.
+        let snapshot = std::fs::read(dir.path().join("snapshot.json")).expect("snapshot saved");
+        for secret in [&bitmovin.1, &auditor.1] {
+            for (what, text) in [
+                ("report", &out.stdout),
+                ("log", &out.stderr),
+                ("snapshot", &snapshot),
+            ] {
+                assert!(
+                    !String::from_utf8_lossy(text).contains(secret.as_str()),
+                    "a secret is in the {what}"
+                );
+            }
+        }
+        serde_json::from_slice::<Value>(&out.stdout).expect("json")
+    };
+    assert_same_verdicts(&report, "t", "guide-production", "guide-production");
+    let user_arn = finding(&report, "iam-ec2-permissions")["resource"]
+        .as_str()
+        .expect("resource")
+        .to_string();
+    assert!(
+        user_arn.ends_with(&format!(":user/{bitmovin_user}")),
+        "{user_arn}"
+    );
+
+    // 2. Keys AWS does not know: the documented credentials failure.
+    let report = run(
+        (
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
+        &["--iam-user", &bitmovin_user],
+    );
+    assert_same_verdicts(&report, "t", "bad-credentials", "wrong-access-key");
+    let f = finding(&report, "credentials-valid");
+    assert!(
+        f["documented_error"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("AWS was not able to validate the provided access credentials.")
+    );
+
+    // 3. An auditor without IAM read access: IAM rules are unknown and say
+    // which permission to grant; everything else is still checked.
+    let report = run(
+        (&restricted.0, &restricted.1),
+        &["--iam-user", &bitmovin_user],
+    );
+    let verdicts: BTreeMap<String, String> = aws::verdicts(&report)["t"].clone();
+    for rule in [
+        "iam-ec2-permissions",
+        "iam-no-mfa-required",
+        "iam-least-privilege",
+        "iam-access-key-active",
+    ] {
+        assert_eq!(verdicts[rule], "unknown", "{rule}: {report:#}");
+    }
+    let detail = finding(&report, "iam-ec2-permissions")["detail"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(detail.contains("the auditor may not call iam:"), "{detail}");
+    assert_eq!(verdicts["sg-bitmovin-9999"], "pass");
+    assert_eq!(verdicts["credentials-valid"], "pass");
+
+    aws::moto_control(&moto, "/moto-api/reset-auth", "inf");
+}
+
+#[test]
+fn an_inventory_of_many_targets_keeps_order_and_verdicts() {
+    let moto = aws::moto();
+    let regions = ["eu-central-1", "us-east-1", "ap-southeast-2", "eu-west-1"];
+    let count = 100;
+    let (targets, user) = aws::runtime().block_on(async {
+        let mut targets = Vec::new();
+        let admin = aws::sdk(&moto, REGION, "testing", "testing").await;
+        let user = aws::unique("bitmovin");
+        aws::create_user(&admin, &user, Grant::GuideInline).await;
+        for i in 0..count {
+            let region = regions[i % regions.len()];
+            let config = aws::sdk(&moto, region, "testing", "testing").await;
+            // Every fifth target misses SSH from one Bitmovin address.
+            let spec = if i % 5 == 0 {
+                GroupSpec {
+                    ssh_from: vec![aws::BITMOVIN[0]],
+                    ..GroupSpec::guide()
+                }
+            } else {
+                GroupSpec::guide()
+            };
+            targets.push((
+                format!("target-{i:03}"),
+                region,
+                aws::create_group(&config, &spec).await,
+            ));
+        }
+        (targets, user)
+    });
+    let mut inventory = format!(
+        "[defaults]\niam_user = \"{user}\"\naccount_id = \"{ACCOUNT}\"\nmax_encodings = 10\nlive = [\"rtmp\"]\n"
+    );
+    for (name, region, group) in &targets {
+        inventory.push_str(&format!("\n[[targets]]\nname = \"{name}\"\nregion = \"{region}\"\nsecurity_group_id = \"{group}\"\n"));
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let inventory_path = dir.path().join("inventory.toml");
+    std::fs::write(&inventory_path, inventory).expect("write inventory");
+    let snapshot_path = dir.path().join("snapshot.json");
+
+    let started = std::time::Instant::now();
+    let out = aws::ccaudit(
+        &moto,
+        &aws::guide_quotas(),
+        ("testing", "testing"),
+        &[
+            "collect",
+            "--inventory",
+            inventory_path.to_str().expect("utf-8"),
+            "--concurrency",
+            "8",
+            "-o",
+            snapshot_path.to_str().expect("utf-8"),
+        ],
+    );
+    let seconds = started.elapsed().as_secs_f64();
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    // Not a terminal: one plain progress line per target.
+    assert_eq!(
+        log.lines()
+            .filter(|l| l.starts_with("collected target-"))
+            .count(),
+        count,
+        "{log}"
+    );
+    let calls: Vec<usize> = log
+        .lines()
+        .filter_map(|l| l.split(": ").nth(1)?.split(' ').next()?.parse().ok())
+        .collect();
+    eprintln!(
+        "{count} targets collected in {seconds:.1} s; calls per target: min {}, max {}",
+        calls.iter().min().unwrap_or(&0),
+        calls.iter().max().unwrap_or(&0)
+    );
+
+    let snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string(&snapshot_path).expect("written"))
+            .expect("json");
+    let names: Vec<&str> = snapshot["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    let wanted: Vec<&str> = targets.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(names, wanted, "targets keep the inventory's order");
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccaudit"))
+        .args([
+            "audit",
+            snapshot_path.to_str().expect("utf-8"),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ])
+        .output()
+        .expect("audit");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let verdicts = aws::verdicts(&report);
+    for (i, (name, _, _)) in targets.iter().enumerate() {
+        let want = if i % 5 == 0 { "fail" } else { "pass" };
+        assert_eq!(verdicts[name]["sg-bitmovin-ssh"], want, "{name}");
+        assert_eq!(verdicts[name]["sg-bitmovin-9999"], "pass", "{name}");
+        assert_eq!(verdicts[name]["iam-ec2-permissions"], "pass", "{name}");
+        assert_eq!(verdicts[name]["quota-spot-vcpu"], "pass", "{name}");
+    }
+}
+
+#[test]
+fn collect_errors_are_input_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad = dir.path().join("inventory.toml");
+    std::fs::write(&bad, "[[targets]]\nname = \"a\"\nregion = \"eu-west-1\"\n").expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccaudit"))
+        .args(["collect", "--inventory", bad.to_str().expect("utf-8")])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("inventory.toml:1:1: a has no `security_group_id`"),
+        "{err}"
+    );
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccaudit"))
+        .args(["collect", "--security-group", "sg-0123abcd"])
+        .env_remove("AWS_REGION")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--region"));
+}
+
+#[test]
+fn roles_are_assumed_and_one_broken_target_does_not_stop_the_others() {
+    let moto = aws::moto();
+    let (group, user, role) = aws::runtime().block_on(async {
+        let config = aws::sdk(&moto, REGION, "testing", "testing").await;
+        let group = aws::create_group(&config, &GroupSpec::guide()).await;
+        let user = aws::unique("bitmovin");
+        aws::create_user(&config, &user, Grant::GuideInline).await;
+        let trust = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}"#;
+        let role = aws_sdk_iam::Client::new(&config)
+            .create_role()
+            .role_name(aws::unique("ccaudit"))
+            .assume_role_policy_document(trust)
+            .send()
+            .await
+            .expect("create role")
+            .role()
+            .map(|r| r.arn().to_string())
+            .expect("role arn");
+        (group, user, role)
+    });
+    let inventory = format!(
+        r#"
+[defaults]
+region = "{REGION}"
+security_group_id = "{group}"
+iam_user = "{user}"
+account_id = "{ACCOUNT}"
+
+[[targets]]
+name = "via-role"
+role_arn = "{role}"
+external_id = "acme-audit"
+
+[[targets]]
+name = "missing-profile"
+profile = "no-such-profile"
+
+[[targets]]
+name = "plain"
+"#
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("inventory.toml");
+    std::fs::write(&path, inventory).expect("write");
+    let out = aws::ccaudit(
+        &moto,
+        &aws::guide_quotas(),
+        ("testing", "testing"),
+        &[
+            "scan",
+            "--inventory",
+            path.to_str().expect("utf-8"),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--quiet",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let verdicts = aws::verdicts(&report);
+    assert_eq!(verdicts.len(), 3);
+    for name in ["via-role", "plain"] {
+        assert_eq!(verdicts[name]["credentials-valid"], "pass", "{name}");
+        assert_eq!(verdicts[name]["sg-bitmovin-9443"], "pass", "{name}");
+        assert_eq!(verdicts[name]["iam-ec2-permissions"], "pass", "{name}");
+    }
+    // No credentials at all: nothing AWS would say is known. Only the
+    // group id's form, which the setup alone shows, can pass.
+    let broken = &verdicts["missing-profile"];
+    for (rule, outcome) in broken {
+        let allowed: &[&str] = if rule == "sg-id-valid" {
+            &["pass"]
+        } else {
+            &["unknown", "skip"]
+        };
+        assert!(allowed.contains(&outcome.as_str()), "{rule}: {outcome}");
+    }
+    let detail = report["targets"][1]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "credentials-valid")
+        .and_then(|f| f["detail"].as_str())
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        detail.contains("no-such-profile"),
+        "the failure says why: {detail}"
+    );
+}
