@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what the tests need (moto's AWS API server
-# in a local venv), starts it on loopback, runs every test, stops it.
+# and the aws CLI in a local venv), starts moto on loopback, runs every
+# test, stops it.
 # Usage: scripts/test.sh [extra cargo test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv=".venv"
 moto_version="5.2.1"
-if ! "$venv/bin/python" -c "import moto, flask; assert moto.__version__ == '$moto_version'" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import moto, flask, awscli; assert moto.__version__ == '$moto_version'" 2>/dev/null; then
   echo "test.sh: installing moto[server]==$moto_version into $venv" >&2
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$moto_version"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$moto_version" awscli
 fi
 
 free_port() {
@@ -47,6 +48,8 @@ start_moto() {
 
 CCAUDIT_TEST_MOTO="$(start_moto)"
 CCAUDIT_TEST_MOTO_AUTH="$(start_moto)"
-export CCAUDIT_TEST_MOTO CCAUDIT_TEST_MOTO_AUTH
+# The real aws CLI, for running the scripts `ccaudit fix` writes.
+CCAUDIT_TEST_AWS_CLI="$PWD/$venv/bin/aws"
+export CCAUDIT_TEST_MOTO CCAUDIT_TEST_MOTO_AUTH CCAUDIT_TEST_AWS_CLI
 
 cargo test "$@"

@@ -5,6 +5,7 @@
 pub mod collect;
 pub mod engine;
 pub mod error;
+pub mod fix;
 pub mod iam;
 pub mod net;
 pub mod output;
@@ -13,4 +14,5 @@ pub mod report;
 pub mod rule_docs;
 pub mod rules;
 pub mod snapshot;
+pub mod triage;
 pub mod version;

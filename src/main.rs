@@ -8,12 +8,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use ccaudit::collect::{self, CallLimits, CredentialSource, Progress, TargetSpec, inventory};
 use ccaudit::error::InputError;
-use ccaudit::rules::{RuleSet, Severity};
+use ccaudit::rules::{RuleSet, Severity, Stage};
 use ccaudit::snapshot::{
     DEFAULT_INSTANCES_PER_ENCODING, DEFAULT_SSH_PORT, LiveProtocol, Setup, Snapshot,
 };
 use ccaudit::version::EncoderVersion;
-use ccaudit::{engine, output, quotas, report, rule_docs};
+use ccaudit::{engine, fix, output, quotas, report, rule_docs, triage};
 
 #[derive(Parser)]
 #[command(
@@ -105,6 +105,57 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         save_snapshot: Option<PathBuf>,
     },
+    /// From an error message or a symptom to the documented failure, its causes and fix
+    #[command(after_help = "Examples:\n  \
+        ccaudit triage \"Got AmazonEC2Exception on retrieval of security group 'sg-12345': Invalid id: \\\"sg-12345\\\".\"\n  \
+        ccaudit triage \"No 'All' IpPermission found for Group sg-0a1b2c3d4e5f60718 .\" --snapshot snapshot.json\n  \
+        ccaudit triage --symptom queue --snapshot snapshot.json --target acme-prod-eu\n  \
+        pbpaste | ccaudit triage -\n  \
+        ccaudit triage \"encoding stuck in queue\" --live --region eu-central-1 --security-group sg-0a1b2c3d4e5f60718\n\n\
+        Exit status: 0 when the text is a documented failure or symptom, 1 when it is not, 2 on bad input.")]
+    Triage {
+        /// The message or description as pasted (`-` reads standard input)
+        text: Option<String>,
+        /// A symptom without a message
+        #[arg(long, value_enum)]
+        symptom: Option<SymptomArg>,
+        /// Weigh the causes with this snapshot's evidence (or give `--live` and
+        /// collect's target flags to collect the evidence now)
+        #[arg(long, value_name = "FILE", conflicts_with = "live")]
+        snapshot: Option<PathBuf>,
+        /// Only this target of the snapshot
+        #[arg(long, value_name = "NAME")]
+        target: Option<String>,
+        #[command(flatten)]
+        targets: TargetArgs,
+        #[command(flatten)]
+        rules: RulesArg,
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
+    },
+    /// Print the commands that fix every failing finding of a snapshot
+    #[command(after_help = "Examples:\n  \
+        ccaudit fix snapshot.json > fix.sh        # review, then: sh fix.sh\n  \
+        ccaudit fix snapshot.json --format terraform --target acme-prod-eu > bitmovin-fixes.tf\n\n\
+        Commands that remove access or create secrets are printed commented out with a warning; \
+        commands that would widen access are never emitted.")]
+    Fix {
+        /// Snapshot file (`-` for standard input)
+        snapshot: PathBuf,
+        #[arg(long, value_enum, default_value_t = FixFormat::Sh)]
+        format: FixFormat,
+        /// Only this target
+        #[arg(long, value_name = "NAME")]
+        target: Option<String>,
+        /// Only this rule (repeat for several)
+        #[arg(long = "only", value_name = "RULE")]
+        only: Vec<String>,
+        #[command(flatten)]
+        rules: RulesArg,
+        /// Write to this file instead of standard output
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Print policies: `policy auditor` is the read-only policy collect needs
     Policy {
         #[command(subcommand)]
@@ -154,10 +205,10 @@ struct TargetArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["region", "security_group", "subnet", "iam_user", "account_id", "name"])]
     inventory: Option<PathBuf>,
     /// Region of the region settings (default: $AWS_REGION)
-    #[arg(long, env = "AWS_REGION", required_unless_present = "inventory")]
+    #[arg(long, env = "AWS_REGION")]
     region: Option<String>,
     /// Security group id entered in the region settings
-    #[arg(long, value_name = "SG_ID", required_unless_present = "inventory")]
+    #[arg(long, value_name = "SG_ID")]
     security_group: Option<String>,
     /// Subnet id, when a custom VPC is used
     #[arg(long, value_name = "SUBNET_ID")]
@@ -183,9 +234,10 @@ struct TargetArgs {
     /// Encoder version: STABLE, BETA or a number like 2.179.0
     #[arg(long, value_name = "V", default_value = "STABLE")]
     encoder_version: EncoderVersion,
-    /// Live protocols in use, comma-separated
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "rtmp,srt,zixi")]
-    live: Vec<LiveArg>,
+    /// Live protocols in use, comma-separated (for `triage`, `--live` alone
+    /// means: collect the evidence now)
+    #[arg(long, value_enum, value_delimiter = ',', num_args = 0.., value_name = "rtmp,srt,zixi")]
+    live: Option<Vec<LiveArg>>,
     /// AWS profile of the auditor (default: the standard credential chain)
     #[arg(long)]
     profile: Option<String>,
@@ -213,6 +265,26 @@ struct TargetArgs {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum SymptomArg {
+    /// Encodings stay in "Queue" without an error
+    Queue,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FixFormat {
+    /// A commented shell script of `aws` commands
+    Sh,
+    /// Terraform resources
+    Terraform,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum LiveArg {
     Rtmp,
     Srt,
@@ -224,10 +296,18 @@ impl TargetArgs {
         if let Some(path) = &self.inventory {
             return inventory::load(path);
         }
-        let region = self.region.clone().unwrap_or_default();
+        let (Some(region), Some(security_group)) =
+            (self.region.clone(), self.security_group.clone())
+        else {
+            return Err(InputError::new(
+                "<flags>",
+                "--region and --security-group are required to read an account (or give --inventory FILE)",
+            ));
+        };
         let live = self
             .live
             .iter()
+            .flatten()
             .map(|l| match l {
                 LiveArg::Rtmp => LiveProtocol::Rtmp,
                 LiveArg::Srt => LiveProtocol::Srt,
@@ -243,7 +323,7 @@ impl TargetArgs {
             setup: Setup {
                 account_id: self.account_id.clone(),
                 region,
-                security_group_id: self.security_group.clone().unwrap_or_default(),
+                security_group_id: security_group,
                 subnet_id: self.subnet.clone(),
                 iam_user: self.iam_user.clone(),
                 ssh_port: self.ssh_port,
@@ -423,6 +503,120 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             let bytes = serde_json::to_vec(&collected).unwrap_or_default();
             let snapshot = Snapshot::from_slice(std::path::Path::new("<collected>"), &bytes)?;
             render_audit(&rules, &snapshot, &only, format, fail_on, out.as_deref())
+        }
+        Command::Triage {
+            text,
+            symptom,
+            snapshot,
+            target,
+            targets,
+            rules,
+            format,
+        } => {
+            let live = targets.live.is_some();
+            let rules = rules.load()?;
+            let text = match text.as_deref() {
+                Some("-") => {
+                    let mut buf = String::new();
+                    std::io::Read::read_to_string(&mut std::io::stdin(), &mut buf)
+                        .map_err(|e| InputError::new("<stdin>", format!("cannot read: {e}")))?;
+                    Some(buf)
+                }
+                other => other.map(str::to_string),
+            };
+            if text.is_none() && symptom.is_none() {
+                return Err(InputError::new(
+                    "<flags>",
+                    "give the message to triage, `-` to read it from standard input, or --symptom queue",
+                ));
+            }
+            let evidence = match (&snapshot, live) {
+                (Some(path), _) => Some((Snapshot::load(path)?, path.display().to_string())),
+                (None, true) => {
+                    let collected = targets.collect(&rules)?;
+                    let bytes = serde_json::to_vec(&collected).unwrap_or_default();
+                    let snapshot =
+                        Snapshot::from_slice(std::path::Path::new("<collected>"), &bytes)?;
+                    Some((snapshot, "live collection".to_string()))
+                }
+                (None, false) => None,
+            };
+            if let (Some(name), Some((snapshot, source))) = (&target, &evidence)
+                && !snapshot.targets.iter().any(|t| &t.name == name)
+            {
+                return Err(InputError::new(source, format!("no target named `{name}`")));
+            }
+            let mut diagnosis = text
+                .map(|t| triage::diagnose(&rules, &t))
+                .unwrap_or_default();
+            if let Some(SymptomArg::Queue) = symptom {
+                diagnosis.symptom = Some(Stage::Queue);
+            }
+            let snapshot_ref = evidence.as_ref().map(|(s, _)| s);
+            let case_evidence = diagnosis
+                .cases
+                .iter()
+                .map(|c| {
+                    snapshot_ref
+                        .map(|s| triage::weigh(&c.rules, s, target.as_deref()))
+                        .unwrap_or_default()
+                })
+                .collect();
+            let symptom_rules = diagnosis
+                .symptom
+                .map(|s| triage::symptom_rules(&rules, s))
+                .unwrap_or_default();
+            let symptom_evidence = diagnosis
+                .symptom
+                .and(snapshot_ref)
+                .map(|s| triage::weigh(&symptom_rules, s, target.as_deref()));
+            let result = triage::render::Triage {
+                diagnosis,
+                case_evidence,
+                symptom_evidence,
+                symptom_rules,
+                source: evidence.as_ref().map(|(_, source)| source.clone()),
+            };
+            match format {
+                TextOrJson::Text => output::write(None, &triage::render::text(&result, &rules))?,
+                TextOrJson::Json => {
+                    output::write_with(None, |w| write_json(w, &triage::render::json(&result)))?
+                }
+            }
+            Ok(if result.diagnosis.recognised() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Fix {
+            snapshot,
+            format,
+            target,
+            only,
+            rules,
+            output: out,
+        } => {
+            let rules = rules.load()?;
+            check_only(&rules, &only)?;
+            let loaded = Snapshot::load(&snapshot)?;
+            if let Some(name) = &target
+                && !loaded.targets.iter().any(|t| &t.name == name)
+            {
+                return Err(InputError::new(
+                    &snapshot,
+                    format!("no target named `{name}`"),
+                ));
+            }
+            let report = engine::audit(&rules, &loaded, &only);
+            let text = match format {
+                FixFormat::Sh => {
+                    fix::shell(&report, &snapshot.display().to_string(), target.as_deref())
+                }
+                FixFormat::Terraform => fix::terraform(&report, target.as_deref()),
+            };
+            output::write(out.as_deref(), &text)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Policy {
             command: PolicyCommand::Auditor,

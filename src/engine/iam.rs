@@ -10,6 +10,7 @@ use super::{Verdict, call_failed, not_collected};
 use crate::iam::{
     self, ActionSpec, Decision, Effect, NamedPolicy, PolicyDocument, PolicySet, glob,
 };
+use crate::report::FixData;
 use crate::rules::check::{IamBroadGrant, IamGrants};
 use crate::rules::shared::Grant;
 use crate::snapshot::Target;
@@ -395,7 +396,14 @@ pub fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
             }
         }
     }
-    let fix_vars = |v: Verdict| v.with("policy_json", policy_json(&check.grants.value));
+    let fix_vars = |v: Verdict| {
+        let document = policy_json(&check.grants.value);
+        v.with("policy_json", document.clone())
+            .with_fix(FixData::UserPolicy {
+                user: target.setup.iam_user.clone(),
+                document,
+            })
+    };
     if !denied.is_empty() {
         return fix_vars(Verdict::fail(denied.describe()));
     }

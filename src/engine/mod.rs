@@ -10,7 +10,7 @@ mod sg;
 
 use std::collections::BTreeMap;
 
-use crate::report::{Finding, Outcome, Report, TargetReport};
+use crate::report::{Finding, FixData, Outcome, Report, TargetReport};
 use crate::rules::template::render;
 use crate::rules::{Applies, Check, Rule, RuleSet};
 use crate::snapshot::aws::AwsError;
@@ -23,6 +23,8 @@ pub struct Verdict {
     pub detail: String,
     /// Values for the fix-command template beyond the setup's.
     pub vars: BTreeMap<&'static str, String>,
+    /// The fix as data (Terraform and other structured outputs).
+    pub fix: Option<FixData>,
 }
 
 impl Verdict {
@@ -31,6 +33,7 @@ impl Verdict {
             outcome,
             detail: detail.into(),
             vars: BTreeMap::new(),
+            fix: None,
         }
     }
 
@@ -52,6 +55,11 @@ impl Verdict {
 
     pub fn with(mut self, name: &'static str, value: String) -> Verdict {
         self.vars.insert(name, value);
+        self
+    }
+
+    pub fn with_fix(mut self, fix: FixData) -> Verdict {
+        self.fix = Some(fix);
         self
     }
 }
@@ -143,7 +151,10 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
             .as_ref()
             .filter(|_| verdict.outcome == Outcome::Fail)
             .map(|t| render(t, &values)),
-        fix_removes_access: rule.fix_removes_access && verdict.outcome == Outcome::Fail,
+        fix_caution: rule
+            .fix_caution
+            .filter(|_| verdict.outcome == Outcome::Fail),
+        fix_data: verdict.fix.filter(|_| verdict.outcome == Outcome::Fail),
     }
 }
 

@@ -3,6 +3,7 @@
 //! custom subnets need.
 
 use super::{Verdict, call_failed, not_collected};
+use crate::report::FixData;
 use crate::rules::check::{EncoderVersionAtLeast, SubnetAttribute, SubnetAttributeName};
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, Subnet, Vpc, evidence};
@@ -59,7 +60,8 @@ pub fn default_vpc_exists(target: &Target) -> Verdict {
         )),
         Found::No(why) => Verdict::fail(format!(
             "{why}, and no subnet is set, so instances cannot be placed"
-        )),
+        ))
+        .with_fix(FixData::DefaultVpc),
         Found::Unseen(why) => Verdict::unknown(why),
     }
 }
@@ -113,7 +115,10 @@ pub fn subnet_attribute(check: &SubnetAttribute, target: &Target) -> Verdict {
         Some(v) => Verdict::fail(format!(
             "{name} is {v} on {} (must be {})",
             subnet.subnet_id, check.expected
-        )),
+        ))
+        .with_fix(FixData::SubnetPublicIp {
+            subnet_id: subnet.subnet_id.clone(),
+        }),
         None => Verdict::unknown(format!(
             "the snapshot does not show {name} for {}",
             subnet.subnet_id

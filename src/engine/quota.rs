@@ -1,6 +1,7 @@
 //! Service quotas against the guide's formulas.
 
 use super::{Verdict, call_failed, number};
+use crate::report::FixData;
 use crate::rules::check::QuotaAtLeast;
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, ServiceQuota, evidence};
@@ -98,4 +99,9 @@ pub fn at_least(check: &QuotaAtLeast, target: &Target) -> Verdict {
         .with("quota_code", check.quota_code().to_string())
         .with("required", number(required))
         .with("recommended", number(recommended))
+        .with_fix(FixData::Quota {
+            service_code: check.service_code().to_string(),
+            quota_code: check.quota_code().to_string(),
+            value: recommended,
+        })
 }

@@ -4,7 +4,8 @@
 use ipnet::IpNet;
 
 use super::{Verdict, call_failed, not_collected};
-use crate::net::{self, Reach, Source};
+use crate::net::{self, Permission, Reach, Source};
+use crate::report::FixData;
 use crate::rules::check::{
     EgressAllows, GroupExists, GroupIdFormat, IngressAllows, SourcesRestricted,
 };
@@ -155,6 +156,16 @@ pub fn self_all_traffic(target: &Target) -> Verdict {
                 "no inbound rule allows all traffic (protocol -1) from {} itself",
                 g.group_id
             ))
+            .with_fix(FixData::Ingress {
+                group_id: g.group_id.clone(),
+                permissions: vec![Permission {
+                    protocol: "-1".into(),
+                    from_port: None,
+                    to_port: None,
+                    cidrs: Vec::new(),
+                    group_ids: vec![g.group_id.clone()],
+                }],
+            })
         }
     })
 }
@@ -207,8 +218,33 @@ fn describe_req(req: &PortReq, ssh_port: u16) -> String {
     }
 }
 
-fn verdict_for(coverage: Coverage, ssh_port: u16, direction: &str, ok: String) -> Verdict {
+/// The verdict for a coverage; a failure carries the permissions to add.
+fn verdict_for(
+    coverage: Coverage,
+    ssh_port: u16,
+    group_id: &str,
+    egress: bool,
+    ok: String,
+) -> Verdict {
+    let direction = if egress { "outbound" } else { "inbound" };
     if !coverage.missing.is_empty() {
+        let permissions: Vec<Permission> = coverage
+            .missing
+            .iter()
+            .map(|(req, sources)| Permission::granting(req, ssh_port, sources))
+            .collect();
+        let group_id = group_id.to_string();
+        let fix = if egress {
+            FixData::Egress {
+                group_id,
+                permissions,
+            }
+        } else {
+            FixData::Ingress {
+                group_id,
+                permissions,
+            }
+        };
         let shorthand: Vec<String> = coverage
             .missing
             .iter()
@@ -221,7 +257,9 @@ fn verdict_for(coverage: Coverage, ssh_port: u16, direction: &str, ok: String) -
         if !coverage.undecided.is_empty() {
             detail.push_str(&format!("; undecided: {}", coverage.undecided.join("; ")));
         }
-        return Verdict::fail(detail).with("ip_permissions", shorthand.join(" "));
+        return Verdict::fail(detail)
+            .with("ip_permissions", shorthand.join(" "))
+            .with_fix(fix);
     }
     if !coverage.undecided.is_empty() {
         return Verdict::unknown(format!("undecided: {}", coverage.undecided.join("; ")));
@@ -246,16 +284,21 @@ pub fn ingress_allows(check: &IngressAllows, target: &Target) -> Verdict {
                     ports.join(", "),
                     from.join(" and ")
                 );
-                verdict_for(covered, ssh_port, "inbound", ok)
+                verdict_for(covered, ssh_port, &g.group_id, false, ok)
             }
-            None => any_address(&g.ip_permissions, &check.ports, ssh_port),
+            None => any_address(&g.group_id, &g.ip_permissions, &check.ports, ssh_port),
         }
     })
 }
 
 /// Each port must be reachable from at least one address range (live
 /// streams come from wherever the customer's sources are).
-fn any_address(perms: &[IpPermission], ports: &[PortReq], ssh_port: u16) -> Verdict {
+fn any_address(
+    group_id: &str,
+    perms: &[IpPermission],
+    ports: &[PortReq],
+    ssh_port: u16,
+) -> Verdict {
     let mut closed = Vec::new();
     let mut undecided = Vec::new();
     for req in ports {
@@ -280,11 +323,19 @@ fn any_address(perms: &[IpPermission], ports: &[PortReq], ssh_port: u16) -> Verd
             .iter()
             .map(|r| net::grant_shorthand(r, ssh_port, &anywhere))
             .collect();
+        let permissions = closed
+            .iter()
+            .map(|r| Permission::granting(r, ssh_port, &anywhere))
+            .collect();
         return Verdict::fail(format!(
             "inbound {} is not open to any address",
             names(&closed)
         ))
-        .with("ip_permissions", shorthand.join(" "));
+        .with("ip_permissions", shorthand.join(" "))
+        .with_fix(FixData::Ingress {
+            group_id: group_id.to_string(),
+            permissions,
+        });
     }
     if !undecided.is_empty() {
         return Verdict::unknown(format!(
@@ -308,7 +359,8 @@ pub fn egress_allows(check: &EgressAllows, target: &Target) -> Verdict {
         verdict_for(
             covered,
             ssh_port,
-            "outbound",
+            &g.group_id,
+            true,
             format!("outbound all traffic to {} allowed", to.join(", ")),
         )
     })
@@ -345,7 +397,15 @@ pub fn sources_restricted(check: &SourcesRestricted, target: &Target) -> Verdict
                 ports.join(", "),
                 described.join("; ")
             ))
-            .with("offending_ip_permissions", shorthand.join(" "));
+            .with("offending_ip_permissions", shorthand.join(" "))
+            .with_fix(FixData::Revoke {
+                group_id: g.group_id.clone(),
+                permissions: found
+                    .offenders
+                    .iter()
+                    .map(|o| o.permission.clone())
+                    .collect(),
+            });
         }
         if !found.prefix_lists.is_empty() {
             return Verdict::unknown(format!(

@@ -120,6 +120,33 @@ pub fn self_all_traffic(perms: &[IpPermission], group_id: &str) -> bool {
     })
 }
 
+/// One permission as a fix needs it: protocol, ports, sources.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Permission {
+    /// "-1", "tcp", "udp" (as the group has it, for revocations)
+    pub protocol: String,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cidrs: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub group_ids: Vec<String>,
+}
+
+impl Permission {
+    /// The permission granting `sources` on `req`.
+    pub fn granting(req: &PortReq, ssh_port: u16, sources: &[IpNet]) -> Permission {
+        let range = req.range(ssh_port);
+        Permission {
+            protocol: req.protocol.as_aws().to_string(),
+            from_port: range.map(|(from, _)| i32::from(from)),
+            to_port: range.map(|(_, to)| i32::from(to)),
+            cidrs: sources.iter().map(IpNet::to_string).collect(),
+            group_ids: Vec::new(),
+        }
+    }
+}
+
 /// A source on a restricted port that should not be there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offender {
@@ -127,6 +154,8 @@ pub struct Offender {
     pub shorthand: String,
     /// "tcp 22 from 0.0.0.0/0"
     pub description: String,
+    /// The same, for a fix that removes it.
+    pub permission: Permission,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -155,6 +184,8 @@ pub fn restriction(
             continue;
         }
         let mut flag = |source_kind: &str, source: String| {
+            let (from_port, to_port) = port_range(perm).unzip();
+            let is_group = source_kind == "UserIdGroupPairs";
             out.offenders.push(Offender {
                 shorthand: format!(
                     "{},{source_kind}=[{{{}}}]",
@@ -162,6 +193,21 @@ pub fn restriction(
                     source_field(source_kind, &source)
                 ),
                 description: format!("{} from {source}", describe_ports(perm)),
+                permission: Permission {
+                    protocol: perm.ip_protocol.clone(),
+                    from_port,
+                    to_port,
+                    cidrs: if is_group {
+                        Vec::new()
+                    } else {
+                        vec![source.clone()]
+                    },
+                    group_ids: if is_group {
+                        vec![source.clone()]
+                    } else {
+                        Vec::new()
+                    },
+                },
             });
         };
         for range in &perm.ip_ranges {

@@ -5,7 +5,8 @@ pub mod table;
 
 use serde::Serialize;
 
-use crate::rules::{Severity, Stage};
+use crate::net::Permission;
+use crate::rules::{FixCaution, Severity, Stage};
 
 pub const SCHEMA: &str = "ccaudit/report/v1";
 
@@ -36,6 +37,42 @@ impl Outcome {
     }
 }
 
+/// What a fix changes, for formats that are not `aws` commands (Terraform).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum FixData {
+    /// Add these inbound permissions to the group.
+    Ingress {
+        group_id: String,
+        permissions: Vec<Permission>,
+    },
+    /// Add these outbound permissions to the group.
+    Egress {
+        group_id: String,
+        permissions: Vec<Permission>,
+    },
+    /// Remove these inbound permissions from the group.
+    Revoke {
+        group_id: String,
+        permissions: Vec<Permission>,
+    },
+    /// Put this inline policy on the user.
+    UserPolicy {
+        user: Option<String>,
+        document: String,
+    },
+    /// Raise a service quota.
+    Quota {
+        service_code: String,
+        quota_code: String,
+        value: f64,
+    },
+    /// Create the region's default VPC.
+    DefaultVpc,
+    /// Turn on public IPv4 addresses for the subnet.
+    SubnetPublicIp { subnet_id: String },
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding<'a> {
     pub rule: &'a str,
@@ -51,9 +88,13 @@ pub struct Finding<'a> {
     pub stage: Stage,
     pub fix: Option<String>,
     pub fix_command: Option<String>,
-    /// The fix command removes access: review before running.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub fix_removes_access: bool,
+    /// Why the fix command must not simply be run (removes-access,
+    /// widens-access, creates-secret, diagnostic), when so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix_caution: Option<FixCaution>,
+    /// The fix as data, for failing findings that have one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix_data: Option<FixData>,
 }
 
 #[derive(Debug, Clone, Serialize)]

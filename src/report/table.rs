@@ -5,6 +5,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
 use super::{Finding, Outcome, Report, Summary};
+use crate::rules::FixCaution;
 
 /// Width used when the output is not a terminal (files, pipes, tests).
 pub const DEFAULT_WIDTH: u16 = 120;
@@ -104,11 +105,17 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
                     }
                 }
                 if let Some(command) = &f.fix_command {
-                    if f.fix_removes_access {
-                        out.push_str("  # Review first: this removes access. Uncomment to run.\n");
-                        out.push_str(&format!("  # {command}\n"));
-                    } else {
-                        out.push_str(&format!("  {command}\n"));
+                    match f.fix_caution {
+                        Some(FixCaution::Diagnostic) => {
+                            out.push_str(&format!(
+                                "  # {}\n  {command}\n",
+                                FixCaution::Diagnostic.note()
+                            ));
+                        }
+                        Some(caution) => {
+                            out.push_str(&format!("  # {}\n  # {command}\n", caution.note()));
+                        }
+                        None => out.push_str(&format!("  {command}\n")),
                     }
                 }
             }

@@ -10,8 +10,9 @@ use include_dir::{Dir, include_dir};
 use super::check::Check;
 use super::shared::{SHARED_FILE, SharedValues};
 use super::template::placeholders;
-use super::{Rule, SETUP_TEMPLATE_NAMES};
+use super::{Rule, SETUP_TEMPLATE_NAMES, Stage, Triage};
 use crate::error::{InputError, line_col};
+use regex::Regex;
 
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/rules");
 
@@ -51,6 +52,8 @@ impl RuleSet {
                     .map_err(|message| InputError::new(&source.path, message))?;
             }
         }
+        shared.symptom_patterns = compile_symptoms(&shared.symptoms)
+            .map_err(|message| InputError::new("rules/shared.toml", message))?;
         let mut rules: Vec<Rule> = Vec::new();
         let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
         for source in folders.iter().flatten().filter(|s| !s.is_shared) {
@@ -204,6 +207,11 @@ fn parse_rule(source: &Source, shared: &SharedValues) -> Result<Rule, InputError
     })?;
     validate_check(&rule.check).map_err(|message| at_text(source, "[check", message))?;
 
+    if let Some(triage) = &mut rule.triage {
+        triage.compiled = compile_triage(triage, shared)
+            .map_err(|(needle, message)| at_text(source, &needle, message))?;
+    }
+
     let mut allowed: Vec<&str> = SETUP_TEMPLATE_NAMES.to_vec();
     allowed.extend_from_slice(rule.check.template_names());
     let texts = [
@@ -226,6 +234,61 @@ fn parse_rule(source: &Source, shared: &SharedValues) -> Result<Rule, InputError
         }
     }
     Ok(rule)
+}
+
+/// Case-insensitive, as people paste messages in every case.
+fn insensitive(pattern: &str) -> Result<Regex, regex::Error> {
+    Regex::new(&format!("(?i){pattern}"))
+}
+
+/// A triage section's patterns (resolving `@name`) and codes, compiled.
+/// The error carries text to find in the file and the message.
+fn compile_triage(triage: &Triage, shared: &SharedValues) -> Result<Vec<Regex>, (String, String)> {
+    let mut compiled = Vec::new();
+    for pattern in &triage.patterns {
+        let regex = match pattern.strip_prefix('@') {
+            Some(name) => match shared.patterns.get(name) {
+                Some(p) => insensitive(p.0.as_str()),
+                None => {
+                    return Err((
+                        pattern.clone(),
+                        format!("unknown shared pattern `{pattern}`"),
+                    ));
+                }
+            },
+            None => insensitive(pattern),
+        };
+        compiled.push(regex.map_err(|e| (pattern.clone(), format!("invalid pattern: {e}")))?);
+    }
+    for code in &triage.codes {
+        // An AWS error code, as a whole word.
+        let regex = insensitive(&format!(
+            r"(^|[^A-Za-z0-9.]){}($|[^A-Za-z0-9])",
+            regex::escape(code)
+        ));
+        compiled.push(regex.map_err(|e| (code.clone(), format!("invalid code: {e}")))?);
+    }
+    if compiled.is_empty() {
+        return Err((
+            "[triage]".into(),
+            "a [triage] section needs `patterns` or `codes`".into(),
+        ));
+    }
+    Ok(compiled)
+}
+
+fn compile_symptoms(
+    symptoms: &BTreeMap<Stage, Vec<String>>,
+) -> Result<Vec<(Stage, Regex)>, String> {
+    let mut compiled = Vec::new();
+    for (stage, patterns) in symptoms {
+        for pattern in patterns {
+            let regex = insensitive(pattern)
+                .map_err(|e| format!("invalid symptom pattern `{pattern}`: {e}"))?;
+            compiled.push((*stage, regex));
+        }
+    }
+    Ok(compiled)
 }
 
 /// Structural checks serde cannot express.

@@ -87,6 +87,45 @@ impl fmt::Display for Stage {
     }
 }
 
+/// Why a fix command needs a person's decision before it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FixCaution {
+    /// It takes access away (revoking a source, detaching a policy).
+    RemovesAccess,
+    /// It opens access beyond Bitmovin's needs (e.g. a port to anywhere).
+    WidensAccess,
+    /// It creates a new secret that must then be entered elsewhere.
+    CreatesSecret,
+    /// It only reads: it finds the right value, it changes nothing.
+    Diagnostic,
+}
+
+impl FixCaution {
+    /// The line printed above the command.
+    pub fn note(self) -> &'static str {
+        match self {
+            FixCaution::RemovesAccess => "Review first: this removes access. Uncomment to run.",
+            FixCaution::WidensAccess => {
+                "This opens the ports to any address, as the guide allows; narrow the sources to where your streams come from, then uncomment."
+            }
+            FixCaution::CreatesSecret => {
+                "This creates a new secret access key, shown once: enter it in the Bitmovin dashboard. Uncomment to run."
+            }
+            FixCaution::Diagnostic => "Read-only: finds the right value to enter.",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixCaution::RemovesAccess => "removes-access",
+            FixCaution::WidensAccess => "widens-access",
+            FixCaution::CreatesSecret => "creates-secret",
+            FixCaution::Diagnostic => "diagnostic",
+        }
+    }
+}
+
 /// When a rule applies; a rule that does not apply to a target is `skip`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -97,6 +136,25 @@ pub struct Applies {
     pub live: Option<LiveProtocol>,
     /// Only for this encoder version or newer (STABLE and BETA are newest).
     pub encoder_at_least: Option<EncoderVersion>,
+}
+
+/// What identifies a documented failure in a message someone pasted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Triage {
+    /// The case's heading in the guide's troubleshooting section.
+    pub case: String,
+    /// Regular expressions (case-insensitive), or "@name" of shared ones;
+    /// named groups such as `(?P<security_group_id>…)` capture the ids the
+    /// fix needs.
+    #[serde(default)]
+    pub patterns: Vec<String>,
+    /// AWS error codes that mean this case.
+    #[serde(default)]
+    pub codes: Vec<String>,
+    /// `patterns` and `codes` compiled when the rule is loaded.
+    #[serde(skip)]
+    pub compiled: Vec<regex::Regex>,
 }
 
 /// One rule, as written in its file.
@@ -120,11 +178,12 @@ pub struct Rule {
     pub fix: String,
     /// An `aws` command with `{placeholders}`.
     pub fix_command: Option<String>,
-    /// The fix command takes something away (shown with a warning).
-    #[serde(default)]
-    pub fix_removes_access: bool,
+    /// Why the fix command must not simply be run, if so.
+    pub fix_caution: Option<FixCaution>,
     #[serde(default)]
     pub applies: Applies,
+    /// How `ccaudit triage` recognises this problem in pasted text.
+    pub triage: Option<Triage>,
     pub check: Check,
     /// Where the rule was read from (for messages).
     #[serde(skip)]

@@ -32,6 +32,12 @@ pub struct SharedValues {
     /// Named regular expressions (e.g. what a well-formed id looks like).
     #[serde(default)]
     pub patterns: BTreeMap<String, Pattern>,
+    /// Symptom (a stage, e.g. `queue`) → how people describe it.
+    #[serde(default)]
+    pub symptoms: BTreeMap<super::Stage, Vec<String>>,
+    /// `symptoms` compiled (case-insensitive) when loaded.
+    #[serde(skip)]
+    pub symptom_patterns: Vec<(super::Stage, Regex)>,
 }
 
 /// A list of networks; each entry is checked when the file is read.
@@ -80,9 +86,9 @@ pub struct Grant {
 impl SharedValues {
     /// Add another file's values; a name defined twice is an error.
     pub fn merge(&mut self, other: SharedValues) -> Result<(), String> {
-        fn add<T>(
-            into: &mut BTreeMap<String, T>,
-            from: BTreeMap<String, T>,
+        fn add<K: Ord + std::fmt::Display, T>(
+            into: &mut BTreeMap<K, T>,
+            from: BTreeMap<K, T>,
             kind: &str,
         ) -> Result<(), String> {
             for (name, value) in from {
@@ -96,7 +102,8 @@ impl SharedValues {
         add(&mut self.cidrs, other.cidrs, "cidrs")?;
         add(&mut self.grants, other.grants, "grants")?;
         add(&mut self.numbers, other.numbers, "numbers")?;
-        add(&mut self.patterns, other.patterns, "patterns")
+        add(&mut self.patterns, other.patterns, "patterns")?;
+        add(&mut self.symptoms, other.symptoms, "symptoms")
     }
 }
 

@@ -1,0 +1,356 @@
+//! `ccaudit fix`: the commands that fix every failing finding, as a
+//! commented shell script of `aws` commands or as Terraform resources.
+//! Nothing that widens access is emitted; what removes access or creates a
+//! secret is printed commented out, with the reason.
+
+use std::collections::BTreeSet;
+
+use crate::net::Permission;
+use crate::report::{Finding, FixData, Outcome, Report, TargetReport};
+use crate::rules::FixCaution;
+
+fn failing<'r, 'a>(target: &'r TargetReport<'a>) -> Vec<&'r Finding<'a>> {
+    let mut list: Vec<&Finding> = target
+        .findings
+        .iter()
+        .filter(|f| f.outcome == Outcome::Fail)
+        .collect();
+    list.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    list
+}
+
+fn selected<'r, 'a>(report: &'r Report<'a>, target: Option<&str>) -> Vec<&'r TargetReport<'a>> {
+    report
+        .targets
+        .iter()
+        .filter(|t| target.is_none_or(|name| t.name == name))
+        .collect()
+}
+
+fn comment(text: &str, prefix: &str) -> String {
+    text.trim_end()
+        .lines()
+        .map(|l| format!("{prefix}{l}\n").replace(&format!("{prefix}\n"), "#\n"))
+        .collect()
+}
+
+/// Placeholders left unfilled (`<iam_user>`): the command cannot run as is.
+fn missing_values(command: &str) -> Vec<String> {
+    let mut names = BTreeSet::new();
+    let mut rest = command;
+    while let Some(start) = rest.find('<') {
+        let Some(len) = rest[start + 1..].find('>') else {
+            break;
+        };
+        let name = &rest[start + 1..start + 1 + len];
+        if !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            names.insert(name.to_string());
+        }
+        rest = &rest[start + 1..];
+    }
+    names.into_iter().collect()
+}
+
+pub fn shell(report: &Report<'_>, source: &str, target: Option<&str>) -> String {
+    let mut out = format!(
+        "#!/bin/sh\n\
+         # Fixes for the failing findings of {source}, written by ccaudit {}.\n\
+         # Read each command before running it. Commands that remove access or\n\
+         # create secrets are commented out; commands that would widen access\n\
+         # are not emitted.\n\
+         set -eu\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    let mut any = false;
+    for t in selected(report, target) {
+        let fixes = failing(t);
+        if fixes.is_empty() {
+            continue;
+        }
+        any = true;
+        out.push_str(&format!(
+            "\n# ==== {} ({}, {}) ====\n",
+            t.name,
+            t.account_id.unwrap_or("account not given"),
+            t.region
+        ));
+        for f in fixes {
+            out.push_str(&format!("\n# [{}] {}: {}\n", f.rule, f.severity, f.title));
+            out.push_str(&comment(&f.detail, "#   "));
+            let Some(command) = &f.fix_command else {
+                out.push_str("# No command for this one; by hand:\n");
+                out.push_str(&comment(f.fix.as_deref().unwrap_or(""), "#   "));
+                continue;
+            };
+            let missing = missing_values(command);
+            match f.fix_caution {
+                Some(FixCaution::WidensAccess) => {
+                    out.push_str("# Not emitted: the fix would open access beyond Bitmovin's addresses. By hand:\n");
+                    out.push_str(&comment(f.fix.as_deref().unwrap_or(""), "#   "));
+                }
+                Some(caution) => {
+                    out.push_str(&format!("# {}\n# {command}\n", caution.note()));
+                }
+                None if !missing.is_empty() => {
+                    out.push_str(&format!(
+                        "# Fill in {} (not in the snapshot), then uncomment:\n# {command}\n",
+                        missing.join(", ")
+                    ));
+                }
+                None => out.push_str(&format!("{command}\n")),
+            }
+        }
+    }
+    if !any {
+        out.push_str("\n# Nothing to fix: no finding fails.\n");
+    }
+    out
+}
+
+/// A Terraform identifier from free text.
+fn ident(parts: &[&str]) -> String {
+    let joined = parts.join("_");
+    let mut id: String = joined
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if id.starts_with(|c: char| c.is_ascii_digit()) {
+        id.insert(0, 't');
+    }
+    id
+}
+
+fn hcl_string(text: &str) -> String {
+    serde_json::Value::from(text)
+        .to_string()
+        .replace("${", "$${")
+}
+
+/// One Terraform security-group rule resource per source of `permission`.
+fn rule_resources(
+    kind: &str,
+    base: &str,
+    provider: &str,
+    group: &str,
+    rule: &str,
+    permission: &Permission,
+    counter: &mut usize,
+) -> String {
+    let mut out = String::new();
+    let sources = permission
+        .cidrs
+        .iter()
+        .map(|c| {
+            let key = if c.contains(':') {
+                "cidr_ipv6"
+            } else {
+                "cidr_ipv4"
+            };
+            (key, c.as_str())
+        })
+        .chain(
+            permission
+                .group_ids
+                .iter()
+                .map(|g| ("referenced_security_group_id", g.as_str())),
+        );
+    for (key, value) in sources {
+        *counter += 1;
+        out.push_str(&format!("resource \"{kind}\" \"{base}_{counter}\" {{\n"));
+        out.push_str(&format!("  provider          = {provider}\n"));
+        out.push_str(&format!("  security_group_id = {}\n", hcl_string(group)));
+        out.push_str(&format!(
+            "  ip_protocol       = {}\n",
+            hcl_string(&permission.protocol)
+        ));
+        if let (Some(from), Some(to)) = (permission.from_port, permission.to_port) {
+            out.push_str(&format!(
+                "  from_port         = {from}\n  to_port           = {to}\n"
+            ));
+        }
+        out.push_str(&format!("  {key:<17} = {}\n", hcl_string(value)));
+        out.push_str(&format!(
+            "  description       = {}\n",
+            hcl_string(&format!("Bitmovin Cloud Connect ({rule})"))
+        ));
+        out.push_str("}\n\n");
+    }
+    out
+}
+
+fn provider_alias(region: &str) -> String {
+    ident(&[region])
+}
+
+pub fn terraform(report: &Report<'_>, target: Option<&str>) -> String {
+    let targets = selected(report, target);
+    let mut out = format!(
+        "# Fixes for the failing findings, written by ccaudit {}. Review before `terraform apply`.\n\
+         # Resources that remove access or would widen it are not emitted; see the comments.\n\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    let regions: BTreeSet<&str> = targets
+        .iter()
+        .filter(|t| !failing(t).is_empty())
+        .map(|t| t.region)
+        .collect();
+    for region in &regions {
+        out.push_str(&format!(
+            "provider \"aws\" {{\n  alias  = \"{}\"\n  region = \"{region}\"\n}}\n\n",
+            provider_alias(region)
+        ));
+    }
+    let mut any = false;
+    for t in targets {
+        let provider = format!("aws.{}", provider_alias(t.region));
+        for f in failing(t) {
+            any = true;
+            let base = ident(&[t.name, f.rule]);
+            out.push_str(&format!("# {} — [{}] {}\n", t.name, f.rule, f.title));
+            out.push_str(&comment(&f.detail, "#   "));
+            let mut counter = 0;
+            match (&f.fix_data, f.fix_caution) {
+                (_, Some(FixCaution::WidensAccess)) => {
+                    out.push_str("# Not emitted: it would open access beyond Bitmovin's addresses. By hand:\n");
+                    out.push_str(&comment(f.fix.as_deref().unwrap_or(""), "#   "));
+                    out.push('\n');
+                }
+                (
+                    Some(FixData::Ingress {
+                        group_id,
+                        permissions,
+                    }),
+                    _,
+                ) => {
+                    for p in permissions {
+                        out.push_str(&rule_resources(
+                            "aws_vpc_security_group_ingress_rule",
+                            &base,
+                            &provider,
+                            group_id,
+                            f.rule,
+                            p,
+                            &mut counter,
+                        ));
+                    }
+                }
+                (
+                    Some(FixData::Egress {
+                        group_id,
+                        permissions,
+                    }),
+                    _,
+                ) => {
+                    for p in permissions {
+                        out.push_str(&rule_resources(
+                            "aws_vpc_security_group_egress_rule",
+                            &base,
+                            &provider,
+                            group_id,
+                            f.rule,
+                            p,
+                            &mut counter,
+                        ));
+                    }
+                }
+                (
+                    Some(FixData::Revoke {
+                        group_id,
+                        permissions,
+                    }),
+                    _,
+                ) => {
+                    out.push_str(&format!(
+                        "# Review first: remove these inbound rules of {group_id} from wherever they are defined\n# (Terraform cannot revoke rules it does not manage):\n"
+                    ));
+                    for p in permissions {
+                        out.push_str(&format!(
+                            "#   {}\n",
+                            serde_json::to_string(p).unwrap_or_default()
+                        ));
+                    }
+                    out.push('\n');
+                }
+                (
+                    Some(FixData::UserPolicy {
+                        user: Some(user),
+                        document,
+                    }),
+                    _,
+                ) => {
+                    out.push_str(&format!(
+                        "resource \"aws_iam_user_policy\" \"{base}\" {{\n  name   = \"bitmovin-cloud-connect\"\n  user   = {}\n  policy = {}\n}}\n\n",
+                        hcl_string(user),
+                        hcl_string(document)
+                    ));
+                }
+                (
+                    Some(FixData::Quota {
+                        service_code,
+                        quota_code,
+                        value,
+                    }),
+                    _,
+                ) => {
+                    out.push_str(&format!(
+                        "resource \"aws_servicequotas_service_quota\" \"{base}\" {{\n  provider     = {provider}\n  service_code = {}\n  quota_code   = {}\n  value        = {value}\n}}\n\n",
+                        hcl_string(service_code),
+                        hcl_string(quota_code)
+                    ));
+                }
+                (Some(FixData::DefaultVpc), _) => {
+                    out.push_str(&format!("resource \"aws_default_vpc\" \"{base}\" {{\n  provider = {provider}\n}}\n\n"));
+                }
+                (Some(FixData::SubnetPublicIp { subnet_id }), _) => {
+                    out.push_str(&format!(
+                        "# {subnet_id} is not managed here: set `map_public_ip_on_launch = true` on its aws_subnet\n# (or `terraform import aws_subnet.<name> {subnet_id}` first).\n\n"
+                    ));
+                }
+                _ => {
+                    out.push_str("# No resource for this one; by hand:\n");
+                    out.push_str(&comment(f.fix.as_deref().unwrap_or(""), "#   "));
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    if !any {
+        out.push_str("# Nothing to fix: no finding fails.\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_and_strings_are_safe() {
+        assert_eq!(
+            ident(&["acme-prod.eu", "sg-bitmovin-9999"]),
+            "acme_prod_eu_sg_bitmovin_9999"
+        );
+        assert_eq!(ident(&["1st"]), "t1st");
+        assert_eq!(hcl_string("a \"b\" ${c}"), "\"a \\\"b\\\" $${c}\"");
+    }
+
+    #[test]
+    fn unfilled_placeholders_are_found() {
+        assert_eq!(
+            missing_values("aws iam create-access-key --user-name <iam_user>"),
+            vec!["iam_user"]
+        );
+        assert!(
+            missing_values(
+                "aws ec2 x --group-id sg-1 --ip-permissions 'IpRanges=[{CidrIp=1.2.3.4/32}]'"
+            )
+            .is_empty()
+        );
+    }
+}
