@@ -213,7 +213,7 @@ struct TargetArgs {
     /// Subnet id, when a custom VPC is used
     #[arg(long, value_name = "SUBNET_ID")]
     subnet: Option<String>,
-    /// The IAM user whose keys Bitmovin uses (default: the owner of the --bitmovin-profile keys)
+    /// The IAM user whose keys Bitmovin uses (default: the owner of the Bitmovin keys, when given)
     #[arg(long, value_name = "USER")]
     iam_user: Option<String>,
     /// Account id entered in the dashboard
@@ -248,8 +248,12 @@ struct TargetArgs {
     #[arg(long, value_name = "ID", requires = "role_arn")]
     external_id: Option<String>,
     /// Profile holding the keys entered in the Bitmovin dashboard, used for the calls Bitmovin makes
-    #[arg(long, value_name = "PROFILE")]
+    #[arg(long, value_name = "PROFILE", conflicts_with = "as_bitmovin")]
     bitmovin_profile: Option<String>,
+    /// The credentials in use are the keys entered in the Bitmovin dashboard
+    /// (without this or --bitmovin-profile, those keys are not tested)
+    #[arg(long)]
+    as_bitmovin: bool,
     /// Send every call to this endpoint (otherwise AWS_ENDPOINT_URL* apply)
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
@@ -337,6 +341,7 @@ impl TargetArgs {
                 role_arn: self.role_arn.clone(),
                 external_id: self.external_id.clone(),
             },
+            auditor_is_bitmovin: self.as_bitmovin,
             bitmovin: self.bitmovin_profile.clone().map(|p| CredentialSource {
                 profile: Some(p),
                 ..CredentialSource::default()

@@ -55,6 +55,7 @@ fn scan(moto: &str, region: &str, group: &str, user: &str, name: &str) -> (Value
             "--fail-on",
             "none",
             "--quiet",
+            "--as-bitmovin",
             "--save-snapshot",
             saved.to_str().expect("utf-8"),
         ],
@@ -384,7 +385,7 @@ fn credentials_bitmovin_keys_and_a_restricted_auditor() {
             "AKIAIOSFODNN7EXAMPLE",
             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         ),
-        &["--iam-user", &bitmovin_user],
+        &["--iam-user", &bitmovin_user, "--as-bitmovin"],
     );
     assert_same_verdicts(&report, "t", "bad-credentials", "wrong-access-key");
     let f = finding(&report, "credentials-valid");
@@ -416,7 +417,13 @@ fn credentials_bitmovin_keys_and_a_restricted_auditor() {
         .to_string();
     assert!(detail.contains("the auditor may not call iam:"), "{detail}");
     assert_eq!(verdicts["sg-bitmovin-9999"], "pass");
-    assert_eq!(verdicts["credentials-valid"], "pass");
+    // Bitmovin's keys were not given: they are not judged by the auditor's.
+    assert_eq!(verdicts["credentials-valid"], "unknown");
+    let detail = finding(&report, "credentials-valid")["detail"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(detail.contains("--bitmovin-profile"), "{detail}");
 
     aws::moto_control(&moto, "/moto-api/reset-auth", "inf");
 }
@@ -582,6 +589,7 @@ fn roles_are_assumed_and_one_broken_target_does_not_stop_the_others() {
     let inventory = format!(
         r#"
 [defaults]
+as_bitmovin = true
 region = "{REGION}"
 security_group_id = "{group}"
 iam_user = "{user}"

@@ -112,8 +112,10 @@ pub async fn problem(config: &SdkConfig, source: &CredentialSource) -> Option<St
     } else {
         from.join(" via ")
     };
-    Some(format!(
-        "cannot load credentials from {from}: {}",
-        aws_sdk_iam::error::DisplayErrorContext(&error)
-    ))
+    // A credential_process helper's stderr is quoted in the error and may
+    // hold anything: keep only what comes before it.
+    let reason = aws_sdk_iam::error::DisplayErrorContext(&error).to_string();
+    let reason = reason.split("Stderr:").next().unwrap_or("").trim_end();
+    let reason: String = reason.chars().take(300).collect();
+    Some(format!("cannot load credentials from {from}: {reason}"))
 }

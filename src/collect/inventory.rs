@@ -58,6 +58,8 @@ struct Entry {
     external_id: Option<String>,
     /// The profile holding the keys entered in the Bitmovin dashboard.
     bitmovin_profile: Option<String>,
+    /// The target's own credentials are the keys entered in the dashboard.
+    as_bitmovin: Option<bool>,
 }
 
 macro_rules! or_default {
@@ -106,7 +108,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<TargetSpec>, InputError> {
             profile,
             role_arn,
             external_id,
-            bitmovin_profile
+            bitmovin_profile,
+            as_bitmovin
         );
         let at = |message: String| InputError::at_span(path, text, Some(span.clone()), message);
         let label = e
@@ -149,6 +152,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<TargetSpec>, InputError> {
                 role_arn: e.role_arn,
                 external_id: e.external_id,
             },
+            auditor_is_bitmovin: e.as_bitmovin.unwrap_or(false),
             bitmovin: e.bitmovin_profile.map(|profile| CredentialSource {
                 profile: Some(profile),
                 ..CredentialSource::default()

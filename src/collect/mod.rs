@@ -33,6 +33,8 @@ pub struct TargetSpec {
     /// The credentials entered in the Bitmovin dashboard, for the calls
     /// Bitmovin itself makes (GetCallerIdentity, DescribeSecurityGroups).
     pub bitmovin: Option<CredentialSource>,
+    /// The auditor's credentials are the keys entered in the dashboard.
+    pub auditor_is_bitmovin: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,13 +178,15 @@ async fn collect_one(
         (None, Some(problem)) => {
             // Bitmovin's keys fail: record that for Bitmovin's calls, read
             // the rest with the auditor's credentials.
-            let mut collected = target::collect(&plan, &auditor, None).await;
+            let mut collected = target::collect(&plan, &auditor, None, false).await;
             collected
                 .aws
                 .extend(target::unavailable(&plan, &problem, true));
             collected
         }
-        (None, None) => target::collect(&plan, &auditor, bitmovin.as_ref()).await,
+        (None, None) => {
+            target::collect(&plan, &auditor, bitmovin.as_ref(), spec.auditor_is_bitmovin).await
+        }
     };
     let value = json!({
         "name": spec.name,

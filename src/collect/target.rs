@@ -107,32 +107,40 @@ pub struct Collected {
 }
 
 /// Read one target. `bitmovin` is the configuration with the keys entered
-/// in the dashboard, used for the calls Bitmovin itself makes.
+/// in the dashboard, used for the calls Bitmovin itself makes; without it
+/// (and unless the auditor's own credentials are those keys) the keys are
+/// not tested: `sts:GetCallerIdentity` is left out, so the credential rules
+/// say unknown instead of judging the auditor.
 pub async fn collect(
     plan: &Plan<'_>,
     auditor: &SdkConfig,
     bitmovin: Option<&SdkConfig>,
+    auditor_is_bitmovin: bool,
 ) -> Collected {
     let recorder = Recorder {
         aws: Mutex::new(Map::new()),
         calls: AtomicUsize::new(0),
         failed: AtomicUsize::new(0),
     };
+    let bitmovin_keys = bitmovin.or(auditor_is_bitmovin.then_some(auditor));
     let as_bitmovin = bitmovin.unwrap_or(auditor);
-    let sts = aws_sdk_sts::Client::new(as_bitmovin);
-    let identity = recorder.call(sts.get_caller_identity().send()).await;
-    let user_from_keys = identity
-        .as_ref()
-        .ok()
-        .and_then(|o| o.arn())
-        .and_then(user_name_from_arn);
-    recorder.put(
-        op::GET_CALLER_IDENTITY,
-        identity
+    let mut user_from_keys = None;
+    if let Some(keys) = bitmovin_keys {
+        let sts = aws_sdk_sts::Client::new(keys);
+        let identity = recorder.call(sts.get_caller_identity().send()).await;
+        user_from_keys = identity
             .as_ref()
-            .map(shapes::caller_identity)
-            .unwrap_or_else(Clone::clone),
-    );
+            .ok()
+            .and_then(|o| o.arn())
+            .and_then(user_name_from_arn);
+        recorder.put(
+            op::GET_CALLER_IDENTITY,
+            identity
+                .as_ref()
+                .map(shapes::caller_identity)
+                .unwrap_or_else(Clone::clone),
+        );
+    }
     // The user whose permissions matter: named in the setup, or the owner of
     // the keys Bitmovin uses.
     let iam_user = plan.setup.iam_user.clone().or(user_from_keys);
@@ -224,11 +232,14 @@ async fn other_regions(recorder: &Recorder, plan: &Plan<'_>, config: &SdkConfig)
         let found = recorder
             .call(client.describe_security_groups().group_ids(&plan.setup.security_group_id).send())
             .await;
+        // Kept: where it is, and where it could not be looked for (so the
+        // finding does not claim a region was searched when it was not).
         match found {
             Ok(o) if !o.security_groups().is_empty() => Some((
                 region.clone(),
                 json!({ "SecurityGroups": o.security_groups().iter().map(shapes::security_group).collect::<Vec<_>>() }),
             )),
+            Err(e) if code_of(&e) != Some("InvalidGroup.NotFound") => Some((region.clone(), e)),
             _ => None,
         }
     });

@@ -4,7 +4,7 @@ use super::{Verdict, call_failed, not_collected};
 use crate::rules::check::ApiCallSucceeds;
 use crate::rules::check::CallKey;
 use crate::snapshot::Target;
-use crate::snapshot::aws::{AwsError, Evidence, evidence};
+use crate::snapshot::aws::{AwsError, Evidence, Paged, evidence};
 
 pub fn api_call_succeeds(check: &ApiCallSucceeds, target: &Target) -> Verdict {
     let aws = &target.aws;
@@ -20,8 +20,16 @@ pub fn api_call_succeeds(check: &ApiCallSucceeds, target: &Target) -> Verdict {
             format!("{key} was refused with {}: {}", error.code, error.message),
         ),
         Evidence::Failed(error) => Verdict::unknown(call_failed(key, error)),
-        Evidence::Missing => Verdict::unknown(not_collected(key)),
+        Evidence::Missing => Verdict::unknown(missing_identity(key)),
     }
+}
+
+/// Without the call made with Bitmovin's keys, nothing is known of them.
+fn missing_identity(key: &str) -> String {
+    format!(
+        "{}: the keys entered in the Bitmovin dashboard were not tested (collect with --bitmovin-profile, or --as-bitmovin when running with those keys)",
+        not_collected(key)
+    )
 }
 
 /// Forget the response type: only success or failure matters here.
@@ -38,7 +46,7 @@ pub fn account_matches(target: &Target) -> Verdict {
     let identity = match evidence(target.aws.caller_identity.as_ref()) {
         Evidence::Present(identity) => identity,
         Evidence::Failed(error) => return Verdict::unknown(failed_identity(key, error)),
-        Evidence::Missing => return Verdict::unknown(not_collected(key)),
+        Evidence::Missing => return Verdict::unknown(missing_identity(key)),
     };
     let Some(expected) = &target.setup.account_id else {
         return Verdict::unknown(
@@ -62,9 +70,9 @@ fn failed_identity(key: &str, error: &AwsError) -> String {
 
 pub fn access_key_active(target: &Target) -> Verdict {
     let key = "iam:ListAccessKeys";
-    let keys = match evidence(target.aws.access_keys.as_ref()) {
+    let (keys, truncated) = match evidence(target.aws.access_keys.as_ref()) {
         Evidence::Present(response) => match &response.access_key_metadata {
-            Some(keys) => keys,
+            Some(keys) => (keys, response.truncated()),
             None => return Verdict::unknown(format!("{key} answered without AccessKeyMetadata")),
         },
         Evidence::Failed(error) => return Verdict::unknown(call_failed(key, error)),
@@ -76,6 +84,9 @@ pub fn access_key_active(target: &Target) -> Verdict {
         .map(|k| k.access_key_id.as_deref().unwrap_or("(id not shown)"))
         .collect();
     match active.as_slice() {
+        [] if truncated => Verdict::unknown(format!(
+            "no active key on the first page of {key}, and the rest was not collected"
+        )),
         [] if keys.is_empty() => Verdict::fail("the user has no access key"),
         [] => Verdict::fail(format!(
             "all {} access keys of the user are inactive",

@@ -14,7 +14,9 @@ use crate::report::FixData;
 use crate::rules::check::{IamBroadGrant, IamGrants};
 use crate::rules::shared::Grant;
 use crate::snapshot::Target;
-use crate::snapshot::aws::{AttachedPolicies, AwsEvidence, Evidence, PolicyNames, evidence};
+use crate::snapshot::aws::{
+    AttachedPolicies, AwsEvidence, Document, Evidence, Paged, PolicyNames, evidence,
+};
 
 /// Everything the snapshot shows about the user's policies.
 struct Gathered<'a> {
@@ -64,6 +66,10 @@ fn gather(aws: &AwsEvidence) -> Gathered<'_> {
     };
     match evidence(aws.user.as_ref()) {
         Evidence::Present(r) => {
+            if r.user.is_none() {
+                // Without the user, its permissions boundary is unseen.
+                g.gaps.push("iam:GetUser answered without User".into());
+            }
             let boundary = r
                 .user
                 .as_ref()
@@ -106,9 +112,11 @@ fn gather(aws: &AwsEvidence) -> Gathered<'_> {
 
     match evidence(aws.groups.as_ref()) {
         Evidence::Present(r) => {
-            if r.is_truncated {
-                g.gaps
-                    .push("iam:ListGroupsForUser is truncated (IsTruncated)".into());
+            if r.truncated() {
+                g.gaps.push(
+                    "iam:ListGroupsForUser is only a first page (IsTruncated, Marker or NextToken)"
+                        .into(),
+                );
             }
             match &r.groups {
                 Some(groups) => {
@@ -168,8 +176,10 @@ fn list_names<'a>(
 ) -> Vec<&'a str> {
     match evidence(list) {
         Evidence::Present(r) => {
-            if r.is_truncated {
-                gaps.push(format!("{call} is truncated (IsTruncated)"));
+            if r.truncated() {
+                gaps.push(format!(
+                    "{call} is only a first page (IsTruncated, Marker or NextToken)"
+                ));
             }
             match &r.policy_names {
                 Some(names) => names.iter().map(String::as_str).collect(),
@@ -197,8 +207,10 @@ fn list_attached<'a>(
 ) -> Vec<&'a str> {
     match evidence(list) {
         Evidence::Present(r) => {
-            if r.is_truncated {
-                gaps.push(format!("{call} is truncated (IsTruncated)"));
+            if r.truncated() {
+                gaps.push(format!(
+                    "{call} is only a first page (IsTruncated, Marker or NextToken)"
+                ));
             }
             match &r.attached_policies {
                 Some(list) => list.iter().map(|p| p.policy_arn.as_str()).collect(),
@@ -227,10 +239,8 @@ fn inline_document<'a>(
 ) -> Option<&'a PolicyDocument> {
     match evidence(policy) {
         Evidence::Present(p) => {
-            if p.policy_document.is_none() {
-                gaps.push(format!("{call} for {name} answered without PolicyDocument"));
-            }
-            p.policy_document.as_ref()
+            let what = format!("{call} for {name}");
+            readable(p.policy_document.as_ref(), &what, gaps)
         }
         Evidence::Failed(e) => {
             gaps.push(format!("{} for {name}", call_failed(call, e)));
@@ -238,6 +248,27 @@ fn inline_document<'a>(
         }
         Evidence::Missing => {
             gaps.push(format!("{} for {name}", not_collected(call)));
+            None
+        }
+    }
+}
+
+/// The document, or a gap saying why there is none to read.
+fn readable<'a>(
+    document: Option<&'a Document>,
+    what: &str,
+    gaps: &mut Vec<String>,
+) -> Option<&'a PolicyDocument> {
+    match document.map(Document::parsed) {
+        Some(Ok(document)) => Some(document),
+        Some(Err(why)) => {
+            gaps.push(format!(
+                "{what}: the policy document cannot be read ({why})"
+            ));
+            None
+        }
+        None => {
+            gaps.push(format!("{what} answered without a policy document"));
             None
         }
     }
@@ -252,14 +283,21 @@ fn managed_document<'a>(
     let version = aws.policy_versions.as_ref().and_then(|m| m.get(arn));
     match evidence(version) {
         Evidence::Present(v) => {
+            if v.policy_version
+                .as_ref()
+                .and_then(|pv| pv.is_default_version)
+                == Some(false)
+            {
+                gaps.push(format!(
+                    "{call} for {arn} shows a version that is not the default one"
+                ));
+                return None;
+            }
             let document = v
                 .policy_version
                 .as_ref()
                 .and_then(|pv| pv.document.as_ref());
-            if document.is_none() {
-                gaps.push(format!("{call} for {arn} answered without a Document"));
-            }
-            document
+            readable(document, &format!("{call} for {arn}"), gaps)
         }
         Evidence::Failed(e) => {
             gaps.push(format!("{} for {arn}", call_failed(call, e)));
@@ -281,6 +319,25 @@ fn managed_document<'a>(
 
 /// A required resource pattern narrowed to the target's region and account:
 /// a grant limited to them still serves Bitmovin there.
+/// The account the user's requests run in, as the evidence shows it: the
+/// user's ARN, else the keys' identity. The setup's account id is what the
+/// customer typed, which is exactly what may be wrong.
+fn evidence_account(target: &Target) -> Option<&str> {
+    let from_user = match evidence(target.aws.user.as_ref()) {
+        Evidence::Present(r) => r
+            .user
+            .as_ref()
+            .and_then(|u| u.arn.as_deref())
+            .and_then(|arn| arn.split(':').nth(4)),
+        _ => None,
+    };
+    let from_keys = match evidence(target.aws.caller_identity.as_ref()) {
+        Evidence::Present(identity) => identity.account.as_deref(),
+        _ => None,
+    };
+    from_user.or(from_keys).filter(|a| !a.is_empty())
+}
+
 fn in_target(resource: &str, target: &Target) -> String {
     let parts: Vec<&str> = resource.splitn(6, ':').collect();
     if parts.len() != 6 || parts[0] != "arn" {
@@ -291,8 +348,10 @@ fn in_target(resource: &str, target: &Target) -> String {
     } else {
         parts[3]
     };
-    let account = match (parts[4], &target.setup.account_id) {
-        ("*", Some(account)) => account.as_str(),
+    // Unknown account: keep the wildcard, so an account-scoped grant only
+    // partly covers it and is not taken for a full grant.
+    let account = match (parts[4], evidence_account(target)) {
+        ("*", Some(account)) => account,
         (account, _) => account,
     };
     format!(
@@ -431,27 +490,76 @@ pub fn no_mfa_condition(check: &IamGrants, target: &Target) -> Verdict {
     let gathered = gather(&target.aws);
     let actions = required_actions(&check.grants.value);
     let dependencies = iam::mfa_dependencies(&gathered.set, &actions);
-    if !dependencies.is_empty() {
-        let found: Vec<String> = dependencies
-            .iter()
-            .map(|d| format!("{} ({}): {}", d.origin, d.statement, d.explanation))
-            .collect();
-        return Verdict::fail(listing(&found, 2));
+    let describe =
+        |d: &iam::MfaDependency| format!("{} ({}): {}", d.origin, d.statement, d.explanation);
+    // A Deny that applies without MFA blocks Bitmovin outright.
+    let blocking: Vec<String> = dependencies
+        .iter()
+        .filter(|d| d.effect == Effect::Deny && d.certain)
+        .map(describe)
+        .collect();
+    if !blocking.is_empty() {
+        return Verdict::fail(listing(&blocking, 2));
     }
+    // An Allow granted only with MFA matters when nothing else grants the
+    // same actions.
+    let mfa_only_allows: Vec<&iam::MfaDependency> = dependencies
+        .iter()
+        .filter(|d| d.effect == Effect::Allow)
+        .collect();
+    let mut needed_only_with_mfa = Vec::new();
+    for allow in &mfa_only_allows {
+        let unmet = check.grants.value.iter().any(|grant| {
+            grant
+                .actions
+                .iter()
+                .filter(|a| allow.actions.contains(a))
+                .any(|action| {
+                    grant.resources.iter().any(|resource| {
+                        !matches!(
+                            iam::decide(&gathered.set, action, &in_target(resource, target)),
+                            Decision::Allowed { .. }
+                        )
+                    })
+                })
+        });
+        if unmet {
+            needed_only_with_mfa.push(describe(allow));
+        }
+    }
+    if !needed_only_with_mfa.is_empty() && gathered.gaps.is_empty() {
+        return Verdict::fail(listing(&needed_only_with_mfa, 2));
+    }
+    let uncertain: Vec<String> = dependencies
+        .iter()
+        .filter(|d| d.effect == Effect::Deny && !d.certain)
+        .map(describe)
+        .collect();
     if !gathered.gaps.is_empty() {
         return Verdict::unknown(gathered.gaps_text());
     }
-    let inert = iam::inert_mfa_statements(&gathered.set, &actions);
+    if !uncertain.is_empty() {
+        return Verdict::unknown(format!(
+            "an MFA Deny may apply, depending on a condition that cannot be checked offline: {}",
+            listing(&uncertain, 2)
+        ));
+    }
+    let mut inert: Vec<String> = iam::inert_mfa_statements(&gathered.set, &actions)
+        .iter()
+        .map(|d| format!("{} ({})", d.origin, d.statement))
+        .collect();
+    inert.extend(mfa_only_allows.iter().map(|d| {
+        format!(
+            "{} ({}), an MFA-only Allow of actions granted elsewhere too",
+            d.origin, d.statement
+        )
+    }));
     if inert.is_empty() {
         Verdict::pass("no policy ties the needed EC2 actions to MFA")
     } else {
-        let names: Vec<String> = inert
-            .iter()
-            .map(|d| format!("{} ({})", d.origin, d.statement))
-            .collect();
         Verdict::pass(format!(
-            "MFA conditions in {} never apply to access-key requests, so they do not block Bitmovin",
-            names.join(", ")
+            "MFA conditions in {} do not block Bitmovin's access-key requests",
+            inert.join(", ")
         ))
     }
 }
@@ -513,7 +621,8 @@ mod tests {
     fn required_resources_narrow_to_the_target() {
         let snapshot: crate::snapshot::Snapshot = serde_json::from_value(serde_json::json!({
             "schema": "ccaudit/snapshot/v1",
-            "targets": [{"name": "t", "setup": {"region": "eu-west-1", "security_group_id": "sg-1", "account_id": "123456789012"}}]
+            "targets": [{"name": "t", "setup": {"region": "eu-west-1", "security_group_id": "sg-1", "account_id": "999999999999"},
+                "aws": {"iam:GetUser": {"User": {"UserName": "b", "Arn": "arn:aws:iam::123456789012:user/b"}}}}]
         }))
         .unwrap();
         let target = &snapshot.targets[0];

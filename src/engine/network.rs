@@ -6,7 +6,7 @@ use super::{Verdict, call_failed, not_collected};
 use crate::report::FixData;
 use crate::rules::check::{EncoderVersionAtLeast, SubnetAttribute, SubnetAttributeName};
 use crate::snapshot::Target;
-use crate::snapshot::aws::{Evidence, Subnet, Vpc, evidence};
+use crate::snapshot::aws::{Evidence, Paged, Subnet, Vpc, evidence};
 
 const SUBNET_NOT_FOUND: &str = "InvalidSubnetID.NotFound";
 
@@ -26,6 +26,9 @@ fn default_vpc(target: &Target) -> Found<'_, Vpc> {
             None => Found::Unseen(format!("{key} answered without Vpcs")),
             Some(vpcs) => match vpcs.iter().find(|v| v.is_default) {
                 Some(vpc) => Found::Yes(vpc),
+                None if r.truncated() => Found::Unseen(format!(
+                    "no default VPC on the first page of {key}, and the rest was not collected"
+                )),
                 None => Found::No(format!("{} has no default VPC", target.setup.region)),
             },
         },

@@ -51,6 +51,32 @@ fn group(target: &Target) -> Group<'_> {
     }
 }
 
+#[derive(Clone, Copy)]
+enum Direction {
+    Inbound,
+    Outbound,
+}
+
+/// Run `f` on the group's rules of one direction, or say why the rule
+/// cannot look at them (a group shown without its rules is not a group
+/// without rules).
+fn with_permissions(
+    target: &Target,
+    direction: Direction,
+    f: impl FnOnce(&SecurityGroup, &[IpPermission]) -> Verdict,
+) -> Verdict {
+    with_group(target, |g| {
+        let (list, field) = match direction {
+            Direction::Inbound => (&g.ip_permissions, "IpPermissions"),
+            Direction::Outbound => (&g.ip_permissions_egress, "IpPermissionsEgress"),
+        };
+        match list {
+            Some(perms) => f(g, perms),
+            None => Verdict::unknown(format!("{KEY} shows {} without {field}", g.group_id)),
+        }
+    })
+}
+
 /// Run `f` on the group, or say why the rule cannot look inside it.
 fn with_group(target: &Target, f: impl FnOnce(&SecurityGroup) -> Verdict) -> Verdict {
     match group(target) {
@@ -107,14 +133,18 @@ pub fn group_exists(check: &GroupExists, target: &Target) -> Verdict {
                     .unwrap_or_default()
             )),
             Group::DoesNotExist(_) => Verdict::fail(match regions_elsewhere(target) {
-                Some(regions) if !regions.is_empty() => format!(
+                Some((found, _)) if !found.is_empty() => format!(
                     "{} exists in {}, not {}",
                     setup.security_group_id,
-                    regions.join(", "),
+                    found.join(", "),
                     setup.region
                 ),
-                Some(_) => format!(
+                Some((_, 0)) => format!(
                     "{} does not exist in {} nor in any other region of the account",
+                    setup.security_group_id, setup.region
+                ),
+                Some((_, unchecked)) => format!(
+                    "{} does not exist in {}, nor in the other regions searched ({unchecked} could not be searched)",
                     setup.security_group_id, setup.region
                 ),
                 None => format!(
@@ -127,26 +157,32 @@ pub fn group_exists(check: &GroupExists, target: &Target) -> Verdict {
     }
 }
 
-/// The regions where the snapshot saw the group, if the others were searched.
-fn regions_elsewhere(target: &Target) -> Option<Vec<&str>> {
+/// Where else the snapshot looked for the group: the regions where it is,
+/// and how many could not be searched. None when no other region was searched.
+fn regions_elsewhere(target: &Target) -> Option<(Vec<&str>, usize)> {
     let id = &target.setup.security_group_id;
-    let found = target.aws.security_groups_elsewhere.as_ref()?;
-    Some(
-        found
-            .iter()
-            .filter(|(_, r)| {
-                r.security_groups
+    let searched = target.aws.security_groups_elsewhere.as_ref()?;
+    let mut found = Vec::new();
+    let mut unchecked = 0;
+    for (region, answer) in searched {
+        match evidence(Some(answer)) {
+            Evidence::Present(r)
+                if r.security_groups
                     .as_ref()
-                    .is_some_and(|groups| groups.iter().any(|g| &g.group_id == id))
-            })
-            .map(|(region, _)| region.as_str())
-            .collect(),
-    )
+                    .is_some_and(|g| g.iter().any(|g| &g.group_id == id)) =>
+            {
+                found.push(region.as_str())
+            }
+            Evidence::Failed(_) => unchecked += 1,
+            _ => {}
+        }
+    }
+    Some((found, unchecked))
 }
 
 pub fn self_all_traffic(target: &Target) -> Verdict {
-    with_group(target, |g| {
-        if net::self_all_traffic(&g.ip_permissions, &g.group_id) {
+    with_permissions(target, Direction::Inbound, |g, perms| {
+        if net::self_all_traffic(perms, &g.group_id) {
             Verdict::pass(format!(
                 "inbound all traffic from {} itself is allowed",
                 g.group_id
@@ -269,7 +305,7 @@ fn verdict_for(
 
 pub fn ingress_allows(check: &IngressAllows, target: &Target) -> Verdict {
     let ssh_port = target.setup.ssh_port;
-    with_group(target, |g| {
+    with_permissions(target, Direction::Inbound, |g, perms| {
         let ports: Vec<String> = check
             .ports
             .iter()
@@ -277,7 +313,7 @@ pub fn ingress_allows(check: &IngressAllows, target: &Target) -> Verdict {
             .collect();
         match &check.from {
             Some(sources) => {
-                let covered = coverage(&g.ip_permissions, &check.ports, ssh_port, &sources.value.0);
+                let covered = coverage(perms, &check.ports, ssh_port, &sources.value.0);
                 let from: Vec<String> = sources.value.0.iter().map(IpNet::to_string).collect();
                 let ok = format!(
                     "inbound {} allowed from {}",
@@ -286,7 +322,7 @@ pub fn ingress_allows(check: &IngressAllows, target: &Target) -> Verdict {
                 );
                 verdict_for(covered, ssh_port, &g.group_id, false, ok)
             }
-            None => any_address(&g.group_id, &g.ip_permissions, &check.ports, ssh_port),
+            None => any_address(&g.group_id, perms, &check.ports, ssh_port),
         }
     })
 }
@@ -348,13 +384,8 @@ fn any_address(
 
 pub fn egress_allows(check: &EgressAllows, target: &Target) -> Verdict {
     let ssh_port = target.setup.ssh_port;
-    with_group(target, |g| {
-        let covered = coverage(
-            &g.ip_permissions_egress,
-            &check.ports,
-            ssh_port,
-            &check.to.value.0,
-        );
+    with_permissions(target, Direction::Outbound, |g, perms| {
+        let covered = coverage(perms, &check.ports, ssh_port, &check.to.value.0);
         let to: Vec<String> = check.to.value.0.iter().map(IpNet::to_string).collect();
         verdict_for(
             covered,
@@ -368,9 +399,9 @@ pub fn egress_allows(check: &EgressAllows, target: &Target) -> Verdict {
 
 pub fn sources_restricted(check: &SourcesRestricted, target: &Target) -> Verdict {
     let ssh_port = target.setup.ssh_port;
-    with_group(target, |g| {
+    with_permissions(target, Direction::Inbound, |g, perms| {
         let found = net::restriction(
-            &g.ip_permissions,
+            perms,
             &check.ports,
             ssh_port,
             &check.allowed.value.0,

@@ -89,8 +89,24 @@ fn evaluate_absent_key(operator: &str, values: &[String]) -> Tri {
         // IfExists: no key, no test. ForAllValues: vacuously true on an empty set.
         return Tri::True;
     }
+    if !operator.contains(':') && is_negated(&operator) {
+        // "If the policy condition requires that the key is not matched, such
+        // as StringNotLike or ArnNotLike, and the right key is not present,
+        // the condition can return true" (IAM condition reference).
+        return Tri::True;
+    }
     // ForAnyValue: over an empty set, false. Every plain operator needs the key.
     Tri::False
+}
+
+/// Operators that test that the key does NOT match.
+fn is_negated(operator: &str) -> bool {
+    operator.starts_with("stringnot")
+        || operator.starts_with("arnnot")
+        || matches!(
+            operator,
+            "numericnotequals" | "datenotequals" | "notipaddress"
+        )
 }
 
 fn null_value_when_absent(value: &str) -> Tri {
@@ -107,6 +123,32 @@ fn null_value_when_absent(value: &str) -> Tri {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn negated_operators_hold_when_the_key_is_absent() {
+        for operator in [
+            "StringNotEquals",
+            "StringNotLike",
+            "NumericNotEquals",
+            "DateNotEquals",
+            "ArnNotLike",
+            "NotIpAddress",
+        ] {
+            assert_eq!(
+                evaluate_absent_key(operator, &["true".into()]),
+                Tri::True,
+                "{operator}"
+            );
+        }
+        assert_eq!(
+            evaluate_absent_key("StringEquals", &["false".into()]),
+            Tri::False
+        );
+        assert_eq!(
+            evaluate_absent_key("ForAnyValue:StringNotEquals", &["x".into()]),
+            Tri::False
+        );
+    }
 
     fn cond(operator: &str, key: &str, values: &[&str]) -> Condition {
         Condition {

@@ -55,6 +55,9 @@ pub struct MfaDependency {
     /// Those of the requested actions the statement applies to.
     pub actions: Vec<String>,
     pub explanation: String,
+    /// False when another condition of the statement cannot be decided
+    /// offline, so it may or may not apply.
+    pub certain: bool,
 }
 
 /// Decides whether `action` (concrete, e.g. "ec2:RunInstances") is allowed on
@@ -392,6 +395,7 @@ fn mfa_statements(set: &PolicySet, actions: &[&str]) -> Vec<(bool, MfaDependency
                 effect: statement.effect,
                 actions: matched,
                 explanation,
+                certain: outcome != Tri::Unknown,
             },
         ));
     }

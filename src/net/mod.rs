@@ -35,6 +35,11 @@ fn port_range(perm: &IpPermission) -> Option<(i32, i32)> {
     }
 }
 
+/// All-traffic permissions have no ports; TCP and UDP ones must show them.
+fn ports_known(perm: &IpPermission) -> bool {
+    Protocol::of_permission(&perm.ip_protocol) == Some(Protocol::All) || port_range(perm).is_some()
+}
+
 /// Does `perm` carry traffic of `protocol` to `port` (`None`: every port)?
 fn carries(perm: &IpPermission, protocol: Protocol, port: Option<u16>) -> bool {
     match Protocol::of_permission(&perm.ip_protocol) {
@@ -94,6 +99,11 @@ pub fn reaches(perms: &[IpPermission], req: &PortReq, ssh_port: u16, source: Sou
         let mut maybe = false;
         let mut covered = false;
         for perm in matching {
+            if !ports_known(perm) {
+                // TCP/UDP without ports is not what AWS prints: don't guess.
+                maybe |= source_covered(perm, source) || !perm.prefix_list_ids.is_empty();
+                continue;
+            }
             if source_covered(perm, source) {
                 covered = true;
                 break;
@@ -396,6 +406,15 @@ mod tests {
         assert_eq!(
             reaches(&p, &req("tcp:9999"), 22, Source::Net(&net(A))),
             Reach::No
+        );
+    }
+
+    #[test]
+    fn tcp_without_ports_is_unknown_not_everything() {
+        let p = perms(json!([{"IpProtocol": "tcp", "IpRanges": [{"CidrIp": A}]}]));
+        assert_eq!(
+            reaches(&p, &req("tcp:9999"), 22, Source::Net(&net(A))),
+            Reach::Unknown
         );
     }
 

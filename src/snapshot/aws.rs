@@ -56,6 +56,38 @@ pub fn evidence<T: Response>(slot: Option<&T>) -> Evidence<'_, T> {
     }
 }
 
+/// Implemented by paged list responses.
+pub trait Paged {
+    /// A page of a longer list: `IsTruncated`, or a `Marker`/`NextToken`
+    /// to continue from (what `aws … --max-items` prints).
+    fn truncated(&self) -> bool;
+}
+
+macro_rules! paged {
+    ($($name:ident),* $(,)?) => {
+        $(impl Paged for $name {
+            fn truncated(&self) -> bool {
+                self.is_truncated
+                    || self.marker.as_deref().is_some_and(|m| !m.is_empty())
+                    || self.next_token.as_deref().is_some_and(|t| !t.is_empty())
+            }
+        })*
+    };
+}
+
+paged!(
+    PolicyNames,
+    AttachedPolicies,
+    ListGroupsForUser,
+    ListAccessKeys
+);
+
+impl Paged for DescribeVpcs {
+    fn truncated(&self) -> bool {
+        self.next_token.as_deref().is_some_and(|t| !t.is_empty())
+    }
+}
+
 macro_rules! responses {
     ($($name:ident),* $(,)?) => {
         $(impl Response for $name {
@@ -157,10 +189,9 @@ pub struct SecurityGroup {
     pub group_id: String,
     pub group_name: Option<String>,
     pub vpc_id: Option<String>,
-    #[serde(default)]
-    pub ip_permissions: Vec<IpPermission>,
-    #[serde(default)]
-    pub ip_permissions_egress: Vec<IpPermission>,
+    /// Missing (not `[]`) means the rules were not shown: unknown, not none.
+    pub ip_permissions: Option<Vec<IpPermission>>,
+    pub ip_permissions_egress: Option<Vec<IpPermission>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -211,6 +242,7 @@ pub struct UserIdGroupPair {
 pub struct DescribeVpcs {
     pub error: Option<AwsError>,
     pub vpcs: Option<Vec<Vpc>>,
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -266,6 +298,8 @@ pub struct PolicyNames {
     /// A pasted first page of a longer list is incomplete evidence.
     #[serde(default)]
     pub is_truncated: bool,
+    pub marker: Option<String>,
+    pub next_token: Option<String>,
 }
 
 /// `iam get-user-policy` / `iam get-group-policy`.
@@ -273,7 +307,34 @@ pub struct PolicyNames {
 #[serde(rename_all = "PascalCase")]
 pub struct InlinePolicy {
     pub error: Option<AwsError>,
-    pub policy_document: Option<PolicyDocument>,
+    pub policy_document: Option<Document>,
+}
+
+/// A policy document, or why it could not be read. One unreadable document
+/// makes its policy missing evidence; it does not make the snapshot unusable.
+#[derive(Debug, Clone)]
+pub enum Document {
+    Parsed(PolicyDocument),
+    Unreadable(String),
+}
+
+impl Document {
+    pub fn parsed(&self) -> Result<&PolicyDocument, &str> {
+        match self {
+            Document::Parsed(d) => Ok(d),
+            Document::Unreadable(why) => Err(why),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Document {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Ok(match PolicyDocument::deserialize(&value) {
+            Ok(document) => Document::Parsed(document),
+            Err(e) => Document::Unreadable(e.to_string()),
+        })
+    }
 }
 
 /// `iam list-attached-user-policies` / `iam list-attached-group-policies`.
@@ -284,6 +345,8 @@ pub struct AttachedPolicies {
     pub attached_policies: Option<Vec<AttachedPolicy>>,
     #[serde(default)]
     pub is_truncated: bool,
+    pub marker: Option<String>,
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -300,6 +363,8 @@ pub struct ListGroupsForUser {
     pub groups: Option<Vec<IamGroup>>,
     #[serde(default)]
     pub is_truncated: bool,
+    pub marker: Option<String>,
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -324,8 +389,10 @@ pub struct GetPolicyVersion {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PolicyVersion {
-    pub document: Option<PolicyDocument>,
+    pub document: Option<Document>,
     pub version_id: Option<String>,
+    /// Only the default version is in force.
+    pub is_default_version: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -333,6 +400,10 @@ pub struct PolicyVersion {
 pub struct ListAccessKeys {
     pub error: Option<AwsError>,
     pub access_key_metadata: Option<Vec<AccessKeyMetadata>>,
+    #[serde(default)]
+    pub is_truncated: bool,
+    pub marker: Option<String>,
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
