@@ -664,3 +664,45 @@ name = "plain"
         "the failure says why: {detail}"
     );
 }
+
+#[test]
+fn triage_live_says_where_the_group_is() {
+    let moto = aws::moto();
+    let group = aws::runtime().block_on(async {
+        let config = aws::sdk(&moto, REGION, "testing", "testing").await;
+        aws::create_group(&config, &GroupSpec::guide()).await
+    });
+    let message = format!(
+        "Got AmazonEC2Exception on retrieval of security group '{group}': The security group '{group}' does not exist."
+    );
+    let out = aws::ccaudit(
+        &moto,
+        &aws::guide_quotas(),
+        ("testing", "testing"),
+        &[
+            "triage",
+            &message,
+            "--live",
+            "--region",
+            "ap-southeast-2",
+            "--security-group",
+            &group,
+            "--quiet",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Documented failure: Wrong region for the security group ID"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("CONFIRMED       sg-exists-in-region — {group} exists in eu-central-1, not ap-southeast-2")),
+        "{text}"
+    );
+}

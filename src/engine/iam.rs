@@ -464,7 +464,8 @@ pub fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
             })
     };
     if !denied.is_empty() {
-        return fix_vars(Verdict::fail(denied.describe()));
+        // Adding an Allow does not undo a Deny: no policy to put here.
+        return Verdict::fail(denied.describe());
     }
     if !gathered.gaps.is_empty() {
         return Verdict::unknown(gathered.gaps_text());

@@ -11,7 +11,7 @@ mod sg;
 use std::collections::BTreeMap;
 
 use crate::report::{Finding, FixData, Outcome, Report, TargetReport};
-use crate::rules::template::render;
+use crate::rules::template::{placeholders, render};
 use crate::rules::{Applies, Check, Rule, RuleSet};
 use crate::snapshot::aws::AwsError;
 use crate::snapshot::{Setup, Snapshot, Target};
@@ -150,6 +150,13 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
             .fix_command
             .as_ref()
             .filter(|_| verdict.outcome == Outcome::Fail)
+            // A value the check itself provides is missing: this failure is
+            // not the kind the command fixes (e.g. a Deny, not a missing Allow).
+            .filter(|t| {
+                placeholders(t).iter().all(|(_, name)| {
+                    !rule.check.template_names().contains(name) || verdict.vars.contains_key(name)
+                })
+            })
             .map(|t| render(t, &values)),
         fix_caution: rule
             .fix_caution

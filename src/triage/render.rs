@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::{Diagnosis, TargetEvidence, verdict_word};
 use crate::report::Outcome;
 use crate::rules::template::render as fill;
-use crate::rules::{Rule, RuleSet, Stage};
+use crate::rules::{FixCaution, Rule, RuleSet, Stage};
 
 /// Everything one triage found.
 pub struct Triage<'a> {
@@ -95,7 +95,10 @@ pub fn text(t: &Triage<'_>, rules: &RuleSet) -> String {
                                 out.push_str(&indent(fix, "      "));
                             }
                             if let Some(command) = &f.fix_command {
-                                let prefix = if f.fix_caution.is_some() { "# " } else { "" };
+                                let prefix = match f.fix_caution {
+                                    None | Some(FixCaution::Diagnostic) => "",
+                                    Some(_) => "# ",
+                                };
                                 out.push_str(&format!("      {prefix}{command}\n"));
                             }
                         }

@@ -1,0 +1,209 @@
+//! `ccaudit fix`: pinned output on a scenario, and the shell script run
+//! with the real `aws` CLI against moto, after which the fixed rules pass.
+
+mod aws;
+mod common;
+
+use std::process::Command;
+
+use aws::{ACCOUNT, Grant, GroupSpec};
+use common::root;
+use serde_json::Value;
+
+fn ccaudit_fix(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_ccaudit"))
+        .arg("fix")
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+#[test]
+fn shell_script_for_a_messy_account() {
+    let script = ccaudit_fix(&["fixtures/scenarios/several-problems/snapshot.json"]);
+    // Widening is never emitted; removals and secrets are commented out.
+    for line in script
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        assert!(
+            line.starts_with("aws ") || line == "set -eu",
+            "only aws commands run: {line}"
+        );
+        assert!(
+            !line.contains("0.0.0.0/0") && !line.contains("::/0"),
+            "widens access: {line}"
+        );
+        assert!(
+            !line.contains("revoke")
+                && !line.contains("detach")
+                && !line.contains("create-access-key"),
+            "{line}"
+        );
+    }
+    insta::assert_snapshot!("fix_sh_several_problems", script);
+}
+
+#[test]
+fn terraform_for_a_messy_account() {
+    let hcl = ccaudit_fix(&[
+        "fixtures/scenarios/several-problems/snapshot.json",
+        "--format",
+        "terraform",
+    ]);
+    assert_eq!(
+        hcl.matches('{').count(),
+        hcl.matches('}').count(),
+        "balanced blocks"
+    );
+    assert!(hcl.contains("resource \"aws_vpc_security_group_ingress_rule\""));
+    assert!(hcl.contains("resource \"aws_servicequotas_service_quota\""));
+    insta::assert_snapshot!("fix_terraform_several_problems", hcl);
+}
+
+#[test]
+fn nothing_to_fix_says_so() {
+    let script = ccaudit_fix(&["fixtures/scenarios/guide-production/snapshot.json"]);
+    assert!(
+        script.contains("# Nothing to fix: no finding fails."),
+        "{script}"
+    );
+}
+
+/// Collect with `--as-bitmovin`; the snapshot as text.
+fn collect(moto: &str, group: &str, user: &str) -> String {
+    let out = aws::ccaudit(
+        moto,
+        &aws::guide_quotas(),
+        ("testing", "testing"),
+        &[
+            "collect",
+            "--region",
+            "eu-central-1",
+            "--security-group",
+            group,
+            "--iam-user",
+            user,
+            "--account-id",
+            ACCOUNT,
+            "--max-encodings",
+            "10",
+            "--as-bitmovin",
+            "--quiet",
+            "--name",
+            "broken",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn outcomes(snapshot: &str) -> std::collections::BTreeMap<String, String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("snapshot.json");
+    std::fs::write(&path, snapshot).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_ccaudit"))
+        .args([
+            "audit",
+            path.to_str().expect("utf-8"),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ])
+        .output()
+        .expect("audit");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    aws::verdicts(&report).remove("broken").expect("target")
+}
+
+#[test]
+fn the_fix_script_repairs_a_broken_account_end_to_end() {
+    let aws_cli = std::env::var("CCAUDIT_TEST_AWS_CLI").unwrap_or_else(|_| {
+        panic!("CCAUDIT_TEST_AWS_CLI is not set: run the tests with scripts/test.sh")
+    });
+    let moto = aws::moto();
+    let broken = GroupSpec {
+        self_rule: false,
+        ssh_from: vec![aws::BITMOVIN[0]],
+        p9999_from: vec![],
+        keep_default_egress: false,
+        ..GroupSpec::guide()
+    };
+    let user = aws::unique("bitmovin");
+    let no_ec2 = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}"#;
+    let group = aws::runtime().block_on(async {
+        let config = aws::sdk(&moto, "eu-central-1", "testing", "testing").await;
+        let group = aws::create_group(&config, &broken).await;
+        aws::create_user(&config, &user, Grant::Inline(no_ec2.into())).await;
+        group
+    });
+
+    let fixable = [
+        "sg-self-all-traffic",
+        "sg-bitmovin-ssh",
+        "sg-bitmovin-9999",
+        "sg-egress-all",
+        "iam-ec2-permissions",
+    ];
+    let before = outcomes(&collect(&moto, &group, &user));
+    for rule in fixable {
+        assert_eq!(before[rule], "fail", "{rule} is broken before the fix");
+    }
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let snapshot = dir.path().join("snapshot.json");
+    std::fs::write(&snapshot, collect(&moto, &group, &user)).expect("write");
+    let script = dir.path().join("fix.sh");
+    std::fs::write(&script, ccaudit_fix(&[snapshot.to_str().expect("utf-8")])).expect("write");
+
+    let bin = std::path::Path::new(&aws_cli)
+        .parent()
+        .expect("venv bin")
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = Command::new("sh")
+        .arg(&script)
+        .env_clear()
+        .env("PATH", path)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", "eu-central-1")
+        .env("AWS_ENDPOINT_URL", &moto)
+        .env("AWS_CONFIG_FILE", dir.path().join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
+        .output()
+        .expect("sh runs");
+    assert!(
+        run.status.success(),
+        "the fix script failed:\n{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    let after = outcomes(&collect(&moto, &group, &user));
+    for rule in fixable {
+        assert_eq!(after[rule], "pass", "{rule} after the fix");
+    }
+    assert_eq!(
+        after["sg-sources-restricted"], "pass",
+        "the fix adds only Bitmovin's addresses"
+    );
+}
