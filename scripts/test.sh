@@ -14,6 +14,16 @@ if ! "$venv/bin/python" -c "import moto, flask, awscli; assert moto.__version__ 
   "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$moto_version" awscli
 fi
 
+# Headless Chromium checks the HTML report (Debian's package).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "test.sh: installing chromium (Debian package)" >&2
+  if [ "$(id -u)" -eq 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
+  "${apt_get[@]}" update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq chromium >/dev/null
+fi
+CCAUDIT_TEST_CHROMIUM="$(command -v chromium)"
+export CCAUDIT_TEST_CHROMIUM
+
 free_port() {
   "$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

@@ -3,6 +3,7 @@
 //! report → rendering.
 
 pub mod collect;
+pub mod drift;
 pub mod engine;
 pub mod error;
 pub mod fix;
@@ -14,5 +15,6 @@ pub mod report;
 pub mod rule_docs;
 pub mod rules;
 pub mod snapshot;
+pub mod suppress;
 pub mod triage;
 pub mod version;

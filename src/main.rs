@@ -13,7 +13,7 @@ use ccaudit::snapshot::{
     DEFAULT_INSTANCES_PER_ENCODING, DEFAULT_SSH_PORT, LiveProtocol, Setup, Snapshot,
 };
 use ccaudit::version::EncoderVersion;
-use ccaudit::{engine, fix, output, quotas, report, rule_docs, triage};
+use ccaudit::{drift, engine, fix, output, quotas, report, rule_docs, suppress, triage};
 
 #[derive(Parser)]
 #[command(
@@ -42,26 +42,19 @@ enum Command {
         ccaudit audit snapshot.json\n  \
         ccaudit audit snapshot.json --only sg-bitmovin-9999 --only sg-bitmovin-ssh\n  \
         ccaudit audit snapshot.json --format json --output report.json --fail-on critical\n  \
+        ccaudit audit snapshot.json --format sarif --format junit --format html --output-dir reports/\n  \
+        ccaudit audit snapshot.json --suppressions suppressions.toml --baseline yesterday.json --fail-on-new\n  \
         ccaudit audit - < snapshot.json\n\n\
-        Exit status: 0 when nothing at or above --fail-on failed or is unknown, 1 when something \
-        did, 2 when the input could not be used.")]
+        Exit status: 0 when nothing at or above --fail-on failed or is unknown (muted findings \
+        do not count; with --fail-on-new, only new ones do), 1 when something did, 2 when the \
+        input could not be used.")]
     Audit {
         /// Snapshot file (`-` for standard input)
         snapshot: PathBuf,
         #[command(flatten)]
         rules: RulesArg,
-        /// Output format
-        #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
-        format: AuditFormat,
-        /// Exit 1 when a finding of this severity or above fails or is unknown
-        #[arg(long, value_enum, default_value_t = FailOn::High)]
-        fail_on: FailOn,
-        /// Run only this rule (repeat for several)
-        #[arg(long = "only", value_name = "RULE")]
-        only: Vec<String>,
-        /// Write the report to this file instead of standard output
-        #[arg(long, short = 'o', value_name = "FILE")]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Read an account (or an inventory of them) into a snapshot
     #[command(after_help = "Examples:\n  \
@@ -89,18 +82,8 @@ enum Command {
         targets: TargetArgs,
         #[command(flatten)]
         rules: RulesArg,
-        /// Output format
-        #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
-        format: AuditFormat,
-        /// Exit 1 when a finding of this severity or above fails or is unknown
-        #[arg(long, value_enum, default_value_t = FailOn::High)]
-        fail_on: FailOn,
-        /// Run only this rule (repeat for several)
-        #[arg(long = "only", value_name = "RULE")]
-        only: Vec<String>,
-        /// Write the report to this file instead of standard output
-        #[arg(long, short = 'o', value_name = "FILE")]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        report: ReportArgs,
         /// Also keep the collected snapshot in this file
         #[arg(long, value_name = "FILE")]
         save_snapshot: Option<PathBuf>,
@@ -132,6 +115,25 @@ enum Command {
         rules: RulesArg,
         #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
         format: TextOrJson,
+    },
+    /// What changed between two JSON reports: new failures, fixed, still failing, new unknowns
+    #[command(after_help = "Examples:\n  \
+        ccaudit diff yesterday.json today.json\n  \
+        ccaudit diff yesterday.json today.json --format json --fail-on-new --fail-on high\n\n\
+        Exit status: 0, or 1 with --fail-on-new when something at or above --fail-on failed or \
+        became unknown since OLD.")]
+    Diff {
+        /// The earlier JSON report
+        old: PathBuf,
+        /// The later JSON report
+        new: PathBuf,
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
+        /// Exit 1 when there are new failures or unknowns at or above --fail-on
+        #[arg(long)]
+        fail_on_new: bool,
+        #[arg(long, value_enum, default_value_t = FailOn::High)]
+        fail_on: FailOn,
     },
     /// Print the commands that fix every failing finding of a snapshot
     #[command(after_help = "Examples:\n  \
@@ -413,10 +415,77 @@ impl RulesArg {
     }
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+/// How to report an audit: formats, destinations, exit code, history.
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// Output format (repeat for several, with --output-dir)
+    #[arg(long, value_enum, default_values_t = [AuditFormat::Table])]
+    format: Vec<AuditFormat>,
+    /// Exit 1 when a finding of this severity or above fails or is unknown
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    fail_on: FailOn,
+    /// Run only this rule (repeat for several)
+    #[arg(long = "only", value_name = "RULE")]
+    only: Vec<String>,
+    /// Write the report to this file instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "output_dir")]
+    output: Option<PathBuf>,
+    /// Write every --format into this folder (report.json, report.sarif, …)
+    #[arg(long, value_name = "DIR")]
+    output_dir: Option<PathBuf>,
+    /// Mute accepted problems listed in this TOML file (see the README)
+    #[arg(long, value_name = "FILE")]
+    suppressions: Option<PathBuf>,
+    /// Today's date for suppression expiry (default: the system's, UTC)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    now: Option<String>,
+    /// A previous JSON report: say what changed since
+    #[arg(long, value_name = "REPORT.json")]
+    baseline: Option<PathBuf>,
+    /// Exit 1 only for new failures or unknowns since --baseline
+    #[arg(long, requires = "baseline")]
+    fail_on_new: bool,
+}
+
+fn parse_date(text: &str) -> Result<String, String> {
+    let ok = text.len() == 10
+        && text.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(format!("`{text}` is not a date like 2026-11-24"))
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum AuditFormat {
     Table,
     Json,
+    Sarif,
+    Junit,
+    Markdown,
+    Html,
+    Csv,
+}
+
+impl AuditFormat {
+    fn file_name(self) -> &'static str {
+        match self {
+            AuditFormat::Table => "report.txt",
+            AuditFormat::Json => "report.json",
+            AuditFormat::Sarif => "report.sarif",
+            AuditFormat::Junit => "report.junit.xml",
+            AuditFormat::Markdown => "report.md",
+            AuditFormat::Html => "report.html",
+            AuditFormat::Csv => "report.csv",
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -470,15 +539,13 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
         Command::Audit {
             snapshot,
             rules,
-            format,
-            fail_on,
-            only,
-            output: out,
+            report,
         } => {
             let rules = rules.load()?;
-            check_only(&rules, &only)?;
+            check_only(&rules, &report.only)?;
+            let source = snapshot.display().to_string();
             let snapshot = Snapshot::load(&snapshot)?;
-            render_audit(&rules, &snapshot, &only, format, fail_on, out.as_deref())
+            render_audit(&rules, &snapshot, &source, &report)
         }
         Command::Collect {
             targets,
@@ -493,21 +560,21 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
         Command::Scan {
             targets,
             rules,
-            format,
-            fail_on,
-            only,
-            output: out,
+            report,
             save_snapshot,
         } => {
             let rules = rules.load()?;
-            check_only(&rules, &only)?;
+            check_only(&rules, &report.only)?;
             let collected = targets.collect(&rules)?;
             if let Some(path) = &save_snapshot {
                 output::write_with(Some(path), |w| write_json(w, &collected))?;
             }
             let bytes = serde_json::to_vec(&collected).unwrap_or_default();
             let snapshot = Snapshot::from_slice(std::path::Path::new("<collected>"), &bytes)?;
-            render_audit(&rules, &snapshot, &only, format, fail_on, out.as_deref())
+            let source = save_snapshot
+                .as_ref()
+                .map_or_else(|| "snapshot.json".to_string(), |p| p.display().to_string());
+            render_audit(&rules, &snapshot, &source, &report)
         }
         Command::Triage {
             text,
@@ -592,6 +659,33 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
+            })
+        }
+        Command::Diff {
+            old,
+            new,
+            format,
+            fail_on_new,
+            fail_on,
+        } => {
+            let drift = drift::compare(
+                &drift::PastReport::load(&old)?,
+                &drift::PastReport::load(&new)?,
+            );
+            match format {
+                TextOrJson::Text => output::write(None, &drift.render_text())?,
+                TextOrJson::Json => output::write_with(None, |w| {
+                    write_json(w, &serde_json::to_value(&drift).unwrap_or_default())
+                })?,
+            }
+            let regressed = fail_on_new
+                && fail_on
+                    .threshold()
+                    .is_some_and(|t| drift.has_regressions_at(t));
+            Ok(if regressed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
             })
         }
         Command::Fix {
@@ -689,26 +783,70 @@ fn check_only(rules: &RuleSet, only: &[String]) -> Result<(), InputError> {
     }
 }
 
-/// Audit, print in the chosen format, and turn the verdicts into the exit code.
+/// Audit, write every chosen format, and turn the verdicts into the exit code.
 fn render_audit(
     rules: &RuleSet,
     snapshot: &Snapshot,
-    only: &[String],
-    format: AuditFormat,
-    fail_on: FailOn,
-    out: Option<&std::path::Path>,
+    source: &str,
+    args: &ReportArgs,
 ) -> Result<ExitCode, InputError> {
-    let report = engine::audit(rules, snapshot, only);
-    match format {
-        AuditFormat::Table => {
-            let width = table_width().filter(|_| out.is_none());
-            output::write(out, &report::table::render(&report, width))?;
-        }
-        AuditFormat::Json => output::write_with(out, |w| report.write_json(w))?,
+    if args.format.len() > 1 && args.output_dir.is_none() {
+        return Err(InputError::new(
+            "--format",
+            "several formats need --output-dir DIR to write them to",
+        ));
     }
-    let failed = fail_on
-        .threshold()
-        .is_some_and(|t| report.has_problems_at(t));
+    let suppressions = match &args.suppressions {
+        Some(path) => Some(suppress::load(path, rules)?),
+        None => None,
+    };
+    let baseline = match &args.baseline {
+        Some(path) => Some(drift::PastReport::load(path)?),
+        None => None,
+    };
+    let mut report = engine::audit(rules, snapshot, &args.only);
+    if let Some(entries) = &suppressions {
+        let today = args.now.clone().unwrap_or_else(suppress::today);
+        report.suppressions = Some(suppress::apply(&mut report, entries, &today));
+    }
+    if let Some(old) = &baseline {
+        report.drift = Some(drift::compare(old, &drift::PastReport::of(&report)));
+    }
+    let render = |format: AuditFormat, width: Option<u16>| -> String {
+        match format {
+            AuditFormat::Table => report::table::render(&report, width),
+            AuditFormat::Json => report.to_json_string(),
+            AuditFormat::Sarif => report::sarif::render(&report, rules, source),
+            AuditFormat::Junit => report::junit::render(&report),
+            AuditFormat::Markdown => report::markdown::render(&report),
+            AuditFormat::Html => report::html::render(&report),
+            AuditFormat::Csv => report::csv::render(&report),
+        }
+    };
+    match &args.output_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| InputError::new(dir, format!("cannot create folder: {e}")))?;
+            for format in &args.format {
+                output::write(Some(&dir.join(format.file_name())), &render(*format, None))?;
+            }
+        }
+        None => {
+            let out = args.output.as_deref();
+            match args.format.first().copied().unwrap_or(AuditFormat::Table) {
+                AuditFormat::Json => output::write_with(out, |w| report.write_json(w))?,
+                format => output::write(
+                    out,
+                    &render(format, table_width().filter(|_| out.is_none())),
+                )?,
+            }
+        }
+    }
+    let threshold = args.fail_on.threshold();
+    let failed = match (&report.drift, args.fail_on_new) {
+        (Some(drift), true) => threshold.is_some_and(|t| drift.has_regressions_at(t)),
+        _ => threshold.is_some_and(|t| report.has_problems_at(t)),
+    };
     Ok(if failed {
         ExitCode::from(1)
     } else {

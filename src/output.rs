@@ -39,7 +39,9 @@ pub fn write_with(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temporary = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = std::fs::File::create(&temporary)
+    // Nightly runs write into a new dated folder.
+    let result = std::fs::create_dir_all(dir)
+        .and_then(|_| std::fs::File::create(&temporary))
         .and_then(|file| {
             let mut writer = BufWriter::new(file);
             produce(&mut writer)?;

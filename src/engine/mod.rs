@@ -162,6 +162,8 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
             .fix_caution
             .filter(|_| verdict.outcome == Outcome::Fail),
         fix_data: verdict.fix.filter(|_| verdict.outcome == Outcome::Fail),
+        muted: None,
+        evidence: rule.check.evidence_key(),
     }
 }
 

@@ -1,12 +1,19 @@
 //! The report: one value per audit, rendered to each format. Its JSON form
 //! is a contract (DESIGN.md): extend it, never rename.
 
+pub mod csv;
+pub mod html;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod table;
 
 use serde::Serialize;
 
+use crate::drift::Drift;
 use crate::net::Permission;
 use crate::rules::{FixCaution, Severity, Stage};
+use crate::suppress::{Muted, SuppressionReport};
 
 pub const SCHEMA: &str = "ccaudit/report/v1";
 
@@ -95,6 +102,28 @@ pub struct Finding<'a> {
     /// The fix as data, for failing findings that have one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix_data: Option<FixData>,
+    /// An accepted problem: it keeps its outcome, but no longer counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub muted: Option<Muted>,
+    /// The snapshot key of the evidence (for locating the finding).
+    #[serde(skip)]
+    pub evidence: Option<&'static str>,
+}
+
+impl Finding<'_> {
+    /// The fix command as a person should see it: commented out, with the
+    /// reason, when it must not simply be run.
+    pub fn command_lines(&self) -> Option<Vec<String>> {
+        let command = self.fix_command.as_ref()?;
+        Some(match self.fix_caution {
+            None => vec![command.clone()],
+            Some(FixCaution::Diagnostic) => vec![
+                format!("# {}", FixCaution::Diagnostic.note()),
+                command.clone(),
+            ],
+            Some(caution) => vec![format!("# {}", caution.note()), format!("# {command}")],
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -111,12 +140,15 @@ pub struct Summary {
     pub fail: usize,
     pub unknown: usize,
     pub skip: usize,
+    /// Of the failing and unknown ones, how many are muted.
+    pub muted: usize,
 }
 
 impl Summary {
     pub fn of<'a: 'b, 'b>(findings: impl IntoIterator<Item = &'b Finding<'a>>) -> Summary {
         let mut summary = Summary::default();
         for finding in findings {
+            summary.muted += usize::from(finding.muted.is_some());
             *match finding.outcome {
                 Outcome::Pass => &mut summary.pass,
                 Outcome::Fail => &mut summary.fail,
@@ -133,6 +165,12 @@ pub struct Report<'a> {
     pub schema: &'static str,
     pub targets: Vec<TargetReport<'a>>,
     pub summary: Summary,
+    /// Expired and stale suppressions, when a suppressions file was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressions: Option<SuppressionReport>,
+    /// What changed since a baseline report, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Drift>,
 }
 
 impl<'a> Report<'a> {
@@ -142,15 +180,28 @@ impl<'a> Report<'a> {
             schema: SCHEMA,
             targets,
             summary,
+            suppressions: None,
+            drift: None,
         }
     }
 
-    /// True when a finding at or above `threshold` failed or is unknown.
+    pub fn recount(&mut self) {
+        self.summary = Summary::of(self.targets.iter().flat_map(|t| &t.findings));
+    }
+
+    /// True when a finding at or above `threshold` failed or is unknown
+    /// (and is not muted).
     pub fn has_problems_at(&self, threshold: Severity) -> bool {
         self.targets
             .iter()
             .flat_map(|t| &t.findings)
-            .any(|f| f.outcome.is_problem() && f.severity >= threshold)
+            .any(|f| f.outcome.is_problem() && f.severity >= threshold && f.muted.is_none())
+    }
+
+    pub fn to_json_string(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
     }
 
     /// The JSON report, streamed into `writer`.

@@ -5,7 +5,6 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
 use super::{Finding, Outcome, Report, Summary};
-use crate::rules::FixCaution;
 
 /// Width used when the output is not a terminal (files, pipes, tests).
 pub const DEFAULT_WIDTH: u16 = 120;
@@ -104,19 +103,8 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
                         out.push_str(&format!("  {line}\n"));
                     }
                 }
-                if let Some(command) = &f.fix_command {
-                    match f.fix_caution {
-                        Some(FixCaution::Diagnostic) => {
-                            out.push_str(&format!(
-                                "  # {}\n  {command}\n",
-                                FixCaution::Diagnostic.note()
-                            ));
-                        }
-                        Some(caution) => {
-                            out.push_str(&format!("  # {}\n  # {command}\n", caution.note()));
-                        }
-                        None => out.push_str(&format!("  {command}\n")),
-                    }
+                for line in f.command_lines().unwrap_or_default() {
+                    out.push_str(&format!("  {line}\n"));
                 }
             }
         }

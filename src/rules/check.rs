@@ -73,6 +73,24 @@ impl Check {
         }
     }
 
+    /// The snapshot key holding the evidence this check reads first (for
+    /// locating a finding in the snapshot); None when the setup alone decides.
+    pub fn evidence_key(&self) -> Option<&'static str> {
+        match self {
+            Check::ApiCallSucceeds(c) => Some(c.call.as_str()),
+            Check::AccountMatches(_) => Some("sts:GetCallerIdentity"),
+            Check::AccessKeyActive(_) => Some("iam:ListAccessKeys"),
+            Check::GroupIdFormat(_) | Check::EncoderVersionAtLeast(_) => None,
+            Check::DefaultVpcExists(_) => Some("ec2:DescribeVpcs"),
+            Check::SubnetAttribute(_) => Some("ec2:DescribeSubnets"),
+            Check::IamActionsAllowed(_) | Check::IamNoMfaCondition(_) | Check::IamBroadGrant(_) => {
+                Some("iam:GetUser")
+            }
+            Check::QuotaAtLeast(_) => Some("servicequotas:GetServiceQuota"),
+            _ => Some("ec2:DescribeSecurityGroups"),
+        }
+    }
+
     /// Names this check adds to the fix-command template, beyond the setup's.
     pub fn template_names(&self) -> &'static [&'static str] {
         match self {

@@ -1,0 +1,227 @@
+//! Drift between two runs: what failed anew, what was fixed, what still
+//! fails, what became unknown, per target, and targets that appeared or
+//! vanished. Reads JSON reports (the report contract), so yesterday's file
+//! is all a nightly job keeps.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::InputError;
+use crate::report::{Outcome, Report};
+use crate::rules::Severity;
+
+/// The parts of a JSON report drift needs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PastReport {
+    pub schema: String,
+    pub targets: Vec<PastTarget>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PastTarget {
+    pub name: String,
+    pub findings: Vec<PastFinding>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PastFinding {
+    pub rule: String,
+    pub outcome: String,
+    pub severity: Severity,
+    pub resource: String,
+    pub title: String,
+    #[serde(default)]
+    pub detail: String,
+    #[serde(default)]
+    pub muted: Option<serde_json::Value>,
+}
+
+impl PastReport {
+    pub fn load(path: &Path) -> Result<PastReport, InputError> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| InputError::new(path, format!("cannot read report: {e}")))?;
+        let report: PastReport = serde_json::from_slice(&bytes).map_err(|e| {
+            let text = e.to_string();
+            let message = text
+                .rsplit_once(" at line ")
+                .map_or(text.as_str(), |(m, _)| m)
+                .to_string();
+            InputError::at(
+                path,
+                e.line(),
+                e.column(),
+                format!("not a ccaudit JSON report: {message}"),
+            )
+        })?;
+        if report.schema != crate::report::SCHEMA {
+            return Err(InputError::new(
+                path,
+                format!(
+                    "unsupported report schema \"{}\" (expected \"{}\")",
+                    report.schema,
+                    crate::report::SCHEMA
+                ),
+            ));
+        }
+        Ok(report)
+    }
+
+    /// A report being written now, read the same way.
+    pub fn of(report: &Report<'_>) -> PastReport {
+        let value = serde_json::to_value(report).unwrap_or_default();
+        serde_json::from_value(value).unwrap_or(PastReport {
+            schema: crate::report::SCHEMA.into(),
+            targets: Vec::new(),
+        })
+    }
+}
+
+/// One finding that changed (or did not).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub rule: String,
+    pub severity: Severity,
+    pub resource: String,
+    pub title: String,
+    pub before: String,
+    pub after: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TargetDrift {
+    pub target: String,
+    pub new_failures: Vec<Change>,
+    pub fixed: Vec<Change>,
+    pub still_failing: Vec<Change>,
+    pub new_unknowns: Vec<Change>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Drift {
+    pub targets: Vec<TargetDrift>,
+    pub appeared: Vec<String>,
+    pub vanished: Vec<String>,
+}
+
+fn is(outcome: &str, wanted: Outcome) -> bool {
+    outcome == wanted.as_str()
+}
+
+pub fn compare(old: &PastReport, new: &PastReport) -> Drift {
+    let old_targets: BTreeMap<&str, &PastTarget> =
+        old.targets.iter().map(|t| (t.name.as_str(), t)).collect();
+    let new_names: BTreeSet<&str> = new.targets.iter().map(|t| t.name.as_str()).collect();
+    let mut drift = Drift {
+        appeared: new
+            .targets
+            .iter()
+            .filter(|t| !old_targets.contains_key(t.name.as_str()))
+            .map(|t| t.name.clone())
+            .collect(),
+        vanished: old
+            .targets
+            .iter()
+            .filter(|t| !new_names.contains(t.name.as_str()))
+            .map(|t| t.name.clone())
+            .collect(),
+        ..Drift::default()
+    };
+    for target in &new.targets {
+        let Some(before) = old_targets.get(target.name.as_str()) else {
+            continue;
+        };
+        let before: BTreeMap<(&str, &str), &PastFinding> = before
+            .findings
+            .iter()
+            .map(|f| ((f.rule.as_str(), f.resource.as_str()), f))
+            .collect();
+        let mut t = TargetDrift {
+            target: target.name.clone(),
+            ..TargetDrift::default()
+        };
+        for f in &target.findings {
+            // A finding muted now is an accepted problem, not news.
+            if f.muted.is_some() {
+                continue;
+            }
+            let was = before
+                .get(&(f.rule.as_str(), f.resource.as_str()))
+                .map_or("absent", |p| p.outcome.as_str());
+            let change = Change {
+                rule: f.rule.clone(),
+                severity: f.severity,
+                resource: f.resource.clone(),
+                title: f.title.clone(),
+                before: was.to_string(),
+                after: f.outcome.clone(),
+                detail: f.detail.clone(),
+            };
+            let now_fails = is(&f.outcome, Outcome::Fail);
+            match (is(was, Outcome::Fail), now_fails) {
+                (false, true) => t.new_failures.push(change),
+                (true, true) => t.still_failing.push(change),
+                (true, false) if !is(&f.outcome, Outcome::Unknown) => t.fixed.push(change),
+                _ if is(&f.outcome, Outcome::Unknown) && !is(was, Outcome::Unknown) => {
+                    t.new_unknowns.push(change)
+                }
+                _ => {}
+            }
+        }
+        drift.targets.push(t);
+    }
+    drift
+}
+
+impl Drift {
+    /// Regressions (new failures or new unknowns) at or above `threshold`.
+    pub fn has_regressions_at(&self, threshold: Severity) -> bool {
+        self.targets
+            .iter()
+            .flat_map(|t| t.new_failures.iter().chain(&t.new_unknowns))
+            .any(|c| c.severity >= threshold)
+    }
+
+    pub fn render_text(&self) -> String {
+        let mut out = String::new();
+        for name in &self.appeared {
+            out.push_str(&format!("+ target {name} appeared\n"));
+        }
+        for name in &self.vanished {
+            out.push_str(&format!("- target {name} vanished\n"));
+        }
+        for t in &self.targets {
+            let groups = [
+                ("new failures", &t.new_failures),
+                ("new unknowns", &t.new_unknowns),
+                ("fixed", &t.fixed),
+                ("still failing", &t.still_failing),
+            ];
+            if groups.iter().all(|(_, list)| list.is_empty()) {
+                continue;
+            }
+            out.push_str(&format!("{}:\n", t.target));
+            for (label, list) in groups {
+                for c in list.iter() {
+                    out.push_str(&format!(
+                        "  {label:<13} {:<8} {:<24} {} ({} → {})\n",
+                        c.severity, c.rule, c.resource, c.before, c.after
+                    ));
+                }
+            }
+        }
+        let count = |pick: fn(&TargetDrift) -> usize| self.targets.iter().map(pick).sum::<usize>();
+        out.push_str(&format!(
+            "{} new failures, {} new unknowns, {} fixed, {} still failing; {} targets appeared, {} vanished\n",
+            count(|t| t.new_failures.len()),
+            count(|t| t.new_unknowns.len()),
+            count(|t| t.fixed.len()),
+            count(|t| t.still_failing.len()),
+            self.appeared.len(),
+            self.vanished.len()
+        ));
+        out
+    }
+}

@@ -1,0 +1,69 @@
+//! JUnit XML for CI test dashboards: one test suite per target, one test
+//! case per rule. fail → <failure> with the detail and the fix, unknown →
+//! <error>, skip → <skipped>; a muted problem is <skipped> with its reason.
+
+use quick_junit::{NonSuccessKind, Report as JUnit, TestCase, TestCaseStatus, TestSuite};
+
+use super::{Finding, Outcome, Report};
+
+fn case(f: &Finding<'_>, target: &str) -> TestCase {
+    let mut status = match (f.outcome, &f.muted) {
+        (_, Some(m)) => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(format!(
+                "muted until {} by {}: {}",
+                m.expires, m.owner, m.reason
+            ));
+            s
+        }
+        (Outcome::Pass, _) => TestCaseStatus::success(),
+        (Outcome::Skip, _) => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(f.detail.clone());
+            s
+        }
+        (Outcome::Fail | Outcome::Unknown, _) => {
+            let kind = if f.outcome == Outcome::Fail {
+                NonSuccessKind::Failure
+            } else {
+                NonSuccessKind::Error
+            };
+            let mut s = TestCaseStatus::non_success(kind);
+            s.set_message(f.detail.clone());
+            s.set_type(format!("{} {}", f.severity, f.outcome.as_str()));
+            let mut description = f.detail.clone();
+            if let Some(error) = &f.documented_error {
+                description.push_str(&format!("\n\nThe dashboard says: {error}"));
+            }
+            if let Some(symptom) = &f.symptom {
+                description.push_str(&format!("\n\nSymptom: {symptom}"));
+            }
+            if let Some(fix) = &f.fix {
+                description.push_str(&format!("\n\nFix:\n{}", fix.trim_end()));
+            }
+            if let Some(command) = &f.fix_command {
+                description.push_str(&format!("\n\n{command}"));
+            }
+            s.set_description(description);
+            s
+        }
+    };
+    let _ = &mut status;
+    let mut case = TestCase::new(format!("{}: {}", f.rule, f.title), status);
+    case.set_classname(format!("ccaudit.{target}"));
+    case
+}
+
+pub fn render(report: &Report<'_>) -> String {
+    let mut junit = JUnit::new("ccaudit");
+    for target in &report.targets {
+        let mut suite = TestSuite::new(target.name);
+        suite.add_test_cases(target.findings.iter().map(|f| case(f, target.name)));
+        junit.add_test_suite(suite);
+    }
+    let mut text = junit.to_string().unwrap_or_default();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}

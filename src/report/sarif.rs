@@ -1,0 +1,207 @@
+//! SARIF 2.1.0 (typed structs from serde-sarif) for code-scanning tools:
+//! one reporting descriptor per rule with its help text, each result
+//! located in the snapshot by a JSON pointer and logically by its resource,
+//! with fingerprints that stay the same from run to run.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use serde_sarif::sarif::{
+    ArtifactLocation, Location, LogicalLocation, Message, MultiformatMessageString,
+    PhysicalLocation, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
+    ResultKind, ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
+};
+
+use super::{Finding, Outcome, Report};
+use crate::rules::{Rule, RuleSet, Severity};
+
+fn level(severity: Severity) -> ResultLevel {
+    match severity {
+        Severity::Critical | Severity::High => ResultLevel::Error,
+        Severity::Medium => ResultLevel::Warning,
+        Severity::Low | Severity::Info => ResultLevel::Note,
+    }
+}
+
+fn descriptor(rule: &Rule) -> ReportingDescriptor {
+    let mut help = format!("{}\n\nFix:\n{}", rule.why.trim(), rule.fix.trim());
+    if let Some(command) = &rule.fix_command {
+        help.push_str(&format!("\n\n{command}"));
+    }
+    let said = rule.documented_error.as_deref().or(rule.symptom.as_deref());
+    let markdown = format!(
+        "{}\n\n{}**Fix**\n\n{}\n\n{}References (Bitmovin's Cloud Connect AWS guide): {}",
+        rule.why.trim(),
+        said.map(|s| format!("**The dashboard says / symptom:** `{s}`\n\n"))
+            .unwrap_or_default(),
+        rule.fix.trim(),
+        rule.fix_command
+            .as_ref()
+            .map(|c| format!("```sh\n{c}\n```\n\n"))
+            .unwrap_or_default(),
+        rule.references.join("; ")
+    );
+    ReportingDescriptor::builder()
+        .id(rule.id.clone())
+        .name(rule.id.clone())
+        .short_description(
+            MultiformatMessageString::builder()
+                .text(rule.title.clone())
+                .build(),
+        )
+        .full_description(
+            MultiformatMessageString::builder()
+                .text(rule.why.trim().to_string())
+                .build(),
+        )
+        .help(
+            MultiformatMessageString::builder()
+                .text(help)
+                .markdown(markdown)
+                .build(),
+        )
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(json!(level(rule.severity).to_string().to_lowercase()))
+                .build(),
+        )
+        .properties(
+            serde_sarif::sarif::PropertyBag::builder()
+                .additional_properties(BTreeMap::from([
+                    ("severity".to_string(), json!(rule.severity.as_str())),
+                    ("stage".to_string(), json!(rule.stage.as_str())),
+                    (
+                        "tags".to_string(),
+                        json!(["bitmovin-cloud-connect", rule.stage.as_str()]),
+                    ),
+                ]))
+                .build(),
+        )
+        .build()
+}
+
+/// A JSON pointer (RFC 6901) as a URI fragment.
+fn pointer(parts: &[&str]) -> String {
+    let escaped: Vec<String> = parts
+        .iter()
+        .map(|p| p.replace('~', "~0").replace('/', "~1"))
+        .collect();
+    format!("/{}", escaped.join("/"))
+}
+
+fn result(
+    f: &Finding<'_>,
+    target_index: usize,
+    target: &str,
+    snapshot: &str,
+    rule_index: Option<usize>,
+) -> SarifResult {
+    let mut text = format!("{}: {}", f.title, f.detail);
+    if let Some(error) = &f.documented_error {
+        text.push_str(&format!(" — the dashboard says: {error}"));
+    }
+    if let (Some(command), None) = (&f.fix_command, f.fix_caution) {
+        text.push_str(&format!(" — fix: {command}"));
+    }
+    let index = target_index.to_string();
+    let mut parts = vec!["targets", index.as_str()];
+    if let Some(key) = f.evidence {
+        parts.extend(["aws", key]);
+    } else {
+        parts.push("setup");
+    }
+    let physical = PhysicalLocation::builder()
+        .artifact_location(
+            ArtifactLocation::builder()
+                .uri(format!("{snapshot}#{}", pointer(&parts)))
+                .build(),
+        )
+        .build();
+    let logical = LogicalLocation::builder()
+        .name(f.resource.clone())
+        .fully_qualified_name(format!("{target}/{}", f.resource))
+        .kind("resource".to_string())
+        .build();
+    let location = Location::builder()
+        .physical_location(physical)
+        .logical_locations(vec![logical])
+        .build();
+    let fingerprint = format!("{target}|{}|{}", f.rule, f.resource);
+    let kind = if f.outcome == Outcome::Fail {
+        ResultKind::Fail
+    } else {
+        ResultKind::Open
+    };
+    let mut builder = SarifResult::builder()
+        .rule_id(f.rule.to_string())
+        .message(Message::builder().text(text).build())
+        .level(level(f.severity))
+        .kind(kind)
+        .locations(vec![location])
+        .partial_fingerprints(BTreeMap::from([(
+            "ccaudit/target-rule-resource/v1".to_string(),
+            fingerprint,
+        )]));
+    let suppressions = f.muted.as_ref().map(|m| {
+        vec![
+            Suppression::builder()
+                .kind(json!("external"))
+                .status(json!("accepted"))
+                .justification(format!(
+                    "{} (owner {}, until {})",
+                    m.reason, m.owner, m.expires
+                ))
+                .build(),
+        ]
+    });
+    let _ = &mut builder;
+    let built = builder.build();
+    SarifResult {
+        rule_index: rule_index.map(|i| i as i64),
+        suppressions,
+        ..built
+    }
+}
+
+pub fn render(report: &Report<'_>, rules: &RuleSet, snapshot: &str) -> String {
+    let descriptors: Vec<ReportingDescriptor> = rules.rules.iter().map(descriptor).collect();
+    let index_of: BTreeMap<&str, usize> = rules
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let results: Vec<SarifResult> = report
+        .targets
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| {
+            let index_of = &index_of;
+            t.findings
+                .iter()
+                .filter(|f| f.outcome.is_problem())
+                .map(move |f| result(f, i, t.name, snapshot, index_of.get(f.rule).copied()))
+        })
+        .collect();
+    let driver = ToolComponent::builder()
+        .name("ccaudit".to_string())
+        .version(env!("CARGO_PKG_VERSION").to_string())
+        .information_uri(
+            "https://bitmovin.com/docs/encoding/tutorials/using-bitmovin-cloud-connect-with-aws"
+                .to_string(),
+        )
+        .rules(descriptors)
+        .build();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .build();
+    let sarif = Sarif::builder()
+        .schema("https://json.schemastore.org/sarif-2.1.0.json".to_string())
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    let mut text = serde_json::to_string_pretty(&sarif).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,191 @@
+//! Suppressions: known, accepted problems muted with an owner, a reason and
+//! an expiry date, so they cannot quietly live forever. A muted finding
+//! keeps its outcome but no longer affects the exit code; an expired entry
+//! stops muting and is reported, as is an entry that matches nothing.
+//!
+//! ```toml
+//! [[suppress]]
+//! rule = "iam-least-privilege"
+//! target = "sandbox-*"          # optional patterns: target, account, region, resource
+//! reason = "evaluation account, deleted in January"
+//! owner = "platform-team@example.com"
+//! expires = 2026-12-31          # the last day it mutes
+//! ```
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::error::InputError;
+use crate::iam::glob;
+use crate::report::Report;
+use crate::rules::RuleSet;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    suppress: Vec<Spanned<Entry>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    rule: Spanned<String>,
+    target: Option<String>,
+    account: Option<String>,
+    region: Option<String>,
+    resource: Option<String>,
+    reason: String,
+    owner: String,
+    expires: Spanned<toml::value::Datetime>,
+}
+
+/// One loaded entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Suppression {
+    pub rule: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    pub reason: String,
+    pub owner: String,
+    /// YYYY-MM-DD, the last day the entry mutes.
+    pub expires: String,
+    /// Where it is written ("file:line").
+    pub origin: String,
+}
+
+/// Why a finding is muted (shown in every format).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Muted {
+    pub reason: String,
+    pub owner: String,
+    pub expires: String,
+}
+
+/// What the suppressions did in one audit.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SuppressionReport {
+    /// Past their date: they mute nothing any more.
+    pub expired: Vec<Suppression>,
+    /// Matched no finding that fails or is unknown.
+    pub stale: Vec<Suppression>,
+}
+
+pub fn load(path: &Path, rules: &RuleSet) -> Result<Vec<Suppression>, InputError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| InputError::new(path, format!("cannot read suppressions: {e}")))?;
+    let file: File = toml::from_str(&text)
+        .map_err(|e| InputError::at_span(path, &text, e.span(), e.message().trim().to_string()))?;
+    let mut out = Vec::new();
+    for spanned in file.suppress {
+        let (line, _) = crate::error::line_col(&text, spanned.span().start);
+        let entry = spanned.into_inner();
+        if rules.get(entry.rule.get_ref()).is_none() {
+            return Err(InputError::at_span(
+                path,
+                &text,
+                Some(entry.rule.span()),
+                format!(
+                    "unknown rule id `{}` (see `ccaudit rules list`)",
+                    entry.rule.get_ref()
+                ),
+            ));
+        }
+        let date = entry.expires.get_ref();
+        let (Some(day), None, None) = (date.date, date.time, date.offset) else {
+            return Err(InputError::at_span(
+                path,
+                &text,
+                Some(entry.expires.span()),
+                "`expires` must be a date like 2026-12-31",
+            ));
+        };
+        for (field, value) in [("reason", &entry.reason), ("owner", &entry.owner)] {
+            if value.trim().is_empty() {
+                return Err(InputError::at(
+                    path,
+                    line,
+                    1,
+                    format!("`{field}` must not be empty"),
+                ));
+            }
+        }
+        out.push(Suppression {
+            rule: entry.rule.into_inner(),
+            target: entry.target,
+            account: entry.account,
+            region: entry.region,
+            resource: entry.resource,
+            reason: entry.reason,
+            owner: entry.owner,
+            expires: day.to_string(),
+            origin: format!("{}:{line}", path.display()),
+        });
+    }
+    Ok(out)
+}
+
+fn pattern_matches(pattern: &Option<String>, value: Option<&str>) -> bool {
+    match pattern {
+        None => true,
+        Some(pattern) => value.is_some_and(|v| glob::matches(pattern, v, false)),
+    }
+}
+
+/// Mute the findings that live entries match; `today` is YYYY-MM-DD.
+pub fn apply(report: &mut Report<'_>, entries: &[Suppression], today: &str) -> SuppressionReport {
+    let live = |s: &Suppression| s.expires.as_str() >= today;
+    let mut used = vec![false; entries.len()];
+    for target in &mut report.targets {
+        for finding in &mut target.findings {
+            if !finding.outcome.is_problem() {
+                continue;
+            }
+            for (index, entry) in entries.iter().enumerate() {
+                let matches = entry.rule == finding.rule
+                    && pattern_matches(&entry.target, Some(target.name))
+                    && pattern_matches(&entry.account, target.account_id)
+                    && pattern_matches(&entry.region, Some(target.region))
+                    && pattern_matches(&entry.resource, Some(&finding.resource));
+                if !matches {
+                    continue;
+                }
+                used[index] = true;
+                if live(entry) && finding.muted.is_none() {
+                    finding.muted = Some(Muted {
+                        reason: entry.reason.clone(),
+                        owner: entry.owner.clone(),
+                        expires: entry.expires.clone(),
+                    });
+                }
+            }
+        }
+    }
+    report.recount();
+    SuppressionReport {
+        expired: entries.iter().filter(|s| !live(s)).cloned().collect(),
+        stale: entries
+            .iter()
+            .zip(&used)
+            .filter(|(s, used)| live(s) && !**used)
+            .map(|(s, _)| s.clone())
+            .collect(),
+    }
+}
+
+/// Today's date (UTC), YYYY-MM-DD: the only clock ccaudit reads.
+pub fn today() -> String {
+    let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
+    let text = now
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default();
+    text.get(..10).unwrap_or("").to_string()
+}
