@@ -267,7 +267,12 @@ fn credentials_bitmovin_keys_and_a_restricted_auditor() {
     let quotas = aws::serve_quotas(quotas);
     aws::moto_control(&moto, "/moto-api/reset-auth", "0");
 
-    let run = |key: (&str, &str), extra: &[&str]| -> Value {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let credentials = dir.path().join("credentials");
+    let run_with = |key: (&str, &str),
+                    profiles: Option<&std::path::Path>,
+                    extra: &[&str]|
+     -> (Value, std::process::Output) {
         let mut args = vec![
             "scan",
             "--region",
@@ -289,20 +294,22 @@ fn credentials_bitmovin_keys_and_a_restricted_auditor() {
             "--quiet",
         ];
         args.extend_from_slice(extra);
-        let out = aws::ccaudit(&moto, &quotas, key, &args);
+        let out = aws::ccaudit_with_profiles(&moto, &quotas, key, profiles, &args);
         assert_eq!(
             out.status.code(),
             Some(0),
             "stderr: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        serde_json::from_slice(&out.stdout).expect("JSON report")
+        (
+            serde_json::from_slice(&out.stdout).expect("JSON report"),
+            out,
+        )
     };
+    let run = |key: (&str, &str), extra: &[&str]| run_with(key, None, extra).0;
 
     // 1. The auditor runs with exactly `ccaudit policy auditor`; Bitmovin's
     // own keys come from a profile, and the user is found from them.
-    let dir = tempfile::tempdir().expect("temp dir");
-    let credentials = dir.path().join("credentials");
     std::fs::write(
         &credentials,
         format!(
@@ -311,64 +318,31 @@ fn credentials_bitmovin_keys_and_a_restricted_auditor() {
         ),
     )
     .expect("write credentials");
-    let report = {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ccaudit"));
-        command
-            .args([
-                "scan",
-                "--region",
-                REGION,
-                "--security-group",
-                &group,
-                "--account-id",
-                ACCOUNT,
-                "--max-encodings",
-                "10",
-                "--live",
-                "rtmp",
-                "--name",
-                "t",
-                "--format",
-                "json",
-                "--fail-on",
-                "none",
-                "--quiet",
-                "--bitmovin-profile",
-                "bitmovin",
-                "--save-snapshot",
-            ])
-            .arg(dir.path().join("snapshot.json"))
-            .env_clear()
-            .env("AWS_ACCESS_KEY_ID", &auditor.0)
-            .env("AWS_SECRET_ACCESS_KEY", &auditor.1)
-            .env("AWS_ENDPOINT_URL", &moto)
-            .env("AWS_ENDPOINT_URL_SERVICE_QUOTAS", &quotas)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", dir.path().join("none"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials);
-        let out = command.output().expect("run");
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        // Secrets never reach the output, the log, the snapshot or an error.
-        let snapshot = std::fs::read(dir.path().join("snapshot.json")).expect("snapshot saved");
-        for secret in [&bitmovin.1, &auditor.1] {
-            for (what, text) in [
-                ("report", &out.stdout),
-                ("log", &out.stderr),
-                ("snapshot", &snapshot),
-            ] {
-                assert!(
-                    !String::from_utf8_lossy(text).contains(secret.as_str()),
-                    "a secret is in the {what}"
-                );
-            }
+    let saved = dir.path().join("snapshot.json");
+    let (report, out) = run_with(
+        (&auditor.0, &auditor.1),
+        Some(&credentials),
+        &[
+            "--bitmovin-profile",
+            "bitmovin",
+            "--save-snapshot",
+            saved.to_str().expect("utf-8"),
+        ],
+    );
+    // Secrets never reach the output, the log, the snapshot or an error.
+    let snapshot = std::fs::read(&saved).expect("snapshot saved");
+    for secret in [&bitmovin.1, &auditor.1] {
+        for (what, text) in [
+            ("report", &out.stdout),
+            ("log", &out.stderr),
+            ("snapshot", &snapshot),
+        ] {
+            assert!(
+                !String::from_utf8_lossy(text).contains(secret.as_str()),
+                "a secret is in the {what}"
+            );
         }
-        serde_json::from_slice::<Value>(&out.stdout).expect("json")
-    };
+    }
     assert_same_verdicts(&report, "t", "guide-production", "guide-production");
     let user_arn = finding(&report, "iam-ec2-permissions")["resource"]
         .as_str()

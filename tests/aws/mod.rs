@@ -417,6 +417,17 @@ fn respond(mut stream: TcpStream, status: u16, body: &Value) -> std::io::Result<
 /// Run the binary against `moto`, with credentials from the environment
 /// and no user AWS config in the way.
 pub fn ccaudit(moto: &str, quotas: &str, key: (&str, &str), args: &[&str]) -> Output {
+    ccaudit_with_profiles(moto, quotas, key, None, args)
+}
+
+/// The same, with an AWS shared-credentials file holding named profiles.
+pub fn ccaudit_with_profiles(
+    moto: &str,
+    quotas: &str,
+    key: (&str, &str),
+    credentials: Option<&std::path::Path>,
+    args: &[&str],
+) -> Output {
     let empty = std::env::temp_dir().join("ccaudit-test-no-aws-config");
     Command::new(env!("CARGO_BIN_EXE_ccaudit"))
         .args(args)
@@ -428,7 +439,7 @@ pub fn ccaudit(moto: &str, quotas: &str, key: (&str, &str), args: &[&str]) -> Ou
         .env("AWS_ENDPOINT_URL_SERVICE_QUOTAS", quotas)
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", &empty)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", credentials.unwrap_or(&empty))
         .output()
         .expect("run ccaudit")
 }
