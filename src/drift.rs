@@ -129,14 +129,22 @@ pub fn compare(old: &PastReport, new: &PastReport) -> Drift {
             .collect(),
         ..Drift::default()
     };
+    let empty = PastTarget {
+        name: String::new(),
+        findings: Vec::new(),
+    };
     for target in &new.targets {
-        let Some(before) = old_targets.get(target.name.as_str()) else {
-            continue;
-        };
-        let before: BTreeMap<(&str, &str), &PastFinding> = before
+        // A target that appeared brings all its problems as new ones.
+        let before = old_targets
+            .get(target.name.as_str())
+            .copied()
+            .unwrap_or(&empty);
+        // One finding per rule and target: the rule is the key (a resource's
+        // label may change when only the evidence about it did).
+        let before: BTreeMap<&str, &PastFinding> = before
             .findings
             .iter()
-            .map(|f| ((f.rule.as_str(), f.resource.as_str()), f))
+            .map(|f| (f.rule.as_str(), f))
             .collect();
         let mut t = TargetDrift {
             target: target.name.clone(),
@@ -147,24 +155,31 @@ pub fn compare(old: &PastReport, new: &PastReport) -> Drift {
             if f.muted.is_some() {
                 continue;
             }
-            let was = before
-                .get(&(f.rule.as_str(), f.resource.as_str()))
-                .map_or("absent", |p| p.outcome.as_str());
+            let past = before.get(f.rule.as_str());
+            let was = past.map_or("absent", |p| p.outcome.as_str());
+            // Muted yesterday, counted today (its suppression expired): news.
+            let was_muted = past.is_some_and(|p| p.muted.is_some());
             let change = Change {
                 rule: f.rule.clone(),
                 severity: f.severity,
                 resource: f.resource.clone(),
                 title: f.title.clone(),
-                before: was.to_string(),
+                before: if was_muted {
+                    format!("{was} (muted)")
+                } else {
+                    was.to_string()
+                },
                 after: f.outcome.clone(),
                 detail: f.detail.clone(),
             };
+            let failed_before = is(was, Outcome::Fail) && !was_muted;
             let now_fails = is(&f.outcome, Outcome::Fail);
-            match (is(was, Outcome::Fail), now_fails) {
+            let now_unknown = is(&f.outcome, Outcome::Unknown);
+            match (failed_before, now_fails) {
                 (false, true) => t.new_failures.push(change),
                 (true, true) => t.still_failing.push(change),
-                (true, false) if !is(&f.outcome, Outcome::Unknown) => t.fixed.push(change),
-                _ if is(&f.outcome, Outcome::Unknown) && !is(was, Outcome::Unknown) => {
+                (true, false) if !now_unknown => t.fixed.push(change),
+                _ if now_unknown && (!is(was, Outcome::Unknown) || was_muted) => {
                     t.new_unknowns.push(change)
                 }
                 _ => {}

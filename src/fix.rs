@@ -27,6 +27,13 @@ fn selected<'r, 'a>(report: &'r Report<'a>, target: Option<&str>) -> Vec<&'r Tar
         .collect()
 }
 
+/// Snapshot text on one comment line: no line break can end the comment.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 fn comment(text: &str, prefix: &str) -> String {
     text.trim_end()
         .lines()
@@ -62,6 +69,9 @@ pub fn shell(report: &Report<'_>, source: &str, target: Option<&str>) -> String 
         env!("CARGO_PKG_VERSION")
     );
     let mut any = false;
+    // Targets sharing a group or an account need a command once: a second
+    // identical authorize or quota request would fail and stop the script.
+    let mut emitted: BTreeSet<String> = BTreeSet::new();
     for t in selected(report, target) {
         let fixes = failing(t);
         if fixes.is_empty() {
@@ -70,9 +80,9 @@ pub fn shell(report: &Report<'_>, source: &str, target: Option<&str>) -> String 
         any = true;
         out.push_str(&format!(
             "\n# ==== {} ({}, {}) ====\n",
-            t.name,
-            t.account_id.unwrap_or("account not given"),
-            t.region
+            one_line(t.name),
+            one_line(t.account_id.unwrap_or("account not given")),
+            one_line(t.region)
         ));
         for f in fixes {
             out.push_str(&format!("\n# [{}] {}: {}\n", f.rule, f.severity, f.title));
@@ -96,6 +106,9 @@ pub fn shell(report: &Report<'_>, source: &str, target: Option<&str>) -> String 
                         "# Fill in {} (not in the snapshot), then uncomment:\n# {command}\n",
                         missing.join(", ")
                     ));
+                }
+                None if !emitted.insert(command.clone()) => {
+                    out.push_str("# Same command as above (the group or quota is shared).\n");
                 }
                 None => out.push_str(&format!("{command}\n")),
             }
@@ -202,17 +215,31 @@ pub fn terraform(report: &Report<'_>, target: Option<&str>) -> String {
         .collect();
     for region in &regions {
         out.push_str(&format!(
-            "provider \"aws\" {{\n  alias  = \"{}\"\n  region = \"{region}\"\n}}\n\n",
-            provider_alias(region)
+            "provider \"aws\" {{\n  alias  = \"{}\"\n  region = {}\n}}\n\n",
+            provider_alias(region),
+            hcl_string(region)
         ));
     }
+    let mut used: BTreeSet<String> = BTreeSet::new();
     let mut any = false;
     for t in targets {
         let provider = format!("aws.{}", provider_alias(t.region));
         for f in failing(t) {
             any = true;
-            let base = ident(&[t.name, f.rule]);
-            out.push_str(&format!("# {} — [{}] {}\n", t.name, f.rule, f.title));
+            // Names that differ only in punctuation must not collide.
+            let mut base = ident(&[t.name, f.rule]);
+            let stem = base.clone();
+            let mut n = 1;
+            while !used.insert(base.clone()) {
+                n += 1;
+                base = format!("{stem}_{n}");
+            }
+            out.push_str(&format!(
+                "# {} — [{}] {}\n",
+                one_line(t.name),
+                f.rule,
+                f.title
+            ));
             out.push_str(&comment(&f.detail, "#   "));
             let mut counter = 0;
             match (&f.fix_data, f.fix_caution) {
@@ -285,7 +312,7 @@ pub fn terraform(report: &Report<'_>, target: Option<&str>) -> String {
                     _,
                 ) => {
                     out.push_str(&format!(
-                        "resource \"aws_iam_user_policy\" \"{base}\" {{\n  name   = \"bitmovin-cloud-connect\"\n  user   = {}\n  policy = {}\n}}\n\n",
+                        "resource \"aws_iam_user_policy\" \"{base}\" {{\n  provider = {provider}\n  name     = \"bitmovin-cloud-connect-guide-policy\"\n  user     = {}\n  policy   = {}\n}}\n\n",
                         hcl_string(user),
                         hcl_string(document)
                     ));

@@ -625,12 +625,18 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
                 diagnosis.symptom = Some(Stage::Queue);
             }
             let snapshot_ref = evidence.as_ref().map(|(s, _)| s);
+            // The group the message names, unless a target was chosen.
+            let group = diagnosis
+                .ids
+                .get("security_group_id")
+                .filter(|_| target.is_none())
+                .cloned();
             let case_evidence = diagnosis
                 .cases
                 .iter()
                 .map(|c| {
                     snapshot_ref
-                        .map(|s| triage::weigh(&c.rules, s, target.as_deref()))
+                        .map(|s| triage::weigh(&c.rules, s, target.as_deref(), group.as_deref()))
                         .unwrap_or_default()
                 })
                 .collect();
@@ -641,7 +647,7 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             let symptom_evidence = diagnosis
                 .symptom
                 .and(snapshot_ref)
-                .map(|s| triage::weigh(&symptom_rules, s, target.as_deref()));
+                .map(|s| triage::weigh(&symptom_rules, s, target.as_deref(), None));
             let result = triage::render::Triage {
                 diagnosis,
                 case_evidence,

@@ -30,6 +30,20 @@ pub fn write_with(
             Ok(()) => Ok(()),
         };
     };
+    // A device, a pipe or a link (`-o /dev/null`, `-o /dev/stdout`) is written
+    // to, never replaced; only regular files are swapped in atomically.
+    let existing = std::fs::symlink_metadata(path).ok();
+    if existing.as_ref().is_some_and(|m| !m.file_type().is_file()) {
+        let result = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|file| {
+                let mut writer = BufWriter::new(file);
+                produce(&mut writer)?;
+                writer.flush()
+            });
+        return result.map_err(|e| InputError::new(path, format!("cannot write output: {e}")));
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -45,7 +59,12 @@ pub fn write_with(
         .and_then(|file| {
             let mut writer = BufWriter::new(file);
             produce(&mut writer)?;
-            writer.into_inner().map_err(|e| e.into_error())?.sync_all()
+            let file = writer.into_inner().map_err(|e| e.into_error())?;
+            // Keep the permissions of the file being replaced.
+            if let Some(meta) = &existing {
+                file.set_permissions(meta.permissions())?;
+            }
+            file.sync_all()
         })
         .and_then(|_| std::fs::rename(&temporary, path));
     result.map_err(|e| {

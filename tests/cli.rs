@@ -435,3 +435,33 @@ fn user_rules_are_added_to_the_builtin_ones() {
             .any(|f| f["rule"] == "team-telnet-closed" && f["outcome"] == "pass")
     );
 }
+
+#[test]
+fn output_through_a_link_writes_to_the_target_and_keeps_the_link() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let real = dir.path().join("real.json");
+    std::fs::write(&real, "old").expect("write");
+    let link = dir.path().join("report.json");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    let out = ccaudit(&[
+        "audit",
+        &scenario("guide-production"),
+        "--format",
+        "json",
+        "-o",
+        link.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .expect("meta")
+            .file_type()
+            .is_symlink(),
+        "the link is kept"
+    );
+    assert!(
+        std::fs::read_to_string(&real)
+            .expect("read")
+            .contains("ccaudit/report/v1")
+    );
+}

@@ -4,6 +4,7 @@
 mod aws;
 mod common;
 
+use std::path::Path;
 use std::process::Command;
 
 use aws::{ACCOUNT, Grant, GroupSpec};
@@ -206,4 +207,77 @@ fn the_fix_script_repairs_a_broken_account_end_to_end() {
         after["sg-sources-restricted"], "pass",
         "the fix adds only Bitmovin's addresses"
     );
+}
+
+/// A snapshot whose names and ids try to be shell code.
+fn hostile_snapshot(dir: &Path) -> String {
+    let mut snapshot =
+        common::read_json(&common::fixture("scenarios/several-problems/snapshot.json"));
+    let targets = snapshot["targets"].as_array_mut().expect("targets");
+    targets[0]["name"] = Value::from("media\ntouch /tmp/ccaudit-pwned-name\n#");
+    targets[0]["setup"]["region"] = Value::from("eu-central-1$(touch /tmp/ccaudit-pwned-region)");
+    targets[1]["setup"]["subnet_id"] = Value::from("subnet-0f1e2d3c4b5a69788`id`");
+    targets[1]["setup"]["iam_user"] = Value::from("bitmovin'; rm -rf ~; '");
+    let path = dir.join("hostile.json");
+    std::fs::write(&path, snapshot.to_string()).expect("write");
+    path.to_str().expect("utf-8").to_string()
+}
+
+#[test]
+fn snapshot_text_never_becomes_shell_code() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = ccaudit_fix(&[&hostile_snapshot(dir.path())]);
+    for line in script
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        for bad in ["$(", "`", "touch", "rm -rf", "';"] {
+            assert!(!line.contains(bad), "runnable line carries {bad:?}: {line}");
+        }
+    }
+    // Commands whose values were unsafe are left for a person, named.
+    assert!(script.contains("# Fill in region"), "{script}");
+}
+
+#[test]
+fn terraform_names_stay_unique_and_shared_commands_run_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = common::read_json(&common::fixture(
+        "scenarios/missing-self-rule/snapshot.json",
+    ));
+    let mut one = base["targets"][0].clone();
+    one["name"] = Value::from("acme-prod");
+    let mut two = base["targets"][0].clone();
+    two["name"] = Value::from("acme.prod");
+    let path = dir.path().join("twins.json");
+    std::fs::write(
+        &path,
+        serde_json::json!({"schema": "ccaudit/snapshot/v1", "targets": [one, two]}).to_string(),
+    )
+    .expect("write");
+    let path = path.to_str().expect("utf-8");
+
+    let hcl = ccaudit_fix(&[path, "--format", "terraform"]);
+    let names: Vec<&str> = hcl
+        .lines()
+        .filter(|l| l.starts_with("resource "))
+        .map(|l| l.split('"').nth(3).unwrap_or(""))
+        .collect();
+    let mut unique = names.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(
+        names.len(),
+        unique.len(),
+        "duplicate resource names: {names:?}"
+    );
+
+    // The same group in both targets: the authorize command runs once.
+    let script = ccaudit_fix(&[path]);
+    let runnable: Vec<&str> = script
+        .lines()
+        .filter(|l| l.starts_with("aws ec2 authorize"))
+        .collect();
+    assert_eq!(runnable.len(), 1, "{script}");
+    assert!(script.contains("# Same command as above"));
 }

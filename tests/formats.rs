@@ -152,6 +152,12 @@ fn sarif_is_valid_sarif_2_1_0_with_stable_fingerprints() {
             .collect()
     };
     assert_eq!(prints(&sarif), prints(&again));
+    for r in results.iter().filter(|r| r["kind"] != "fail") {
+        assert_eq!(
+            r["level"], "none",
+            "SARIF 3.27.10: a result that is not a failure has level none"
+        );
+    }
     let levels: Vec<&str> = results.iter().filter_map(|r| r["level"].as_str()).collect();
     assert!(
         levels.contains(&"error") && levels.contains(&"warning"),

@@ -40,6 +40,9 @@ fn documented() -> Vec<(&'static str, Vec<&'static str>, Vec<String>)> {
                 r#"{"error": "Invalid id: \"bitmovin-sg\" (expecting \"sg-...\")"}"#.to_string(),
                 "An error occurred (InvalidGroupId.Malformed) when calling the DescribeSecurityGroups operation".to_string(),
                 "region settings failed:\n  Got AmazonEC2Exception on retrieval of security group 'sg-12345':\n  Invalid id:\n  \"sg-12345\".".to_string(),
+                r#"{"log":"{\"msg\":\"Invalid id: \\\"sg-12345\\\"\"}"}"#.to_string(),
+                "Invalid id: &#34;sg-12345&#34;".to_string(),
+                "Invalid id: 'sg-12345'".to_string(),
             ],
         ),
         (
@@ -48,7 +51,7 @@ fn documented() -> Vec<(&'static str, Vec<&'static str>, Vec<String>)> {
             vec![
                 format!("Got AmazonEC2Exception on retrieval of security group '{SG}': The security group '{SG}' does not exist."),
                 format!("The security group '{SG}' does not exist"),
-                format!("The security group \u{2018}{SG}\u{2019} does not exist in default VPC 'vpc-1'"),
+                format!("The security group \u{2018}{SG}\u{2019} does not exist."),
                 format!(r#"[ERROR] {{"detail":"The security group \u0027{SG}\u0027 does not exist."}}"#),
                 "An error occurred (InvalidGroup.NotFound) when calling the DescribeSecurityGroups operation".to_string(),
                 format!("the security group\n'{SG}' does not\nexist."),
@@ -64,6 +67,7 @@ fn documented() -> Vec<(&'static str, Vec<&'static str>, Vec<String>)> {
                 format!(r#"{{"message":"No \u0027All\u0027 IpPermission found for Group {SG} ."}}"#),
                 format!("Error adding region settings: No 'All'\nIpPermission found for Group\n{SG} ."),
                 "no 'all' ippermission found for group sg-12345678 .".to_string(),
+                format!("No \"All\" IpPermission found for Group {SG} ."),
             ],
         ),
     ]
@@ -110,6 +114,40 @@ fn the_credentials_message_has_every_documented_cause() {
 }
 
 #[test]
+fn a_group_missing_from_the_instances_vpc_is_not_the_wrong_region() {
+    let rules = builtin_rules();
+    let d = diagnose(
+        &rules,
+        &format!(
+            "An error occurred (InvalidParameter): The security group '{SG}' does not exist in VPC 'vpc-0abc'"
+        ),
+    );
+    let rules_named: Vec<&str> = d
+        .cases
+        .iter()
+        .flat_map(|c| c.rules.iter().map(|r| r.id.as_str()))
+        .collect();
+    assert_eq!(rules_named, ["sg-vpc-matches"]);
+}
+
+#[test]
+fn ids_that_are_not_ids_never_reach_a_command() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ccaudit"))
+        .args([
+            "triage",
+            "The security group 'sg-1$(touch /tmp/ccaudit-pwned)' does not exist.",
+        ])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    for line in text.lines().filter(|l| l.contains("aws ")) {
+        assert!(!line.contains("$(touch"), "{line}");
+    }
+    assert!(text.contains("--group-ids <security_group_id>"), "{text}");
+}
+
+#[test]
 fn ids_in_the_text_fill_the_fix() {
     let rules = builtin_rules();
     let d = diagnose(
@@ -140,9 +178,11 @@ fn the_queue_symptom_is_recognised() {
     for text in [
         "The encoding process is stuck in the 'Queue' state",
         "our encodings stay in Queue forever since we moved to Cloud Connect",
-        "Job 4711 remains in the queue, no error",
+        "Encoding job 4711 remains in the queue, no error",
         "encoding status: QUEUED for 3 hours",
-        "it never leaves the Queue",
+        "the encoding never leaves the Queue",
+        "our encodings remain queued",
+        "my encoding has been in QUEUED for 2 hours",
         "Encodings are waiting in queue",
     ] {
         let d = diagnose(&rules, text);
@@ -165,6 +205,15 @@ fn unrelated_errors_and_random_text_are_not_matched() {
         "the print queue is full",
         "Invalid id",
         "AuthFailureX happened",
+        "An error occurred (AuthFailure.ServiceLinkedRoleCreationNotPermitted) when calling RunInstances",
+        "An error occurred (InvalidAMIID.Malformed) when calling RunInstances: Invalid id: \"ami-123\"",
+        "Invalid id: \"subnet-12\"",
+        "Build status: queued",
+        "Job status: QUEUED (AWS Batch)",
+        "my support ticket is waiting in the queue for days",
+        "messages stuck in the queue of my RabbitMQ",
+        "print job is stuck in queue",
+        "Kafka consumer does not start reading the queue",
         "",
     ] {
         let d = diagnose(&rules, text);
@@ -218,7 +267,7 @@ fn queue_causes_are_ranked_by_evidence() {
         suspects.iter().any(|r| r.id == "quota-on-demand-vcpu"),
         "a quota too low for one encoding keeps it in Queue"
     );
-    let evidence = weigh(&suspects, &snapshot, Some("live-ap-southeast-2"));
+    let evidence = weigh(&suspects, &snapshot, Some("live-ap-southeast-2"), None);
     assert_eq!(evidence.len(), 1);
     let findings = &evidence[0].findings;
     let outcomes: Vec<_> = findings.iter().map(|f| f.outcome).collect();

@@ -220,23 +220,34 @@ fn not_applicable(applies: &Applies, setup: &Setup) -> Option<String> {
     None
 }
 
-fn setup_values(setup: &Setup) -> BTreeMap<&'static str, String> {
-    let mut values = BTreeMap::from([
-        ("region", setup.region.clone()),
-        ("security_group_id", setup.security_group_id.clone()),
-        ("ssh_port", setup.ssh_port.to_string()),
-    ]);
-    let optional = [
-        ("subnet_id", &setup.subnet_id),
-        ("account_id", &setup.account_id),
-        ("iam_user", &setup.iam_user),
+/// The setup's values that may be pasted into a shell command. A value with
+/// anything but the characters AWS ids and names use (a quote, `$`, a space,
+/// a line break…) is left out, so its placeholder stays visible and the
+/// command is not offered as runnable: a snapshot is data, never code.
+pub fn setup_values(setup: &Setup) -> BTreeMap<&'static str, String> {
+    let ssh_port = setup.ssh_port.to_string();
+    let fields = [
+        ("region", Some(&setup.region)),
+        ("security_group_id", Some(&setup.security_group_id)),
+        ("ssh_port", Some(&ssh_port)),
+        ("subnet_id", setup.subnet_id.as_ref()),
+        ("account_id", setup.account_id.as_ref()),
+        ("iam_user", setup.iam_user.as_ref()),
     ];
-    for (name, value) in optional {
-        if let Some(value) = value {
-            values.insert(name, value.clone());
-        }
-    }
-    values
+    fields
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?.clone())))
+        .filter(|(_, value)| shell_safe(value))
+        .collect()
+}
+
+/// Characters of AWS ids, regions and IAM names (`+=,.@_-` included).
+pub fn shell_safe(value: &str) -> bool {
+    !value.is_empty()
+        && value.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '-' | '_' | '.' | '@' | '+' | '=' | ',' | ':' | '/')
+        })
 }
 
 /// The resource a finding is about, named as the customer knows it.

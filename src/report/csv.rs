@@ -1,6 +1,15 @@
-//! CSV for spreadsheets: one row per finding.
+//! CSV for spreadsheets: one row per finding. A cell that a spreadsheet
+//! would take for a formula (snapshot text is data) gets a leading `'`.
 
 use super::Report;
+
+fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
 
 pub fn render(report: &Report<'_>) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -25,7 +34,7 @@ pub fn render(report: &Report<'_>) -> String {
     for t in &report.targets {
         for f in &t.findings {
             let muted = f.muted.as_ref();
-            let _ = writer.write_record([
+            let cells = [
                 t.name,
                 t.account_id.unwrap_or(""),
                 t.region,
@@ -41,7 +50,8 @@ pub fn render(report: &Report<'_>) -> String {
                 muted.map_or("", |m| m.expires.as_str()),
                 muted.map_or("", |m| m.owner.as_str()),
                 muted.map_or("", |m| m.reason.as_str()),
-            ]);
+            ];
+            let _ = writer.write_record(cells.iter().map(|c| cell(c)));
         }
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()

@@ -7,6 +7,16 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
+/// Snapshot text in Markdown: one line, no code fences, images or links.
+fn plain(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .replace('`', "'")
+        .replace("![", "[")
+        .replace('<', "&lt;")
+}
+
 fn problem(f: &Finding<'_>) -> String {
     let mut out = format!(
         "#### {} `{}` — {} ({})\n\n{}\n",
@@ -14,7 +24,7 @@ fn problem(f: &Finding<'_>) -> String {
         f.rule,
         f.title,
         f.severity,
-        f.detail
+        plain(&f.detail)
     );
     if let Some(m) = &f.muted {
         out.push_str(&format!(
@@ -57,9 +67,9 @@ pub fn render(report: &Report<'_>) -> String {
         let c = super::Summary::of(&t.findings);
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} |\n",
-            cell(t.name),
-            t.account_id.unwrap_or("—"),
-            t.region,
+            cell(&plain(t.name)),
+            cell(&plain(t.account_id.unwrap_or("—"))),
+            cell(&plain(t.region)),
             c.fail,
             c.unknown,
             c.pass,
@@ -69,9 +79,9 @@ pub fn render(report: &Report<'_>) -> String {
     for t in &report.targets {
         out.push_str(&format!(
             "\n## {} ({}, {})\n\n",
-            t.name,
-            t.account_id.unwrap_or("account not given"),
-            t.region
+            plain(t.name),
+            plain(t.account_id.unwrap_or("account not given")),
+            plain(t.region)
         ));
         let mut problems: Vec<&Finding> = t
             .findings

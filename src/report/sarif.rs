@@ -80,6 +80,21 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
         .build()
 }
 
+/// The snapshot's path as a URI reference: percent-encoded, `/`-separated.
+fn uri_path(path: &str) -> String {
+    use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+    const RESERVED: &AsciiSet = &CONTROLS
+        .add(b' ')
+        .add(b'#')
+        .add(b'%')
+        .add(b'?')
+        .add(b'"')
+        .add(b'<')
+        .add(b'>')
+        .add(b'`');
+    utf8_percent_encode(&path.replace('\\', "/"), RESERVED).to_string()
+}
+
 /// A JSON pointer (RFC 6901) as a URI fragment.
 fn pointer(parts: &[&str]) -> String {
     let escaped: Vec<String> = parts
@@ -110,12 +125,11 @@ fn result(
     } else {
         parts.push("setup");
     }
+    let uri = format!("{}#{}", uri_path(snapshot), pointer(&parts));
     let physical = PhysicalLocation::builder()
-        .artifact_location(
-            ArtifactLocation::builder()
-                .uri(format!("{snapshot}#{}", pointer(&parts)))
-                .build(),
-        )
+        .artifact_location(ArtifactLocation::builder().uri(uri).build())
+        // Code-scanning viewers want a region; a snapshot is one JSON document.
+        .region(serde_sarif::sarif::Region::builder().start_line(1).build())
         .build();
     let logical = LogicalLocation::builder()
         .name(f.resource.clone())
@@ -126,20 +140,23 @@ fn result(
         .physical_location(physical)
         .logical_locations(vec![logical])
         .build();
-    let fingerprint = format!("{target}|{}|{}", f.rule, f.resource);
-    let kind = if f.outcome == Outcome::Fail {
-        ResultKind::Fail
+    // One finding per target and rule: stable even when the resource's
+    // label changes with the evidence.
+    let fingerprint = format!("{target}|{}", f.rule);
+    // SARIF 3.27.10: a result that is not a failure has level "none".
+    let (kind, result_level) = if f.outcome == Outcome::Fail {
+        (ResultKind::Fail, level(f.severity))
     } else {
-        ResultKind::Open
+        (ResultKind::Open, ResultLevel::None)
     };
     let mut builder = SarifResult::builder()
         .rule_id(f.rule.to_string())
         .message(Message::builder().text(text).build())
-        .level(level(f.severity))
+        .level(result_level)
         .kind(kind)
         .locations(vec![location])
         .partial_fingerprints(BTreeMap::from([(
-            "ccaudit/target-rule-resource/v1".to_string(),
+            "ccaudit/target-rule/v1".to_string(),
             fingerprint,
         )]));
     let suppressions = f.muted.as_ref().map(|m| {

@@ -261,9 +261,10 @@ fn compile_triage(triage: &Triage, shared: &SharedValues) -> Result<Vec<Regex>, 
         compiled.push(regex.map_err(|e| (pattern.clone(), format!("invalid pattern: {e}")))?);
     }
     for code in &triage.codes {
-        // An AWS error code, as a whole word.
+        // An AWS error code, whole: not a prefix of a longer one
+        // (`AuthFailure.ServiceLinkedRoleCreationNotPermitted`).
         let regex = insensitive(&format!(
-            r"(^|[^A-Za-z0-9.]){}($|[^A-Za-z0-9])",
+            r"(^|[^A-Za-z0-9.]){}($|[^A-Za-z0-9.]|\.($|[^A-Za-z0-9]))",
             regex::escape(code)
         ));
         compiled.push(regex.map_err(|e| (code.clone(), format!("invalid code: {e}")))?);

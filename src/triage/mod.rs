@@ -17,6 +17,27 @@ use crate::snapshot::Snapshot;
 /// Undo what pasting does to a message: JSON and HTML escapes, curly
 /// quotes, line breaks and runs of spaces.
 pub fn normalize(text: &str) -> String {
+    // JSON inside JSON is escaped twice: undo until nothing changes.
+    let mut out = text.to_string();
+    for _ in 0..4 {
+        let next = unescape_once(&out);
+        if next == out {
+            break;
+        }
+        out = next;
+    }
+    let out: String = out
+        .chars()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{2032}' | '`' | '\u{b4}' => '\'',
+            '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{2033}' | '\u{ab}' | '\u{bb}' => '"',
+            other => other,
+        })
+        .collect();
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn unescape_once(text: &str) -> String {
     let mut out = text.to_string();
     for (from, to) in [
         ("\\\"", "\""),
@@ -35,19 +56,13 @@ pub fn normalize(text: &str) -> String {
         ("&#39;", "'"),
         ("&#x27;", "'"),
         ("&apos;", "'"),
+        ("&#34;", "\""),
+        ("&#x22;", "\""),
         ("&amp;", "&"),
     ] {
         out = out.replace(from, to);
     }
-    let out: String = out
-        .chars()
-        .map(|c| match c {
-            '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{2032}' | '`' | '\u{b4}' => '\'',
-            '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{2033}' | '\u{ab}' | '\u{bb}' => '"',
-            other => other,
-        })
-        .collect();
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    out
 }
 
 /// One documented failure recognised in the text.
@@ -141,15 +156,20 @@ pub struct TargetEvidence<'a> {
     pub findings: Vec<Finding<'a>>,
 }
 
+/// Only the targets named `target`, and when `group` is given (the id the
+/// message names), only the targets using that security group: evidence
+/// about another group is no evidence.
 pub fn weigh<'a>(
     rules: &[&'a Rule],
     snapshot: &'a Snapshot,
     target: Option<&str>,
+    group: Option<&str>,
 ) -> Vec<TargetEvidence<'a>> {
     snapshot
         .targets
         .iter()
         .filter(|t| target.is_none_or(|name| t.name == name))
+        .filter(|t| group.is_none_or(|id| t.setup.security_group_id == id))
         .map(|t| {
             let mut findings: Vec<Finding<'a>> =
                 rules.iter().map(|rule| evaluate(rule, t)).collect();

@@ -22,10 +22,13 @@ pub struct Triage<'a> {
     pub source: Option<String>,
 }
 
+/// Ids found in the text, for the fixes: only shell-safe ones (a pasted
+/// message is data; `sg-1$(…)` is not an id).
 fn ids<'b>(diagnosis: &'b Diagnosis<'_>) -> BTreeMap<&'b str, String> {
     diagnosis
         .ids
         .iter()
+        .filter(|(_, v)| crate::engine::shell_safe(v))
         .map(|(k, v)| (k.as_str(), v.clone()))
         .collect()
 }
@@ -58,6 +61,17 @@ pub fn text(t: &Triage<'_>, rules: &RuleSet) -> String {
         out.push_str("  (Bitmovin's Cloud Connect guide, Appendix > Troubleshooting Guide)\n");
         out.push_str(&format!("  matched: {}\n", case.matched.join(" | ")));
         let evidence = t.case_evidence.get(index).filter(|e| !e.is_empty());
+        if evidence.is_none() && t.source.is_some() {
+            let group = d
+                .ids
+                .get("security_group_id")
+                .map(String::as_str)
+                .unwrap_or("named");
+            out.push_str(&format!(
+                "\n  No target of {} uses the security group {group}: nothing to weigh (give --target NAME to check one anyway).\n",
+                t.source.as_deref().unwrap_or("the snapshot")
+            ));
+        }
         match evidence {
             None => {
                 let several = case.rules.len() > 1;
@@ -72,7 +86,14 @@ pub fn text(t: &Triage<'_>, rules: &RuleSet) -> String {
                         indent(&fill(&rule.fix, &values), "    ")
                     ));
                     if let Some(command) = &rule.fix_command {
-                        out.push_str(&format!("    {}\n", fill(command, &values)));
+                        let command = fill(command, &values);
+                        match rule.fix_caution {
+                            None | Some(FixCaution::Diagnostic) => {
+                                out.push_str(&format!("    {command}\n"))
+                            }
+                            Some(caution) => out
+                                .push_str(&format!("    # {}\n    # {command}\n", caution.note())),
+                        }
                     }
                 }
             }
