@@ -447,6 +447,37 @@ struct ReportArgs {
     fail_on_new: bool,
 }
 
+/// The files a report reads besides the snapshot, loaded once.
+struct ReportInputs {
+    suppressions: Option<Vec<suppress::Suppression>>,
+    baseline: Option<drift::PastReport>,
+}
+
+impl ReportArgs {
+    /// Check the flags and read the suppressions and the baseline.
+    fn inputs(&self, rules: &RuleSet) -> Result<ReportInputs, InputError> {
+        check_only(rules, &self.only)?;
+        if self.format.len() > 1 && self.output_dir.is_none() {
+            return Err(InputError::new(
+                "--format",
+                "several formats need --output-dir DIR to write them to",
+            ));
+        }
+        Ok(ReportInputs {
+            suppressions: self
+                .suppressions
+                .as_deref()
+                .map(|p| suppress::load(p, rules))
+                .transpose()?,
+            baseline: self
+                .baseline
+                .as_deref()
+                .map(drift::PastReport::load)
+                .transpose()?,
+        })
+    }
+}
+
 fn parse_date(text: &str) -> Result<String, String> {
     let ok = text.len() == 10
         && text.char_indices().all(|(i, c)| {
@@ -542,10 +573,10 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             report,
         } => {
             let rules = rules.load()?;
-            check_only(&rules, &report.only)?;
+            let inputs = report.inputs(&rules)?;
             let source = snapshot.display().to_string();
             let snapshot = Snapshot::load(&snapshot)?;
-            render_audit(&rules, &snapshot, &source, &report)
+            render_audit(&rules, &snapshot, &source, &report, inputs)
         }
         Command::Collect {
             targets,
@@ -564,7 +595,8 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             save_snapshot,
         } => {
             let rules = rules.load()?;
-            check_only(&rules, &report.only)?;
+            // Bad report flags are found before a long collection, not after.
+            let inputs = report.inputs(&rules)?;
             let collected = targets.collect(&rules)?;
             if let Some(path) = &save_snapshot {
                 output::write_with(Some(path), |w| write_json(w, &collected))?;
@@ -574,7 +606,7 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             let source = save_snapshot
                 .as_ref()
                 .map_or_else(|| "snapshot.json".to_string(), |p| p.display().to_string());
-            render_audit(&rules, &snapshot, &source, &report)
+            render_audit(&rules, &snapshot, &source, &report, inputs)
         }
         Command::Triage {
             text,
@@ -795,21 +827,12 @@ fn render_audit(
     snapshot: &Snapshot,
     source: &str,
     args: &ReportArgs,
+    inputs: ReportInputs,
 ) -> Result<ExitCode, InputError> {
-    if args.format.len() > 1 && args.output_dir.is_none() {
-        return Err(InputError::new(
-            "--format",
-            "several formats need --output-dir DIR to write them to",
-        ));
-    }
-    let suppressions = match &args.suppressions {
-        Some(path) => Some(suppress::load(path, rules)?),
-        None => None,
-    };
-    let baseline = match &args.baseline {
-        Some(path) => Some(drift::PastReport::load(path)?),
-        None => None,
-    };
+    let ReportInputs {
+        suppressions,
+        baseline,
+    } = inputs;
     let mut report = engine::audit(rules, snapshot, &args.only);
     if let Some(entries) = &suppressions {
         let today = args.now.clone().unwrap_or_else(suppress::today);
