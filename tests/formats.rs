@@ -141,6 +141,13 @@ fn sarif_is_valid_sarif_2_1_0_with_stable_fingerprints() {
         "{uri}"
     );
     assert!(first["locations"][0]["logicalLocations"][0]["name"].is_string());
+    let fqn = first["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+        .as_str()
+        .expect("name");
+    assert_eq!(
+        fqn,
+        "arn:aws:ec2:eu-central-1:123456789012:security-group/sg-0a1b2c3d4e5f60718"
+    );
     // Same input, same fingerprints: code scanning deduplicates across runs.
     let again: Value = serde_json::from_str(&report_in("sarif", MESSY)).expect("json");
     let prints = |s: &Value| -> Vec<Value> {

@@ -12,7 +12,7 @@ use serde_sarif::sarif::{
     ResultKind, ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
 };
 
-use super::{Finding, Outcome, Report};
+use super::{Finding, Outcome, Report, TargetReport};
 use crate::rules::{Rule, RuleSet, Severity};
 
 fn level(severity: Severity) -> ResultLevel {
@@ -104,10 +104,28 @@ fn pointer(parts: &[&str]) -> String {
     format!("/{}", escaped.join("/"))
 }
 
+/// The resource's ARN when its label says enough to build one (a group, a
+/// subnet, a quota in the target's region and account); else the label.
+fn arn(resource: &str, target: &TargetReport<'_>) -> String {
+    let account = target.account_id.unwrap_or("");
+    let region = target.region;
+    if resource.starts_with("arn:") {
+        resource.to_string()
+    } else if resource.starts_with("sg-") {
+        format!("arn:aws:ec2:{region}:{account}:security-group/{resource}")
+    } else if resource.starts_with("subnet-") {
+        format!("arn:aws:ec2:{region}:{account}:subnet/{resource}")
+    } else if let Some((service, code)) = resource.split_once("/L-") {
+        format!("arn:aws:servicequotas:{region}:{account}:{service}/L-{code}")
+    } else {
+        format!("{}/{resource}", target.name)
+    }
+}
+
 fn result(
     f: &Finding<'_>,
     target_index: usize,
-    target: &str,
+    target: &TargetReport<'_>,
     snapshot: &str,
     rule_index: Option<usize>,
 ) -> SarifResult {
@@ -133,7 +151,7 @@ fn result(
         .build();
     let logical = LogicalLocation::builder()
         .name(f.resource.clone())
-        .fully_qualified_name(format!("{target}/{}", f.resource))
+        .fully_qualified_name(arn(&f.resource, target))
         .kind("resource".to_string())
         .build();
     let location = Location::builder()
@@ -142,7 +160,7 @@ fn result(
         .build();
     // One finding per target and rule: stable even when the resource's
     // label changes with the evidence.
-    let fingerprint = format!("{target}|{}", f.rule);
+    let fingerprint = format!("{}|{}", target.name, f.rule);
     // SARIF 3.27.10: a result that is not a failure has level "none".
     let (kind, result_level) = if f.outcome == Outcome::Fail {
         (ResultKind::Fail, level(f.severity))
@@ -197,7 +215,7 @@ pub fn render(report: &Report<'_>, rules: &RuleSet, snapshot: &str) -> String {
             t.findings
                 .iter()
                 .filter(|f| f.outcome.is_problem())
-                .map(move |f| result(f, i, t.name, snapshot, index_of.get(f.rule).copied()))
+                .map(move |f| result(f, i, t, snapshot, index_of.get(f.rule).copied()))
         })
         .collect();
     let driver = ToolComponent::builder()
