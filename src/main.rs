@@ -1,19 +1,21 @@
 //! The command line: parse, call, print, exit code. Nothing else lives here.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use ccaudit::collect::{self, CallLimits, CredentialSource, Progress, TargetSpec, inventory};
+mod cli;
+
+use cli::reporting::{FailOn, ReportArgs, check_only, render_audit, table_width, write_json};
+use cli::targets::TargetArgs;
+
+use ccaudit::collect;
 use ccaudit::error::InputError;
-use ccaudit::rules::{RuleSet, Severity, Stage};
-use ccaudit::snapshot::{
-    DEFAULT_INSTANCES_PER_ENCODING, DEFAULT_SSH_PORT, LiveProtocol, Setup, Snapshot,
-};
+use ccaudit::rules::{RuleSet, Stage};
+use ccaudit::snapshot::{DEFAULT_INSTANCES_PER_ENCODING, Snapshot};
 use ccaudit::version::EncoderVersion;
-use ccaudit::{drift, engine, fix, output, quotas, report, rule_docs, suppress, triage};
+use ccaudit::{drift, engine, fix, output, quotas, rule_docs, triage};
 
 #[derive(Parser)]
 #[command(
@@ -200,76 +202,6 @@ enum PolicyCommand {
     Auditor,
 }
 
-/// Which targets to read: one from flags, or many from an inventory.
-#[derive(clap::Args)]
-struct TargetArgs {
-    /// TOML file with many targets (see the README); replaces the target flags
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["region", "security_group", "subnet", "iam_user", "account_id", "name"])]
-    inventory: Option<PathBuf>,
-    /// Region of the region settings (default: $AWS_REGION)
-    #[arg(long, env = "AWS_REGION")]
-    region: Option<String>,
-    /// Security group id entered in the region settings
-    #[arg(long, value_name = "SG_ID")]
-    security_group: Option<String>,
-    /// Subnet id, when a custom VPC is used
-    #[arg(long, value_name = "SUBNET_ID")]
-    subnet: Option<String>,
-    /// The IAM user whose keys Bitmovin uses (default: the owner of the Bitmovin keys, when given)
-    #[arg(long, value_name = "USER")]
-    iam_user: Option<String>,
-    /// Account id entered in the dashboard
-    #[arg(long, value_name = "ID")]
-    account_id: Option<String>,
-    /// Target name in the snapshot and report (default: ACCOUNT-REGION)
-    #[arg(long)]
-    name: Option<String>,
-    /// SSH port Bitmovin connects to
-    #[arg(long, default_value_t = DEFAULT_SSH_PORT)]
-    ssh_port: u16,
-    /// Maximum number of parallel encodings (sizes the quota checks)
-    #[arg(long, value_name = "N")]
-    max_encodings: Option<u32>,
-    /// Instances one encoding may use
-    #[arg(long, value_name = "M", default_value_t = DEFAULT_INSTANCES_PER_ENCODING)]
-    instances_per_encoding: u32,
-    /// Encoder version: STABLE, BETA or a number like 2.179.0
-    #[arg(long, value_name = "V", default_value = "STABLE")]
-    encoder_version: EncoderVersion,
-    /// Live protocols in use, comma-separated (for `triage`, `--live` alone
-    /// means: collect the evidence now)
-    #[arg(long, value_enum, value_delimiter = ',', num_args = 0.., value_name = "rtmp,srt,zixi")]
-    live: Option<Vec<LiveArg>>,
-    /// AWS profile of the auditor (default: the standard credential chain)
-    #[arg(long)]
-    profile: Option<String>,
-    /// Role to assume for reading the account
-    #[arg(long, value_name = "ARN")]
-    role_arn: Option<String>,
-    /// External id for --role-arn
-    #[arg(long, value_name = "ID", requires = "role_arn")]
-    external_id: Option<String>,
-    /// Profile holding the keys entered in the Bitmovin dashboard, used for the calls Bitmovin makes
-    #[arg(long, value_name = "PROFILE", conflicts_with = "as_bitmovin")]
-    bitmovin_profile: Option<String>,
-    /// The credentials in use are the keys entered in the Bitmovin dashboard
-    /// (without this or --bitmovin-profile, those keys are not tested)
-    #[arg(long)]
-    as_bitmovin: bool,
-    /// Send every call to this endpoint (otherwise AWS_ENDPOINT_URL* apply)
-    #[arg(long, value_name = "URL")]
-    endpoint_url: Option<String>,
-    /// Targets collected at the same time
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
-    concurrency: u16,
-    /// Seconds one call may take, retries included
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
-    timeout: u64,
-    /// No progress output
-    #[arg(long, short = 'q')]
-    quiet: bool,
-}
-
 #[derive(Clone, Copy, ValueEnum)]
 enum SymptomArg {
     /// Encodings stay in "Queue" without an error
@@ -288,96 +220,6 @@ enum FixFormat {
     Sh,
     /// Terraform resources
     Terraform,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum LiveArg {
-    Rtmp,
-    Srt,
-    Zixi,
-}
-
-impl TargetArgs {
-    fn specs(&self) -> Result<Vec<TargetSpec>, InputError> {
-        if let Some(path) = &self.inventory {
-            return inventory::load(path);
-        }
-        let (Some(region), Some(security_group)) =
-            (self.region.clone(), self.security_group.clone())
-        else {
-            return Err(InputError::new(
-                "<flags>",
-                "--region and --security-group are required to read an account (or give --inventory FILE)",
-            ));
-        };
-        let live = self
-            .live
-            .iter()
-            .flatten()
-            .map(|l| match l {
-                LiveArg::Rtmp => LiveProtocol::Rtmp,
-                LiveArg::Srt => LiveProtocol::Srt,
-                LiveArg::Zixi => LiveProtocol::Zixi,
-            })
-            .collect();
-        let name = self
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("{}-{region}", self.account_id.as_deref().unwrap_or("aws")));
-        Ok(vec![TargetSpec {
-            name,
-            setup: Setup {
-                account_id: self.account_id.clone(),
-                region,
-                security_group_id: security_group,
-                subnet_id: self.subnet.clone(),
-                iam_user: self.iam_user.clone(),
-                ssh_port: self.ssh_port,
-                encoder_version: self.encoder_version.clone(),
-                max_encodings: self.max_encodings,
-                instances_per_encoding: self.instances_per_encoding,
-                live,
-            },
-            credentials: CredentialSource {
-                profile: self.profile.clone(),
-                role_arn: self.role_arn.clone(),
-                external_id: self.external_id.clone(),
-            },
-            auditor_is_bitmovin: self.as_bitmovin,
-            bitmovin: self.bitmovin_profile.clone().map(|p| CredentialSource {
-                profile: Some(p),
-                ..CredentialSource::default()
-            }),
-        }])
-    }
-
-    fn options(&self) -> collect::Options {
-        let operation = std::time::Duration::from_secs(self.timeout.max(1));
-        collect::Options {
-            concurrency: usize::from(self.concurrency),
-            endpoint_url: self.endpoint_url.clone(),
-            limits: CallLimits {
-                operation,
-                attempt: operation.min(std::time::Duration::from_secs(10)),
-                ..CallLimits::default()
-            },
-            progress: Progress::for_stderr(self.quiet),
-        }
-    }
-
-    /// Collect every target; the snapshot as JSON.
-    fn collect(&self, rules: &RuleSet) -> Result<serde_json::Value, InputError> {
-        let specs = self.specs()?;
-        let options = self.options();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                InputError::new("<runtime>", format!("cannot start the async runtime: {e}"))
-            })?;
-        let collection = runtime.block_on(collect::collect_all(&specs, rules, &options));
-        Ok(collection.snapshot)
-    }
 }
 
 #[derive(Subcommand)]
@@ -415,110 +257,6 @@ impl RulesArg {
     }
 }
 
-/// How to report an audit: formats, destinations, exit code, history.
-#[derive(clap::Args)]
-struct ReportArgs {
-    /// Output format (repeat for several, with --output-dir)
-    #[arg(long, value_enum, default_values_t = [AuditFormat::Table])]
-    format: Vec<AuditFormat>,
-    /// Exit 1 when a finding of this severity or above fails or is unknown
-    #[arg(long, value_enum, default_value_t = FailOn::High)]
-    fail_on: FailOn,
-    /// Run only this rule (repeat for several)
-    #[arg(long = "only", value_name = "RULE")]
-    only: Vec<String>,
-    /// Write the report to this file instead of standard output
-    #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "output_dir")]
-    output: Option<PathBuf>,
-    /// Write every --format into this folder (report.json, report.sarif, …)
-    #[arg(long, value_name = "DIR")]
-    output_dir: Option<PathBuf>,
-    /// Mute accepted problems listed in this TOML file (see the README)
-    #[arg(long, value_name = "FILE")]
-    suppressions: Option<PathBuf>,
-    /// Today's date for suppression expiry (default: the system's, UTC)
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-    now: Option<String>,
-    /// A previous JSON report: say what changed since
-    #[arg(long, value_name = "REPORT.json")]
-    baseline: Option<PathBuf>,
-    /// Exit 1 only for new failures or unknowns since --baseline
-    #[arg(long, requires = "baseline")]
-    fail_on_new: bool,
-}
-
-/// The files a report reads besides the snapshot, loaded once.
-struct ReportInputs {
-    suppressions: Option<Vec<suppress::Suppression>>,
-    baseline: Option<drift::PastReport>,
-}
-
-impl ReportArgs {
-    /// Check the flags and read the suppressions and the baseline.
-    fn inputs(&self, rules: &RuleSet) -> Result<ReportInputs, InputError> {
-        check_only(rules, &self.only)?;
-        if self.format.len() > 1 && self.output_dir.is_none() {
-            return Err(InputError::new(
-                "--format",
-                "several formats need --output-dir DIR to write them to",
-            ));
-        }
-        Ok(ReportInputs {
-            suppressions: self
-                .suppressions
-                .as_deref()
-                .map(|p| suppress::load(p, rules))
-                .transpose()?,
-            baseline: self
-                .baseline
-                .as_deref()
-                .map(drift::PastReport::load)
-                .transpose()?,
-        })
-    }
-}
-
-fn parse_date(text: &str) -> Result<String, String> {
-    let ok = text.len() == 10
-        && text.char_indices().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                c == '-'
-            } else {
-                c.is_ascii_digit()
-            }
-        });
-    if ok {
-        Ok(text.to_string())
-    } else {
-        Err(format!("`{text}` is not a date like 2026-11-24"))
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum AuditFormat {
-    Table,
-    Json,
-    Sarif,
-    Junit,
-    Markdown,
-    Html,
-    Csv,
-}
-
-impl AuditFormat {
-    fn file_name(self) -> &'static str {
-        match self {
-            AuditFormat::Table => "report.txt",
-            AuditFormat::Json => "report.json",
-            AuditFormat::Sarif => "report.sarif",
-            AuditFormat::Junit => "report.junit.xml",
-            AuditFormat::Markdown => "report.md",
-            AuditFormat::Html => "report.html",
-            AuditFormat::Csv => "report.csv",
-        }
-    }
-}
-
 #[derive(Clone, Copy, ValueEnum)]
 enum TableOrJson {
     Table,
@@ -530,39 +268,6 @@ enum ListFormat {
     Table,
     Json,
     Markdown,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum FailOn {
-    Critical,
-    High,
-    Medium,
-    Low,
-    Info,
-    /// Never exit 1 because of findings
-    None,
-}
-
-impl FailOn {
-    fn threshold(self) -> Option<Severity> {
-        match self {
-            FailOn::Critical => Some(Severity::Critical),
-            FailOn::High => Some(Severity::High),
-            FailOn::Medium => Some(Severity::Medium),
-            FailOn::Low => Some(Severity::Low),
-            FailOn::Info => Some(Severity::Info),
-            FailOn::None => None,
-        }
-    }
-}
-
-/// Table width: the terminal's when there is one, a fixed one otherwise.
-fn table_width() -> Option<u16> {
-    if std::io::stdout().is_terminal() {
-        comfy_table::Table::new().width()
-    } else {
-        None
-    }
 }
 
 fn run(cli: Cli) -> Result<ExitCode, InputError> {
@@ -809,83 +514,6 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn check_only(rules: &RuleSet, only: &[String]) -> Result<(), InputError> {
-    match only.iter().find(|id| rules.get(id).is_none()) {
-        Some(unknown) => Err(InputError::new(
-            "--only",
-            format!("unknown rule id `{unknown}` (see `ccaudit rules list`)"),
-        )),
-        None => Ok(()),
-    }
-}
-
-/// Audit, write every chosen format, and turn the verdicts into the exit code.
-fn render_audit(
-    rules: &RuleSet,
-    snapshot: &Snapshot,
-    source: &str,
-    args: &ReportArgs,
-    inputs: ReportInputs,
-) -> Result<ExitCode, InputError> {
-    let ReportInputs {
-        suppressions,
-        baseline,
-    } = inputs;
-    let mut report = engine::audit(rules, snapshot, &args.only);
-    if let Some(entries) = &suppressions {
-        let today = args.now.clone().unwrap_or_else(suppress::today);
-        report.suppressions = Some(suppress::apply(&mut report, entries, &today));
-    }
-    if let Some(old) = &baseline {
-        report.drift = Some(drift::compare(old, &drift::PastReport::of(&report)));
-    }
-    let render = |format: AuditFormat, width: Option<u16>| -> String {
-        match format {
-            AuditFormat::Table => report::table::render(&report, width),
-            AuditFormat::Json => report.to_json_string(),
-            AuditFormat::Sarif => report::sarif::render(&report, rules, source),
-            AuditFormat::Junit => report::junit::render(&report),
-            AuditFormat::Markdown => report::markdown::render(&report),
-            AuditFormat::Html => report::html::render(&report),
-            AuditFormat::Csv => report::csv::render(&report),
-        }
-    };
-    match &args.output_dir {
-        Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| InputError::new(dir, format!("cannot create folder: {e}")))?;
-            for format in &args.format {
-                output::write(Some(&dir.join(format.file_name())), &render(*format, None))?;
-            }
-        }
-        None => {
-            let out = args.output.as_deref();
-            match args.format.first().copied().unwrap_or(AuditFormat::Table) {
-                AuditFormat::Json => output::write_with(out, |w| report.write_json(w))?,
-                format => output::write(
-                    out,
-                    &render(format, table_width().filter(|_| out.is_none())),
-                )?,
-            }
-        }
-    }
-    let threshold = args.fail_on.threshold();
-    let failed = match (&report.drift, args.fail_on_new) {
-        (Some(drift), true) => threshold.is_some_and(|t| drift.has_regressions_at(t)),
-        _ => threshold.is_some_and(|t| report.has_problems_at(t)),
-    };
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-fn write_json(writer: &mut dyn std::io::Write, value: &serde_json::Value) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *writer, value)?;
-    writer.write_all(b"\n")
 }
 
 fn main() -> ExitCode {

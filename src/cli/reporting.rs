@@ -1,0 +1,230 @@
+//! Reporting an audit: the formats and destinations, the suppressions and
+//! the baseline, and the exit code.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+
+use ccaudit::error::InputError;
+use ccaudit::rules::{RuleSet, Severity};
+use ccaudit::snapshot::Snapshot;
+use ccaudit::{drift, engine, output, report, suppress};
+
+/// How to report an audit: formats, destinations, exit code, history.
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// Output format (repeat for several, with --output-dir)
+    #[arg(long, value_enum, default_values_t = [AuditFormat::Table])]
+    pub format: Vec<AuditFormat>,
+    /// Exit 1 when a finding of this severity or above fails or is unknown
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    pub fail_on: FailOn,
+    /// Run only this rule (repeat for several)
+    #[arg(long = "only", value_name = "RULE")]
+    pub only: Vec<String>,
+    /// Write the report to this file instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "output_dir")]
+    pub output: Option<PathBuf>,
+    /// Write every --format into this folder (report.json, report.sarif, …)
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Mute accepted problems listed in this TOML file (see the README)
+    #[arg(long, value_name = "FILE")]
+    pub suppressions: Option<PathBuf>,
+    /// Today's date for suppression expiry (default: the system's, UTC)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub now: Option<String>,
+    /// A previous JSON report: say what changed since
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// Exit 1 only for new failures or unknowns since --baseline
+    #[arg(long, requires = "baseline")]
+    pub fail_on_new: bool,
+}
+
+/// The files a report reads besides the snapshot, loaded once.
+pub struct ReportInputs {
+    suppressions: Option<Vec<suppress::Suppression>>,
+    baseline: Option<drift::PastReport>,
+}
+
+impl ReportArgs {
+    /// Check the flags and read the suppressions and the baseline.
+    pub fn inputs(&self, rules: &RuleSet) -> Result<ReportInputs, InputError> {
+        check_only(rules, &self.only)?;
+        if self.format.len() > 1 && self.output_dir.is_none() {
+            return Err(InputError::new(
+                "--format",
+                "several formats need --output-dir DIR to write them to",
+            ));
+        }
+        Ok(ReportInputs {
+            suppressions: self
+                .suppressions
+                .as_deref()
+                .map(|p| suppress::load(p, rules))
+                .transpose()?,
+            baseline: self
+                .baseline
+                .as_deref()
+                .map(drift::PastReport::load)
+                .transpose()?,
+        })
+    }
+}
+
+fn parse_date(text: &str) -> Result<String, String> {
+    let ok = text.len() == 10
+        && text.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(format!("`{text}` is not a date like 2026-11-24"))
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Table,
+    Json,
+    Sarif,
+    Junit,
+    Markdown,
+    Html,
+    Csv,
+}
+
+impl AuditFormat {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            AuditFormat::Table => "report.txt",
+            AuditFormat::Json => "report.json",
+            AuditFormat::Sarif => "report.sarif",
+            AuditFormat::Junit => "report.junit.xml",
+            AuditFormat::Markdown => "report.md",
+            AuditFormat::Html => "report.html",
+            AuditFormat::Csv => "report.csv",
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+    /// Never exit 1 because of findings
+    None,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
+        }
+    }
+}
+
+/// Table width: the terminal's when there is one, a fixed one otherwise.
+pub fn table_width() -> Option<u16> {
+    if std::io::stdout().is_terminal() {
+        comfy_table::Table::new().width()
+    } else {
+        None
+    }
+}
+
+pub fn check_only(rules: &RuleSet, only: &[String]) -> Result<(), InputError> {
+    match only.iter().find(|id| rules.get(id).is_none()) {
+        Some(unknown) => Err(InputError::new(
+            "--only",
+            format!("unknown rule id `{unknown}` (see `ccaudit rules list`)"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Audit, write every chosen format, and turn the verdicts into the exit code.
+pub fn render_audit(
+    rules: &RuleSet,
+    snapshot: &Snapshot,
+    source: &str,
+    args: &ReportArgs,
+    inputs: ReportInputs,
+) -> Result<ExitCode, InputError> {
+    let ReportInputs {
+        suppressions,
+        baseline,
+    } = inputs;
+    let mut report = engine::audit(rules, snapshot, &args.only);
+    if let Some(entries) = &suppressions {
+        let today = args.now.clone().unwrap_or_else(suppress::today);
+        report.suppressions = Some(suppress::apply(&mut report, entries, &today));
+    }
+    if let Some(old) = &baseline {
+        report.drift = Some(drift::compare(old, &drift::PastReport::of(&report)));
+    }
+    let render = |format: AuditFormat, width: Option<u16>| -> String {
+        match format {
+            AuditFormat::Table => report::table::render(&report, width),
+            AuditFormat::Json => report.to_json_string(),
+            AuditFormat::Sarif => report::sarif::render(&report, rules, source),
+            AuditFormat::Junit => report::junit::render(&report),
+            AuditFormat::Markdown => report::markdown::render(&report),
+            AuditFormat::Html => report::html::render(&report),
+            AuditFormat::Csv => report::csv::render(&report),
+        }
+    };
+    match &args.output_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| InputError::new(dir, format!("cannot create folder: {e}")))?;
+            for format in &args.format {
+                output::write(Some(&dir.join(format.file_name())), &render(*format, None))?;
+            }
+        }
+        None => {
+            let out = args.output.as_deref();
+            match args.format.first().copied().unwrap_or(AuditFormat::Table) {
+                AuditFormat::Json => output::write_with(out, |w| report.write_json(w))?,
+                format => output::write(
+                    out,
+                    &render(format, table_width().filter(|_| out.is_none())),
+                )?,
+            }
+        }
+    }
+    let threshold = args.fail_on.threshold();
+    let failed = match (&report.drift, args.fail_on_new) {
+        (Some(drift), true) => threshold.is_some_and(|t| drift.has_regressions_at(t)),
+        _ => threshold.is_some_and(|t| report.has_problems_at(t)),
+    };
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn write_json(
+    writer: &mut dyn std::io::Write,
+    value: &serde_json::Value,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *writer, value)?;
+    writer.write_all(b"\n")
+}

@@ -1,0 +1,172 @@
+//! The target flags shared by `collect`, `scan` and `triage --live`: one
+//! account from flags, or many from an inventory.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use ccaudit::collect::{self, CallLimits, CredentialSource, Progress, TargetSpec, inventory};
+use ccaudit::error::InputError;
+use ccaudit::rules::RuleSet;
+use ccaudit::snapshot::{DEFAULT_INSTANCES_PER_ENCODING, DEFAULT_SSH_PORT, LiveProtocol, Setup};
+use ccaudit::version::EncoderVersion;
+
+/// Which targets to read: one from flags, or many from an inventory.
+#[derive(clap::Args)]
+pub struct TargetArgs {
+    /// TOML file with many targets (see the README); replaces the target flags
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["region", "security_group", "subnet", "iam_user", "account_id", "name"])]
+    pub inventory: Option<PathBuf>,
+    /// Region of the region settings (default: $AWS_REGION)
+    #[arg(long, env = "AWS_REGION")]
+    pub region: Option<String>,
+    /// Security group id entered in the region settings
+    #[arg(long, value_name = "SG_ID")]
+    pub security_group: Option<String>,
+    /// Subnet id, when a custom VPC is used
+    #[arg(long, value_name = "SUBNET_ID")]
+    pub subnet: Option<String>,
+    /// The IAM user whose keys Bitmovin uses (default: the owner of the Bitmovin keys, when given)
+    #[arg(long, value_name = "USER")]
+    pub iam_user: Option<String>,
+    /// Account id entered in the dashboard
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    /// Target name in the snapshot and report (default: ACCOUNT-REGION)
+    #[arg(long)]
+    pub name: Option<String>,
+    /// SSH port Bitmovin connects to
+    #[arg(long, default_value_t = DEFAULT_SSH_PORT)]
+    pub ssh_port: u16,
+    /// Maximum number of parallel encodings (sizes the quota checks)
+    #[arg(long, value_name = "N")]
+    pub max_encodings: Option<u32>,
+    /// Instances one encoding may use
+    #[arg(long, value_name = "M", default_value_t = DEFAULT_INSTANCES_PER_ENCODING)]
+    pub instances_per_encoding: u32,
+    /// Encoder version: STABLE, BETA or a number like 2.179.0
+    #[arg(long, value_name = "V", default_value = "STABLE")]
+    pub encoder_version: EncoderVersion,
+    /// Live protocols in use, comma-separated (for `triage`, `--live` alone
+    /// means: collect the evidence now)
+    #[arg(long, value_enum, value_delimiter = ',', num_args = 0.., value_name = "rtmp,srt,zixi")]
+    pub live: Option<Vec<LiveArg>>,
+    /// AWS profile of the auditor (default: the standard credential chain)
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Role to assume for reading the account
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// External id for --role-arn
+    #[arg(long, value_name = "ID", requires = "role_arn")]
+    pub external_id: Option<String>,
+    /// Profile holding the keys entered in the Bitmovin dashboard, used for the calls Bitmovin makes
+    #[arg(long, value_name = "PROFILE", conflicts_with = "as_bitmovin")]
+    pub bitmovin_profile: Option<String>,
+    /// The credentials in use are the keys entered in the Bitmovin dashboard
+    /// (without this or --bitmovin-profile, those keys are not tested)
+    #[arg(long)]
+    pub as_bitmovin: bool,
+    /// Send every call to this endpoint (otherwise AWS_ENDPOINT_URL* apply)
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Targets collected at the same time
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// Seconds one call may take, retries included
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+    /// No progress output
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LiveArg {
+    Rtmp,
+    Srt,
+    Zixi,
+}
+
+impl TargetArgs {
+    fn specs(&self) -> Result<Vec<TargetSpec>, InputError> {
+        if let Some(path) = &self.inventory {
+            return inventory::load(path);
+        }
+        let (Some(region), Some(security_group)) =
+            (self.region.clone(), self.security_group.clone())
+        else {
+            return Err(InputError::new(
+                "<flags>",
+                "--region and --security-group are required to read an account (or give --inventory FILE)",
+            ));
+        };
+        let live = self
+            .live
+            .iter()
+            .flatten()
+            .map(|l| match l {
+                LiveArg::Rtmp => LiveProtocol::Rtmp,
+                LiveArg::Srt => LiveProtocol::Srt,
+                LiveArg::Zixi => LiveProtocol::Zixi,
+            })
+            .collect();
+        let name = self
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{}-{region}", self.account_id.as_deref().unwrap_or("aws")));
+        Ok(vec![TargetSpec {
+            name,
+            setup: Setup {
+                account_id: self.account_id.clone(),
+                region,
+                security_group_id: security_group,
+                subnet_id: self.subnet.clone(),
+                iam_user: self.iam_user.clone(),
+                ssh_port: self.ssh_port,
+                encoder_version: self.encoder_version.clone(),
+                max_encodings: self.max_encodings,
+                instances_per_encoding: self.instances_per_encoding,
+                live,
+            },
+            credentials: CredentialSource {
+                profile: self.profile.clone(),
+                role_arn: self.role_arn.clone(),
+                external_id: self.external_id.clone(),
+            },
+            auditor_is_bitmovin: self.as_bitmovin,
+            bitmovin: self.bitmovin_profile.clone().map(|p| CredentialSource {
+                profile: Some(p),
+                ..CredentialSource::default()
+            }),
+        }])
+    }
+
+    fn options(&self) -> collect::Options {
+        let operation = std::time::Duration::from_secs(self.timeout.max(1));
+        collect::Options {
+            concurrency: usize::from(self.concurrency),
+            endpoint_url: self.endpoint_url.clone(),
+            limits: CallLimits {
+                operation,
+                attempt: operation.min(std::time::Duration::from_secs(10)),
+                ..CallLimits::default()
+            },
+            progress: Progress::for_stderr(self.quiet),
+        }
+    }
+
+    /// Collect every target; the snapshot as JSON.
+    pub fn collect(&self, rules: &RuleSet) -> Result<serde_json::Value, InputError> {
+        let specs = self.specs()?;
+        let options = self.options();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                InputError::new("<runtime>", format!("cannot start the async runtime: {e}"))
+            })?;
+        let collection = runtime.block_on(collect::collect_all(&specs, rules, &options));
+        Ok(collection.snapshot)
+    }
+}
