@@ -242,7 +242,7 @@ pub fn terraform(report: &Report<'_>, target: Option<&str>) -> String {
             ));
             out.push_str(&comment(&f.detail, "#   "));
             let mut counter = 0;
-            match (&f.fix_data, f.fix_caution) {
+            match (f.fix_data.as_deref(), f.fix_caution) {
                 (_, Some(FixCaution::WidensAccess)) => {
                     out.push_str("# Not emitted: it would open access beyond Bitmovin's addresses. By hand:\n");
                     out.push_str(&comment(f.fix.as_deref().unwrap_or(""), "#   "));

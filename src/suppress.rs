@@ -160,11 +160,11 @@ pub fn apply(report: &mut Report<'_>, entries: &[Suppression], today: &str) -> S
                 }
                 used[index] = true;
                 if live(entry) && finding.muted.is_none() {
-                    finding.muted = Some(Muted {
+                    finding.muted = Some(Box::new(Muted {
                         reason: entry.reason.clone(),
                         owner: entry.owner.clone(),
                         expires: entry.expires.clone(),
-                    });
+                    }));
                 }
             }
         }

@@ -161,7 +161,11 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
         fix_caution: rule
             .fix_caution
             .filter(|_| verdict.outcome == Outcome::Fail),
-        fix_data: verdict.fix.filter(|_| verdict.outcome == Outcome::Fail),
+        // Boxed: most findings have none, and there are many findings.
+        fix_data: verdict
+            .fix
+            .filter(|_| verdict.outcome == Outcome::Fail)
+            .map(Box::new),
         muted: None,
         evidence: rule.check.evidence_key(),
     }

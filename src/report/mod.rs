@@ -101,10 +101,10 @@ pub struct Finding<'a> {
     pub fix_caution: Option<FixCaution>,
     /// The fix as data, for failing findings that have one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix_data: Option<FixData>,
+    pub fix_data: Option<Box<FixData>>,
     /// An accepted problem: it keeps its outcome, but no longer counts.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub muted: Option<Muted>,
+    pub muted: Option<Box<Muted>>,
     /// The snapshot key of the evidence (for locating the finding).
     #[serde(skip)]
     pub evidence: Option<&'static str>,
