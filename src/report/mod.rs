@@ -115,14 +115,7 @@ impl Finding<'_> {
     /// reason, when it must not simply be run.
     pub fn command_lines(&self) -> Option<Vec<String>> {
         let command = self.fix_command.as_ref()?;
-        Some(match self.fix_caution {
-            None => vec![command.clone()],
-            Some(FixCaution::Diagnostic) => vec![
-                format!("# {}", FixCaution::Diagnostic.note()),
-                command.clone(),
-            ],
-            Some(caution) => vec![format!("# {}", caution.note()), format!("# {command}")],
-        })
+        Some(FixCaution::command_lines(self.fix_caution, command))
     }
 }
 

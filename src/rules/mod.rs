@@ -116,6 +116,19 @@ impl FixCaution {
         }
     }
 
+    /// A fix command as a person should see it: with the reason above it,
+    /// and commented out when it must not simply be run.
+    pub fn command_lines(caution: Option<FixCaution>, command: &str) -> Vec<String> {
+        match caution {
+            None => vec![command.to_string()],
+            Some(FixCaution::Diagnostic) => vec![
+                format!("# {}", FixCaution::Diagnostic.note()),
+                command.to_string(),
+            ],
+            Some(caution) => vec![format!("# {}", caution.note()), format!("# {command}")],
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             FixCaution::RemovesAccess => "removes-access",

@@ -87,12 +87,8 @@ pub fn text(t: &Triage<'_>, rules: &RuleSet) -> String {
                     ));
                     if let Some(command) = &rule.fix_command {
                         let command = fill(command, &values);
-                        match rule.fix_caution {
-                            None | Some(FixCaution::Diagnostic) => {
-                                out.push_str(&format!("    {command}\n"))
-                            }
-                            Some(caution) => out
-                                .push_str(&format!("    # {}\n    # {command}\n", caution.note())),
+                        for line in FixCaution::command_lines(rule.fix_caution, &command) {
+                            out.push_str(&format!("    {line}\n"));
                         }
                     }
                 }
@@ -115,12 +111,8 @@ pub fn text(t: &Triage<'_>, rules: &RuleSet) -> String {
                             if let Some(fix) = &f.fix {
                                 out.push_str(&indent(fix, "      "));
                             }
-                            if let Some(command) = &f.fix_command {
-                                let prefix = match f.fix_caution {
-                                    None | Some(FixCaution::Diagnostic) => "",
-                                    Some(_) => "# ",
-                                };
-                                out.push_str(&format!("      {prefix}{command}\n"));
+                            for line in f.command_lines().unwrap_or_default() {
+                                out.push_str(&format!("      {line}\n"));
                             }
                         }
                     }
