@@ -110,6 +110,8 @@ fn design_rule_ids_all_exist() {
         "iam-ec2-permissions",
         "iam-least-privilege",
         "iam-access-key-active",
+        "iam-keys-owner",
+        "sg-sources-extra",
         "quota-on-demand-vcpu",
         "quota-spot-vcpu",
         "quota-io1-storage",

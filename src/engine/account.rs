@@ -1,6 +1,8 @@
 //! Credentials, account id and access keys.
 
+use super::subject::{KeysOwner, keys_owner, subject};
 use super::{Verdict, call_failed, not_collected};
+use crate::iam::Principal;
 use crate::rules::check::ApiCallSucceeds;
 use crate::rules::check::CallKey;
 use crate::snapshot::Target;
@@ -69,6 +71,10 @@ fn failed_identity(key: &str, error: &AwsError) -> String {
 }
 
 pub fn access_key_active(target: &Target) -> Verdict {
+    let subject = match subject(target) {
+        Ok(subject) => subject,
+        Err(verdict) => return verdict,
+    };
     let key = "iam:ListAccessKeys";
     let (keys, truncated) = match evidence(target.aws.access_keys.as_ref()) {
         Evidence::Present(response) => match &response.access_key_metadata {
@@ -92,6 +98,45 @@ pub fn access_key_active(target: &Target) -> Verdict {
             "all {} access keys of the user are inactive",
             keys.len()
         )),
-        ids => Verdict::pass(format!("active access key: {}", ids.join(", "))),
+        ids => Verdict::pass(format!(
+            "active access key: {}{}",
+            ids.join(", "),
+            subject
+                .caveat
+                .map(|c| format!("; {c}"))
+                .unwrap_or_default()
+        )),
+    }
+}
+
+/// The dashboard's keys belong to an IAM user, and to the one the setup
+/// names. Bitmovin acts as the keys' owner, whatever the setup says.
+pub fn keys_owner_is_user(target: &Target) -> Verdict {
+    let principal = match keys_owner(target) {
+        KeysOwner::Known(principal) => principal,
+        KeysOwner::Unverified(why) => {
+            return Verdict::unknown(format!(
+                "{why}: whose keys the dashboard holds is not known"
+            ));
+        }
+    };
+    if let Some(reason) = principal.unsuitable_because() {
+        return Verdict::fail(format!(
+            "the dashboard's keys belong to {principal}, not to an IAM user: {reason}"
+        ));
+    }
+    let Principal::User { name, .. } = &principal else {
+        return Verdict::unknown(format!("{principal} is not an IAM user"));
+    };
+    match target.setup.iam_user.as_deref() {
+        Some(configured) if configured != name => Verdict::fail(format!(
+            "the dashboard's keys belong to IAM user {name}, but setup.iam_user is {configured}: {configured}'s policies do not apply to Bitmovin's requests; {name}'s do"
+        )),
+        Some(_) => Verdict::pass(format!(
+            "the dashboard's keys belong to IAM user {name}, the user named in the setup"
+        )),
+        None => Verdict::pass(format!(
+            "the dashboard's keys belong to IAM user {name}"
+        )),
     }
 }

@@ -1,33 +1,69 @@
 //! The IAM user: gathers every policy that governs its requests (inline and
-//! attached, on the user and its groups, and its permissions boundary) and
-//! asks the policy evaluator. Missing evidence makes a verdict unknown,
-//! except where what was seen already proves a failure (an explicit deny
-//! cannot be undone by a policy we did not see).
+//! attached, on the user and its groups, its permissions boundary, and the
+//! organization's service control policies) and asks the policy evaluator
+//! about Bitmovin's requests: (action, resource) pairs in the target's region
+//! and account. Missing evidence makes a verdict unknown, except where what
+//! was seen already proves a failure (an explicit deny cannot be undone by a
+//! policy we did not see). The user judged is the owner of the dashboard's
+//! keys (see `subject`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::scp::{Scps, scps};
+use super::subject::{Subject, subject};
 use super::{Verdict, call_failed, not_collected};
 use crate::iam::{
-    self, ActionSpec, Decision, Effect, NamedPolicy, PolicyDocument, PolicySet, glob,
+    self, ActionSpec, Decision, Effect, NamedPolicy, PolicyDocument, PolicySet, RequestFacts, glob,
 };
 use crate::report::FixData;
 use crate::rules::check::{IamBroadGrant, IamGrants};
 use crate::rules::shared::Grant;
 use crate::snapshot::Target;
 use crate::snapshot::aws::{
-    AttachedPolicies, AwsEvidence, Document, Evidence, Paged, PolicyNames, evidence,
+    AttachedPolicies, AwsEvidence, Document, Evidence, Paged, PolicyNames, evidence, evidence_for,
 };
+
+/// Where a managed policy is attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Holder<'a> {
+    User,
+    Group(&'a str),
+}
+
+impl std::fmt::Display for Holder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Holder::User => f.write_str("the user"),
+            Holder::Group(name) => write!(f, "group {name}"),
+        }
+    }
+}
 
 /// Everything the snapshot shows about the user's policies.
 struct Gathered<'a> {
     set: PolicySet<'a>,
     /// ARNs of attached managed policies, with where they are attached.
-    attached: Vec<(&'a str, String)>,
+    attached: Vec<(&'a str, Holder<'a>)>,
     /// Evidence that is missing or failed.
     gaps: Vec<String>,
+    /// Whose policies these are.
+    subject: Subject,
+    /// Whether service control policies could be weighed, for the caveat.
+    scp_caveat: Option<String>,
 }
 
 impl Gathered<'_> {
+    /// What a passing finding must add: what was not verified.
+    fn caveats(&self, with_scps: bool) -> String {
+        let notes: Vec<&String> = self
+            .subject
+            .caveat
+            .iter()
+            .chain(self.scp_caveat.iter().filter(|_| with_scps))
+            .collect();
+        notes.iter().map(|n| format!("; {n}")).collect()
+    }
+
     fn gaps_text(&self) -> String {
         let shown: Vec<&str> = self.gaps.iter().take(3).map(String::as_str).collect();
         let more = self.gaps.len().saturating_sub(shown.len());
@@ -39,7 +75,13 @@ impl Gathered<'_> {
     }
 }
 
+/// The IAM principal a finding is about: the keys' owner when known.
 pub fn user_label(target: &Target) -> String {
+    if let Evidence::Present(identity) = evidence(target.aws.caller_identity.as_ref())
+        && let Some(arn) = identity.arn.as_ref().filter(|a| !a.is_empty())
+    {
+        return arn.clone();
+    }
     let from_snapshot = match evidence(target.aws.user.as_ref()) {
         Evidence::Present(r) => r
             .user
@@ -58,12 +100,31 @@ pub fn user_label(target: &Target) -> String {
         .unwrap_or_else(|| "IAM user".to_string())
 }
 
-fn gather(aws: &AwsEvidence) -> Gathered<'_> {
+/// The policies of the keys' owner, or the verdict when the evidence is not
+/// about that principal.
+fn gather(target: &Target) -> Result<Gathered<'_>, Verdict> {
+    let subject = subject(target)?;
+    let aws = &target.aws;
     let mut g = Gathered {
-        set: PolicySet::default(),
+        set: PolicySet {
+            facts: RequestFacts {
+                region: Some(target.setup.region.as_str()),
+            },
+            ..PolicySet::default()
+        },
         attached: Vec::new(),
         gaps: Vec::new(),
+        subject,
+        scp_caveat: None,
     };
+    let found = scps(aws, evidence_account(target));
+    g.scp_caveat = found.note();
+    match found {
+        Scps::Apply(levels) => g.set.scp_levels = levels,
+        Scps::DoNotApply(_) => {}
+        // A Deny seen is a Deny, however much else is missing.
+        Scps::NotCollected { seen, .. } => g.set.scp_partial = seen,
+    }
     match evidence(aws.user.as_ref()) {
         Evidence::Present(r) => {
             if r.user.is_none() {
@@ -89,12 +150,12 @@ fn gather(aws: &AwsEvidence) -> Gathered<'_> {
     }
 
     let user_names = list_names(
-        aws.user_policy_names.as_ref(),
+        evidence(aws.user_policy_names.as_ref()),
         "iam:ListUserPolicies",
         &mut g.gaps,
     );
     for name in user_names {
-        let policy = aws.user_policies.as_ref().and_then(|m| m.get(name));
+        let policy = evidence_for(aws.user_policies.as_ref(), name);
         if let Some(document) = inline_document(policy, "iam:GetUserPolicy", name, &mut g.gaps) {
             g.set.identity.push(NamedPolicy {
                 origin: format!("inline policy '{name}' on the user"),
@@ -103,11 +164,11 @@ fn gather(aws: &AwsEvidence) -> Gathered<'_> {
         }
     }
     for arn in list_attached(
-        aws.user_attached_policies.as_ref(),
+        evidence(aws.user_attached_policies.as_ref()),
         "iam:ListAttachedUserPolicies",
         &mut g.gaps,
     ) {
-        g.attached.push((arn, "the user".to_string()));
+        g.attached.push((arn, Holder::User));
     }
 
     match evidence(aws.groups.as_ref()) {
@@ -143,15 +204,15 @@ fn gather(aws: &AwsEvidence) -> Gathered<'_> {
         }
     }
     g.set.identity.extend(attached_docs);
-    g
+    Ok(g)
 }
 
 fn gather_group<'a>(aws: &'a AwsEvidence, group: &'a str, g: &mut Gathered<'a>) {
-    let names = aws.group_policy_names.as_ref().and_then(|m| m.get(group));
+    let names = evidence_for(aws.group_policy_names.as_ref(), group);
     let call = format!("iam:ListGroupPolicies for group {group}");
-    for name in list_names(names.map(Some).unwrap_or(None), &call, &mut g.gaps) {
+    for name in list_names(names, &call, &mut g.gaps) {
         let key = format!("{group}/{name}");
-        let policy = aws.group_policies.as_ref().and_then(|m| m.get(&key));
+        let policy = evidence_for(aws.group_policies.as_ref(), &key);
         if let Some(document) = inline_document(policy, "iam:GetGroupPolicy", &key, &mut g.gaps) {
             g.set.identity.push(NamedPolicy {
                 origin: format!("inline policy '{name}' on group {group}"),
@@ -159,22 +220,19 @@ fn gather_group<'a>(aws: &'a AwsEvidence, group: &'a str, g: &mut Gathered<'a>) 
             });
         }
     }
-    let attached = aws
-        .group_attached_policies
-        .as_ref()
-        .and_then(|m| m.get(group));
+    let attached = evidence_for(aws.group_attached_policies.as_ref(), group);
     let call = format!("iam:ListAttachedGroupPolicies for group {group}");
     for arn in list_attached(attached, &call, &mut g.gaps) {
-        g.attached.push((arn, format!("group {group}")));
+        g.attached.push((arn, Holder::Group(group)));
     }
 }
 
 fn list_names<'a>(
-    list: Option<&'a PolicyNames>,
+    list: Evidence<'a, PolicyNames>,
     call: &str,
     gaps: &mut Vec<String>,
 ) -> Vec<&'a str> {
-    match evidence(list) {
+    match list {
         Evidence::Present(r) => {
             if r.truncated() {
                 gaps.push(format!(
@@ -201,11 +259,11 @@ fn list_names<'a>(
 }
 
 fn list_attached<'a>(
-    list: Option<&'a AttachedPolicies>,
+    list: Evidence<'a, AttachedPolicies>,
     call: &str,
     gaps: &mut Vec<String>,
 ) -> Vec<&'a str> {
-    match evidence(list) {
+    match list {
         Evidence::Present(r) => {
             if r.truncated() {
                 gaps.push(format!(
@@ -232,12 +290,12 @@ fn list_attached<'a>(
 }
 
 fn inline_document<'a>(
-    policy: Option<&'a crate::snapshot::aws::InlinePolicy>,
+    policy: Evidence<'a, crate::snapshot::aws::InlinePolicy>,
     call: &str,
     name: &str,
     gaps: &mut Vec<String>,
 ) -> Option<&'a PolicyDocument> {
-    match evidence(policy) {
+    match policy {
         Evidence::Present(p) => {
             let what = format!("{call} for {name}");
             readable(p.policy_document.as_ref(), &what, gaps)
@@ -280,8 +338,7 @@ fn managed_document<'a>(
     gaps: &mut Vec<String>,
 ) -> Option<&'a PolicyDocument> {
     let call = "iam:GetPolicyVersion";
-    let version = aws.policy_versions.as_ref().and_then(|m| m.get(arn));
-    match evidence(version) {
+    match evidence_for(aws.policy_versions.as_ref(), arn) {
         Evidence::Present(v) => {
             if v.policy_version
                 .as_ref()
@@ -305,8 +362,7 @@ fn managed_document<'a>(
         }
         Evidence::Missing => {
             // No version without GetPolicy's default version id: name that call.
-            let policy = aws.policies.as_ref().and_then(|m| m.get(arn));
-            match evidence(policy) {
+            match evidence_for(aws.policies.as_ref(), arn) {
                 Evidence::Failed(e) => {
                     gaps.push(format!("{} for {arn}", call_failed("iam:GetPolicy", e)))
                 }
@@ -317,8 +373,6 @@ fn managed_document<'a>(
     }
 }
 
-/// A required resource pattern narrowed to the target's region and account:
-/// a grant limited to them still serves Bitmovin there.
 /// The account the user's requests run in, as the evidence shows it: the
 /// user's ARN, else the keys' identity. The setup's account id is what the
 /// customer typed, which is exactly what may be wrong.
@@ -338,6 +392,8 @@ fn evidence_account(target: &Target) -> Option<&str> {
     from_user.or(from_keys).filter(|a| !a.is_empty())
 }
 
+/// A required resource pattern narrowed to the target's region and account:
+/// a grant limited to them still serves Bitmovin there.
 fn in_target(resource: &str, target: &Target) -> String {
     let parts: Vec<&str> = resource.splitn(6, ':').collect();
     if parts.len() != 6 || parts[0] != "arn" {
@@ -360,14 +416,30 @@ fn in_target(resource: &str, target: &Target) -> String {
     )
 }
 
-fn required_actions(grants: &[Grant]) -> Vec<&str> {
-    let mut actions: Vec<&str> = grants
+/// Bitmovin's requests: each (action, resource) pair of the grants, with
+/// the resource narrowed to the target. `*` stays `*`: the actions granted
+/// on `*` have no resource-level permissions.
+fn requests(grants: &[Grant], target: &Target) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = grants
         .iter()
-        .flat_map(|g| g.actions.iter().map(String::as_str))
+        .flat_map(|g| {
+            g.actions.iter().flat_map(|action| {
+                g.resources
+                    .iter()
+                    .map(|resource| (action.clone(), in_target(resource, target)))
+            })
+        })
         .collect();
-    actions.sort_unstable();
-    actions.dedup();
-    actions
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+fn borrowed(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+    pairs
+        .iter()
+        .map(|(a, r)| (a.as_str(), r.as_str()))
+        .collect()
 }
 
 /// The grant set as an IAM policy document, ready for `put-user-policy`.
@@ -430,36 +502,65 @@ impl Refusals {
     }
 }
 
+/// An IAM user name fit for a shell command (IAM's own character set).
+fn iam_name(name: &str) -> bool {
+    (1..=128).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+}
+
+/// A managed policy ARN fit for a shell command.
+fn policy_arn(arn: &str) -> bool {
+    arn.strip_prefix("arn:aws:iam::")
+        .and_then(|rest| rest.split_once(":policy/"))
+        .is_some_and(|(account, path)| {
+            (account == "aws" || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())))
+                && !path.is_empty()
+                && path
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+        })
+}
+
+/// The judged user's name for fix commands, when it is a valid IAM name.
+fn with_subject_user(verdict: Verdict, subject: &Subject) -> Verdict {
+    match subject.user.as_deref().filter(|u| iam_name(u)) {
+        Some(user) => verdict.with("iam_user", user.to_string()),
+        None => verdict,
+    }
+}
+
 pub fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
-    let gathered = gather(&target.aws);
+    let gathered = match gather(target) {
+        Ok(g) => g,
+        Err(verdict) => return verdict,
+    };
     let mut denied = Refusals::default();
     let mut not_allowed = Vec::new();
     let mut undecided = Vec::new();
-    let mut pairs = 0;
-    for grant in &check.grants.value {
-        for action in &grant.actions {
-            for resource in &grant.resources {
-                pairs += 1;
-                let resource = in_target(resource, target);
-                match iam::decide(&gathered.set, action, &resource) {
-                    Decision::Allowed { .. } => {}
-                    Decision::ExplicitDeny { by } => denied.add(format!("denied by {by}"), action),
-                    Decision::BoundaryDenies { boundary } => {
-                        denied.add(format!("not allowed by the {boundary}"), action)
-                    }
-                    Decision::NotAllowed => not_allowed.push(format!("{action} on {resource}")),
-                    Decision::Unknown { why } => {
-                        undecided.push(format!("{action} on {resource}: {why}"))
-                    }
-                }
+    let pairs = requests(&check.grants.value, target);
+    for (action, resource) in &pairs {
+        match iam::decide(&gathered.set, action, resource) {
+            Decision::Allowed { .. } => {}
+            Decision::ExplicitDeny { by } => denied.add(format!("denied by {by}"), action),
+            Decision::BoundaryDenies { boundary } => {
+                denied.add(format!("not allowed by the {boundary}"), action)
             }
+            Decision::ScpDenies { level } => denied.add(
+                format!("not allowed by any service control policy on {level}"),
+                action,
+            ),
+            Decision::NotAllowed => not_allowed.push(format!("{action} on {resource}")),
+            Decision::Unknown { why } => undecided.push(format!("{action} on {resource}: {why}")),
         }
     }
     let fix_vars = |v: Verdict| {
         let document = policy_json(&check.grants.value);
-        v.with("policy_json", document.clone())
+        with_subject_user(v, &gathered.subject)
+            .with("policy_json", document.clone())
             .with_fix(FixData::UserPolicy {
-                user: target.setup.iam_user.clone(),
+                user: gathered.subject.user.clone(),
                 document,
             })
     };
@@ -472,8 +573,9 @@ pub fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
     }
     if !not_allowed.is_empty() {
         return fix_vars(Verdict::fail(format!(
-            "no policy allows {} of the {pairs} required action/resource pairs: {}",
+            "no policy allows {} of the {} required action/resource pairs: {}",
             not_allowed.len(),
+            pairs.len(),
             listing(&not_allowed, 4)
         )));
     }
@@ -482,15 +584,22 @@ pub fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
     }
     let read = gathered.set.identity.len() + usize::from(gathered.set.boundary.is_some());
     Verdict::pass(format!(
-        "all {pairs} action/resource pairs of the guide's policy are allowed ({read} {} read)",
-        if read == 1 { "policy" } else { "policies" }
+        "all {} action/resource pairs of the guide's policy are allowed in {} ({read} {} read){}",
+        pairs.len(),
+        target.setup.region,
+        if read == 1 { "policy" } else { "policies" },
+        gathered.caveats(true)
     ))
 }
 
 pub fn no_mfa_condition(check: &IamGrants, target: &Target) -> Verdict {
-    let gathered = gather(&target.aws);
-    let actions = required_actions(&check.grants.value);
-    let dependencies = iam::mfa_dependencies(&gathered.set, &actions);
+    let gathered = match gather(target) {
+        Ok(g) => g,
+        Err(verdict) => return verdict,
+    };
+    let owned = requests(&check.grants.value, target);
+    let pairs = borrowed(&owned);
+    let dependencies = iam::mfa_dependencies(&gathered.set, &pairs);
     let describe =
         |d: &iam::MfaDependency| format!("{} ({}): {}", d.origin, d.statement, d.explanation);
     // A Deny that applies without MFA blocks Bitmovin outright.
@@ -503,27 +612,24 @@ pub fn no_mfa_condition(check: &IamGrants, target: &Target) -> Verdict {
         return Verdict::fail(listing(&blocking, 2));
     }
     // An Allow granted only with MFA matters when nothing else grants the
-    // same actions.
+    // same requests; when that cannot be decided, neither can this rule.
     let mfa_only_allows: Vec<&iam::MfaDependency> = dependencies
         .iter()
         .filter(|d| d.effect == Effect::Allow)
         .collect();
     let mut needed_only_with_mfa = Vec::new();
+    let mut undecided = Vec::new();
     for allow in &mfa_only_allows {
-        let unmet = check.grants.value.iter().any(|grant| {
-            grant
-                .actions
-                .iter()
-                .filter(|a| allow.actions.contains(a))
-                .any(|action| {
-                    grant.resources.iter().any(|resource| {
-                        !matches!(
-                            iam::decide(&gathered.set, action, &in_target(resource, target)),
-                            Decision::Allowed { .. }
-                        )
-                    })
-                })
-        });
+        let mut unmet = false;
+        for (action, resource) in &allow.requests {
+            match iam::decide(&gathered.set, action, resource) {
+                Decision::Allowed { .. } => {}
+                Decision::Unknown { why } => {
+                    undecided.push(format!("{action} on {resource}: {why}"))
+                }
+                _ => unmet = true,
+            }
+        }
         if unmet {
             needed_only_with_mfa.push(describe(allow));
         }
@@ -541,11 +647,22 @@ pub fn no_mfa_condition(check: &IamGrants, target: &Target) -> Verdict {
     }
     if !uncertain.is_empty() {
         return Verdict::unknown(format!(
-            "an MFA Deny may apply, depending on a condition that cannot be checked offline: {}",
+            "an MFA Deny may apply, depending on a condition that cannot be checked offline or on which resources it covers: {}",
             listing(&uncertain, 2)
         ));
     }
-    let mut inert: Vec<String> = iam::inert_mfa_statements(&gathered.set, &actions)
+    if !undecided.is_empty() {
+        let allows: Vec<String> = mfa_only_allows
+            .iter()
+            .map(|d| format!("{} ({})", d.origin, d.statement))
+            .collect();
+        return Verdict::unknown(format!(
+            "{} grants the needed EC2 actions only with MFA, which access keys never carry, and whether anything else grants them cannot be decided offline: {}",
+            listing(&allows, 2),
+            listing(&undecided, 2)
+        ));
+    }
+    let mut inert: Vec<String> = iam::inert_mfa_statements(&gathered.set, &pairs)
         .iter()
         .map(|d| format!("{} ({})", d.origin, d.statement))
         .collect();
@@ -555,23 +672,32 @@ pub fn no_mfa_condition(check: &IamGrants, target: &Target) -> Verdict {
             d.origin, d.statement
         )
     }));
+    let caveats = gathered.caveats(true);
     if inert.is_empty() {
-        Verdict::pass("no policy ties the needed EC2 actions to MFA")
+        Verdict::pass(format!(
+            "no policy ties the needed EC2 actions to MFA{caveats}"
+        ))
     } else {
         Verdict::pass(format!(
-            "MFA conditions in {} do not block Bitmovin's access-key requests",
+            "MFA conditions in {} do not block Bitmovin's access-key requests{caveats}",
             inert.join(", ")
         ))
     }
 }
 
 pub fn broad_grant(check: &IamBroadGrant, target: &Target) -> Verdict {
-    let gathered = gather(&target.aws);
-    let mut broad: Vec<String> = gathered
+    let gathered = match gather(target) {
+        Ok(g) => g,
+        Err(verdict) => return verdict,
+    };
+    let attachments: Vec<&(&str, Holder)> = gathered
         .attached
         .iter()
         .filter(|(arn, _)| check.managed_policies.iter().any(|m| m == arn))
-        .map(|(arn, via)| format!("{arn} is attached to {via}"))
+        .collect();
+    let mut broad: Vec<String> = attachments
+        .iter()
+        .map(|(arn, holder)| format!("{arn} is attached to {holder}"))
         .collect();
     for policy in &gathered.set.identity {
         for (index, statement) in policy.document.statements.iter().enumerate() {
@@ -593,12 +719,33 @@ pub fn broad_grant(check: &IamBroadGrant, target: &Target) -> Verdict {
     }
     if !broad.is_empty() {
         broad.dedup();
-        return Verdict::fail(listing(&broad, 3));
+        let verdict = Verdict::fail(listing(&broad, 3));
+        // The command detaches the first attachment from where it really is
+        // (the user, or a group); the detail names every other one.
+        return match attachments.first() {
+            Some((arn, holder)) => {
+                let (kind, name) = match holder {
+                    Holder::User => ("user", gathered.subject.user.as_deref()),
+                    Holder::Group(group) => ("group", Some(*group)),
+                };
+                match name.filter(|n| iam_name(n)) {
+                    Some(name) if policy_arn(arn) => verdict
+                        .with("attached_to_kind", kind.to_string())
+                        .with("attached_to", name.to_string())
+                        .with("policy_arn", arn.to_string()),
+                    _ => verdict,
+                }
+            }
+            None => verdict,
+        };
     }
     if !gathered.gaps.is_empty() {
         return Verdict::unknown(gathered.gaps_text());
     }
-    Verdict::pass("no managed full-access policy and no EC2 action wildcard is granted")
+    Verdict::pass(format!(
+        "no managed full-access policy and no EC2 action wildcard is granted{}",
+        gathered.caveats(false)
+    ))
 }
 
 /// Does an Allow's action scope take in every action `broad` matches?

@@ -6,7 +6,9 @@ mod account;
 mod iam;
 mod network;
 mod quota;
+mod scp;
 mod sg;
+mod subject;
 
 use std::collections::BTreeMap;
 
@@ -175,6 +177,7 @@ fn check(check: &Check, target: &Target) -> Verdict {
     match check {
         Check::ApiCallSucceeds(c) => account::api_call_succeeds(c, target),
         Check::AccountMatches(_) => account::account_matches(target),
+        Check::KeysOwner(_) => account::keys_owner_is_user(target),
         Check::AccessKeyActive(_) => account::access_key_active(target),
         Check::GroupIdFormat(c) => sg::group_id_format(c, target),
         Check::GroupExists(c) => sg::group_exists(c, target),
@@ -273,7 +276,8 @@ fn resource(check: &Check, target: &Target) -> String {
         Check::IamActionsAllowed(_)
         | Check::IamNoMfaCondition(_)
         | Check::IamBroadGrant(_)
-        | Check::AccessKeyActive(_) => iam::user_label(target),
+        | Check::AccessKeyActive(_)
+        | Check::KeysOwner(_) => iam::user_label(target),
         Check::QuotaAtLeast(c) => c.quota.clone(),
         _ => setup.security_group_id.clone(),
     }

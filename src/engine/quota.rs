@@ -1,36 +1,41 @@
 //! Service quotas against the guide's formulas.
 
-use super::{Verdict, call_failed, number};
+use super::{Verdict, call_failed, not_collected, number};
 use crate::report::FixData;
 use crate::rules::check::QuotaAtLeast;
 use crate::snapshot::Target;
-use crate::snapshot::aws::{Evidence, ServiceQuota, evidence};
+use crate::snapshot::aws::{Evidence, ServiceQuota, evidence_for};
 
 /// Service Quotas' answer when a quota has no applied value.
 const NO_APPLIED_VALUE: &str = "NoSuchResourceException";
 
-/// The quota's value and where it came from, or why it is not known.
+/// The quota's value and where it came from, or why it is not known. The
+/// AWS default stands in only where AWS answered that the account has no
+/// applied value: an applied value can be lower than the default.
 fn quota_value(check: &QuotaAtLeast, target: &Target) -> Result<(f64, &'static str), String> {
     let key = &check.quota;
     let applied_key = "servicequotas:GetServiceQuota";
     let default_key = "servicequotas:GetAWSDefaultServiceQuota";
-    let applied = target.aws.service_quotas.as_ref().and_then(|m| m.get(key));
-    match evidence(applied) {
+    match evidence_for(target.aws.service_quotas.as_ref(), key) {
         Evidence::Present(ServiceQuota { quota: Some(q), .. }) if q.value.is_some() => {
             return Ok((q.value.unwrap_or_default(), "applied"));
+        }
+        Evidence::Present(_) => {
+            return Err(format!("{applied_key} for {key} answered without a Value"));
         }
         Evidence::Failed(e) if e.code != NO_APPLIED_VALUE => {
             return Err(format!("{} for {key}", call_failed(applied_key, e)));
         }
-        _ => {}
+        Evidence::Missing => {
+            return Err(format!(
+                "{} for {key}: the account's applied value is not known, and the AWS default cannot stand in for it",
+                not_collected(applied_key)
+            ));
+        }
+        Evidence::Failed(_) => {}
     }
-    // No applied value: the account runs with AWS's default.
-    let default = target
-        .aws
-        .default_service_quotas
-        .as_ref()
-        .and_then(|m| m.get(key));
-    match evidence(default) {
+    // AWS said there is no applied value: the account runs with the default.
+    match evidence_for(target.aws.default_service_quotas.as_ref(), key) {
         Evidence::Present(ServiceQuota { quota: Some(q), .. }) if q.value.is_some() => {
             Ok((q.value.unwrap_or_default(), "AWS default"))
         }
@@ -39,7 +44,7 @@ fn quota_value(check: &QuotaAtLeast, target: &Target) -> Result<(f64, &'static s
             call_failed(default_key, e)
         )),
         _ => Err(format!(
-            "neither {applied_key} nor {default_key} gives a value for {key}"
+            "no applied value ({NO_APPLIED_VALUE}), and {default_key} gives no value for {key}"
         )),
     }
 }

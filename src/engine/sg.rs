@@ -7,7 +7,7 @@ use super::{Verdict, call_failed, not_collected};
 use crate::net::{self, Permission, Reach, Source};
 use crate::report::FixData;
 use crate::rules::check::{
-    EgressAllows, GroupExists, GroupIdFormat, IngressAllows, SourcesRestricted,
+    EgressAllows, GroupExists, GroupIdFormat, IngressAllows, Offenders, SourcesRestricted,
 };
 use crate::rules::ports::PortReq;
 use crate::snapshot::Target;
@@ -163,8 +163,9 @@ fn regions_elsewhere(target: &Target) -> Option<(Vec<&str>, usize)> {
     let id = &target.setup.security_group_id;
     let searched = target.aws.security_groups_elsewhere.as_ref()?;
     let mut found = Vec::new();
-    let mut unchecked = 0;
-    for (region, answer) in searched {
+    // A whole-key error: no other region could be searched.
+    let mut unchecked = usize::from(searched.failed().is_some());
+    for (region, answer) in searched.entries() {
         match evidence(Some(answer)) {
             Evidence::Present(r)
                 if r.security_groups
@@ -218,7 +219,13 @@ fn coverage(
     ports: &[PortReq],
     ssh_port: u16,
     sources: &[IpNet],
+    direction: Direction,
 ) -> Coverage {
+    // Inbound traffic comes from a source; outbound goes to a destination.
+    let preposition = match direction {
+        Direction::Inbound => "from",
+        Direction::Outbound => "to",
+    };
     let mut out = Coverage {
         missing: Vec::new(),
         missing_text: Vec::new(),
@@ -232,10 +239,11 @@ fn coverage(
                 Reach::Yes => {}
                 Reach::No => {
                     missing_here.push(*source);
-                    out.missing_text.push(format!("{name} from {source}"));
+                    out.missing_text.push(format!("{name} {preposition} {source}"));
                 }
-                Reach::Unknown => out.undecided.push(format!(
-                    "{name} from {source} (only a prefix list could allow it)"
+                Reach::Unknown(why) => out.undecided.push(format!(
+                    "{name} {preposition} {source} ({})",
+                    why.explain()
                 )),
             }
         }
@@ -313,7 +321,13 @@ pub fn ingress_allows(check: &IngressAllows, target: &Target) -> Verdict {
             .collect();
         match &check.from {
             Some(sources) => {
-                let covered = coverage(perms, &check.ports, ssh_port, &sources.value.0);
+                let covered = coverage(
+                    perms,
+                    &check.ports,
+                    ssh_port,
+                    &sources.value.0,
+                    Direction::Inbound,
+                );
                 let from: Vec<String> = sources.value.0.iter().map(IpNet::to_string).collect();
                 let ok = format!(
                     "inbound {} allowed from {}",
@@ -322,33 +336,45 @@ pub fn ingress_allows(check: &IngressAllows, target: &Target) -> Verdict {
                 );
                 verdict_for(covered, ssh_port, &g.group_id, false, ok)
             }
-            None => any_address(&g.group_id, perms, &check.ports, ssh_port),
+            None => {
+                let excluding = check.excluding.as_ref().map_or(&[][..], |e| &e.value.0[..]);
+                stream_sources(&g.group_id, perms, &check.ports, ssh_port, excluding)
+            }
         }
     })
 }
 
-/// Each port must be reachable from at least one address range (live
-/// streams come from wherever the customer's sources are).
-fn any_address(
+/// Each port must be reachable from at least one address range other than
+/// the excluded ones: live streams come from the customer's encoders, so
+/// neither Bitmovin's addresses nor a security group is a stream source.
+fn stream_sources(
     group_id: &str,
     perms: &[IpPermission],
     ports: &[PortReq],
     ssh_port: u16,
+    excluding: &[IpNet],
 ) -> Verdict {
+    let source = Source::AnyAddress { excluding };
     let mut closed = Vec::new();
     let mut undecided = Vec::new();
     for req in ports {
-        match net::reaches(perms, req, ssh_port, Source::AnyAddress) {
+        match net::reaches(perms, req, ssh_port, source) {
             Reach::Yes => {}
             Reach::No => closed.push(*req),
-            Reach::Unknown => undecided.push(describe_req(req, ssh_port)),
+            Reach::Unknown(why) => {
+                undecided.push(format!("{} ({})", describe_req(req, ssh_port), why.explain()))
+            }
         }
     }
-    let names = |reqs: &[PortReq]| {
-        reqs.iter()
-            .map(|r| describe_req(r, ssh_port))
-            .collect::<Vec<_>>()
-            .join(", ")
+    // What the group lets in on each port, so the person sees why.
+    let seen = |req: &PortReq| {
+        let sources = net::sources_on(perms, req, ssh_port, group_id);
+        let name = describe_req(req, ssh_port);
+        if sources.is_empty() {
+            format!("{name} from nothing")
+        } else {
+            format!("{name} from {}", sources.join(", "))
+        }
     };
     if !closed.is_empty() {
         let anywhere: [IpNet; 2] = [
@@ -363,9 +389,20 @@ fn any_address(
             .iter()
             .map(|r| Permission::granting(r, ssh_port, &anywhere))
             .collect();
+        let why = if excluding.is_empty() {
+            "no address range reaches it"
+        } else {
+            "no address range other than Bitmovin's reaches it (streams come from the customer's encoders, not from Bitmovin or a security group)"
+        };
+        let shown: Vec<String> = closed.iter().map(seen).collect();
         return Verdict::fail(format!(
-            "inbound {} is not open to any address",
-            names(&closed)
+            "no stream source can reach inbound {}: {why}; the group allows {}",
+            closed
+                .iter()
+                .map(|r| describe_req(r, ssh_port))
+                .collect::<Vec<_>>()
+                .join(", "),
+            shown.join("; ")
         ))
         .with("ip_permissions", shorthand.join(" "))
         .with_fix(FixData::Ingress {
@@ -375,17 +412,36 @@ fn any_address(
     }
     if !undecided.is_empty() {
         return Verdict::unknown(format!(
-            "inbound {} is open only to prefix lists, whose addresses are not in the snapshot",
-            undecided.join(", ")
+            "inbound {} may be reached by no stream source: {}",
+            undecided.join(", "),
+            ports.iter().map(seen).collect::<Vec<_>>().join("; ")
         ));
     }
-    Verdict::pass(format!("inbound {} open", names(ports)))
+    // Passing: name only the ranges that count as stream sources.
+    let counted = |req: &PortReq| {
+        let sources: Vec<String> = net::sources_on(perms, req, ssh_port, group_id)
+            .into_iter()
+            .filter(|s| {
+                s.parse::<IpNet>()
+                    .is_ok_and(|net| !excluding.iter().any(|e| e.trunc().contains(&net.trunc())))
+            })
+            .collect();
+        format!("{} from {}", describe_req(req, ssh_port), sources.join(", "))
+    };
+    let shown: Vec<String> = ports.iter().map(counted).collect();
+    Verdict::pass(format!("open to stream sources: {}", shown.join("; ")))
 }
 
 pub fn egress_allows(check: &EgressAllows, target: &Target) -> Verdict {
     let ssh_port = target.setup.ssh_port;
     with_permissions(target, Direction::Outbound, |g, perms| {
-        let covered = coverage(perms, &check.ports, ssh_port, &check.to.value.0);
+        let covered = coverage(
+            perms,
+            &check.ports,
+            ssh_port,
+            &check.to.value.0,
+            Direction::Outbound,
+        );
         let to: Vec<String> = check.to.value.0.iter().map(IpNet::to_string).collect();
         verdict_for(
             covered,
@@ -412,41 +468,57 @@ pub fn sources_restricted(check: &SourcesRestricted, target: &Target) -> Verdict
             .iter()
             .map(|r| describe_req(r, ssh_port))
             .collect();
-        if !found.offenders.is_empty() {
-            let described: Vec<&str> = found
-                .offenders
-                .iter()
-                .map(|o| o.description.as_str())
-                .collect();
-            let shorthand: Vec<String> = found
-                .offenders
-                .iter()
-                .map(|o| format!("'{}'", o.shorthand))
-                .collect();
+        let ports = ports.join(", ");
+        let (mine, others): (Vec<&net::Offender>, Vec<&net::Offender>) =
+            found.offenders.iter().partition(|o| match check.offenders {
+                Offenders::Any => true,
+                Offenders::OpenToEveryone => o.open_to_everyone,
+                Offenders::OtherSources => !o.open_to_everyone,
+            });
+        if !mine.is_empty() {
+            let described: Vec<&str> = mine.iter().map(|o| o.description.as_str()).collect();
+            let shorthand: Vec<String> = mine.iter().map(|o| format!("'{}'", o.shorthand)).collect();
+            let what = match check.offenders {
+                Offenders::Any => "are open beyond Bitmovin's addresses",
+                Offenders::OpenToEveryone => "are open to every address",
+                Offenders::OtherSources => "are also open to sources other than Bitmovin's addresses",
+            };
             return Verdict::fail(format!(
-                "Bitmovin's ports ({}) are open beyond Bitmovin's addresses: {}",
-                ports.join(", "),
+                "Bitmovin's ports ({ports}) {what}: {}",
                 described.join("; ")
             ))
             .with("offending_ip_permissions", shorthand.join(" "))
             .with_fix(FixData::Revoke {
                 group_id: g.group_id.clone(),
-                permissions: found
-                    .offenders
-                    .iter()
-                    .map(|o| o.permission.clone())
-                    .collect(),
+                permissions: mine.iter().map(|o| o.permission.clone()).collect(),
             });
         }
         if !found.prefix_lists.is_empty() {
+            let could_hold = match check.offenders {
+                Offenders::OpenToEveryone => "0.0.0.0/0 or ::/0",
+                _ => "other addresses",
+            };
             return Verdict::unknown(format!(
-                "prefix lists on Bitmovin's ports may hold other addresses: {}",
+                "prefix lists on Bitmovin's ports may hold {could_hold}: {}",
                 found.prefix_lists.join("; ")
             ));
         }
-        Verdict::pass(format!(
-            "{} open only to Bitmovin's addresses and the group itself",
-            ports.join(", ")
-        ))
+        Verdict::pass(match (check.offenders, others.is_empty()) {
+            (Offenders::OpenToEveryone, true) => format!(
+                "{ports} open only to Bitmovin's addresses and the group itself"
+            ),
+            (Offenders::OpenToEveryone, false) => format!(
+                "{ports} not open to every address (other extra sources: {})",
+                others
+                    .iter()
+                    .map(|o| o.description.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            (Offenders::OtherSources, false) => format!(
+                "{ports}: no extra source besides every address (0.0.0.0/0 or ::/0), which is a separate finding"
+            ),
+            _ => format!("{ports} open only to Bitmovin's addresses and the group itself"),
+        })
     })
 }

@@ -6,6 +6,7 @@
 //! decided offline. Conditions on any other key depend on the live request
 //! and are Unknown.
 
+use super::glob;
 use super::policy::Condition;
 
 /// A truth value that may be unknown offline.
@@ -36,6 +37,18 @@ impl Tri {
     }
 }
 
+impl std::ops::Not for Tri {
+    type Output = Tri;
+
+    fn not(self) -> Tri {
+        match self {
+            Tri::True => Tri::False,
+            Tri::False => Tri::True,
+            Tri::Unknown => Tri::Unknown,
+        }
+    }
+}
+
 const MFA_KEYS: [&str; 2] = ["aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge"];
 
 /// Condition key names are case-insensitive in IAM.
@@ -48,31 +61,82 @@ pub fn mentions_mfa(conditions: &[Condition]) -> bool {
     conditions.iter().any(|c| is_mfa_key(&c.key))
 }
 
+/// What is known offline about the request Bitmovin makes: signed with
+/// long-term access keys (no MFA keys) and, when the target is known, sent
+/// to the target's region (`aws:RequestedRegion`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestFacts<'a> {
+    pub region: Option<&'a str>,
+}
+
+const REQUESTED_REGION: &str = "aws:RequestedRegion";
+
 /// Evaluates a condition block (AND of all operator/key pairs) for an
-/// access-key request, in which the MFA keys are absent. An empty block is
-/// True.
+/// access-key request, in which the MFA keys are absent, with no other
+/// fact known. An empty block is True.
 pub fn evaluate_without_mfa(conditions: &[Condition]) -> Tri {
+    evaluate(conditions, RequestFacts::default())
+}
+
+/// Evaluates a condition block for Bitmovin's request described by `facts`.
+pub fn evaluate(conditions: &[Condition], facts: RequestFacts) -> Tri {
     conditions
         .iter()
-        .map(evaluate_one)
+        .map(|c| evaluate_one(c, facts))
         .fold(Tri::True, Tri::and)
 }
 
 /// The conditions of the block that cannot be decided offline, so callers can
 /// name them when a decision comes out Unknown.
-pub fn undecidable_conditions(conditions: &[Condition]) -> Vec<&Condition> {
+pub fn undecidable_conditions<'c>(
+    conditions: &'c [Condition],
+    facts: RequestFacts,
+) -> Vec<&'c Condition> {
     conditions
         .iter()
-        .filter(|c| evaluate_one(c) == Tri::Unknown)
+        .filter(|c| evaluate_one(c, facts) == Tri::Unknown)
         .collect()
 }
 
-fn evaluate_one(condition: &Condition) -> Tri {
+fn evaluate_one(condition: &Condition, facts: RequestFacts) -> Tri {
     if is_mfa_key(&condition.key) {
-        evaluate_absent_key(&condition.operator, &condition.values)
-    } else {
-        Tri::Unknown
+        return evaluate_absent_key(&condition.operator, &condition.values);
     }
+    match facts.region {
+        Some(region) if condition.key.eq_ignore_ascii_case(REQUESTED_REGION) => {
+            evaluate_present_string(&condition.operator, &condition.values, region)
+        }
+        _ => Tri::Unknown,
+    }
+}
+
+/// IAM's string operators on a single-valued key the request carries.
+/// Anything else (set operators, policy variables, other types) is Unknown.
+fn evaluate_present_string(operator: &str, values: &[String], actual: &str) -> Tri {
+    let operator = operator.to_ascii_lowercase();
+    // The key is present, so IfExists tests the same thing.
+    let operator = operator.strip_suffix("ifexists").unwrap_or(&operator);
+    if operator.contains(':') || values.iter().any(|v| v.contains("${")) {
+        return Tri::Unknown;
+    }
+    let any = |test: &dyn Fn(&str) -> bool| values.iter().any(|v| test(v));
+    let result = match operator {
+        "null" => {
+            // "true" asks "is the key absent?": it is present.
+            return values
+                .iter()
+                .map(|v| !null_value_when_absent(v))
+                .fold(Tri::False, Tri::or);
+        }
+        "stringequals" => any(&|v| v == actual),
+        "stringnotequals" => !any(&|v| v == actual),
+        "stringequalsignorecase" => any(&|v| v.eq_ignore_ascii_case(actual)),
+        "stringnotequalsignorecase" => !any(&|v| v.eq_ignore_ascii_case(actual)),
+        "stringlike" => any(&|v| glob::matches(v, actual, false)),
+        "stringnotlike" => !any(&|v| glob::matches(v, actual, false)),
+        _ => return Tri::Unknown,
+    };
+    if result { Tri::True } else { Tri::False }
 }
 
 /// IAM's rules for a condition whose key is missing from the request.
@@ -258,9 +322,15 @@ mod tests {
             source_ip.clone(),
             cond("StringEquals", "ec2:Region", &["x"]),
         ];
-        assert_eq!(undecidable_conditions(&block).len(), 2);
         assert_eq!(
-            undecidable_conditions(&[source_ip, cond("Bool", PRESENT, &["true"])])
+            undecidable_conditions(&block, RequestFacts::default()).len(),
+            2
+        );
+        assert_eq!(
+            undecidable_conditions(
+                &[source_ip, cond("Bool", PRESENT, &["true"])],
+                RequestFacts::default()
+            )
                 .iter()
                 .map(|c| c.key.as_str())
                 .collect::<Vec<_>>(),
@@ -286,5 +356,42 @@ mod tests {
         )]));
         assert!(!mentions_mfa(&[]));
         assert!(!is_mfa_key("aws:MultiFactorAuthPresentX"));
+    }
+
+    #[test]
+    fn requested_region_is_the_targets() {
+        let facts = RequestFacts {
+            region: Some("eu-central-1"),
+        };
+        let key = "aws:RequestedRegion";
+        let cases = [
+            ("StringEquals", vec!["eu-central-1"], Tri::True),
+            ("StringEquals", vec!["us-east-1", "eu-central-1"], Tri::True),
+            ("StringEquals", vec!["us-east-1"], Tri::False),
+            ("StringNotEquals", vec!["us-east-1", "us-west-2"], Tri::True),
+            ("StringNotEquals", vec!["eu-central-1"], Tri::False),
+            ("StringNotEqualsIfExists", vec!["eu-central-1"], Tri::False),
+            ("StringLike", vec!["eu-*"], Tri::True),
+            ("StringNotLike", vec!["eu-*"], Tri::False),
+            ("StringEqualsIgnoreCase", vec!["EU-CENTRAL-1"], Tri::True),
+            ("Null", vec!["true"], Tri::False),
+            ("Null", vec!["false"], Tri::True),
+            ("ForAnyValue:StringEquals", vec!["eu-central-1"], Tri::Unknown),
+            ("StringEquals", vec!["${aws:PrincipalTag/region}"], Tri::Unknown),
+            ("ArnEquals", vec!["eu-central-1"], Tri::Unknown),
+        ];
+        for (operator, values, expected) in cases {
+            let condition = cond(operator, key, &values);
+            assert_eq!(
+                evaluate(std::slice::from_ref(&condition), facts),
+                expected,
+                "{operator} {values:?}"
+            );
+        }
+        // Without a known region the key is undecidable.
+        assert_eq!(
+            evaluate_without_mfa(&[cond("StringEquals", key, &["eu-central-1"])]),
+            Tri::Unknown
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! hit only part of the requested resources, policy variables) is Unknown.
 
 use super::condition::{
-    Tri, evaluate_without_mfa, is_mfa_key, mentions_mfa, undecidable_conditions,
+    RequestFacts, Tri, evaluate, is_mfa_key, mentions_mfa, undecidable_conditions,
 };
 use super::glob;
 use super::policy::{ActionSpec, Condition, Effect, PolicyDocument, ResourceSpec, Statement};
@@ -25,6 +25,22 @@ pub struct PolicySet<'a> {
     pub identity: Vec<NamedPolicy<'a>>,
     /// The user's permissions boundary, if it has one.
     pub boundary: Option<NamedPolicy<'a>>,
+    /// The service control policies in force, one level per node from the
+    /// organization's root down to the account; every level must allow.
+    pub scp_levels: Vec<ScpLevel<'a>>,
+    /// Service control policies seen when the others were not collected:
+    /// their Deny statements count; their Allows prove nothing.
+    pub scp_partial: Vec<NamedPolicy<'a>>,
+    /// What is known of the request itself (its region).
+    pub facts: RequestFacts<'a>,
+}
+
+/// The service control policies attached to one node of the organization.
+#[derive(Debug, Clone)]
+pub struct ScpLevel<'a> {
+    /// "the root r-ab12", "OU ou-ab12-cd34ef56", "account 123456789012"
+    pub label: String,
+    pub policies: Vec<NamedPolicy<'a>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +56,10 @@ pub enum Decision {
     BoundaryDenies {
         boundary: String,
     },
+    /// No service control policy at this level allows the action.
+    ScpDenies {
+        level: String,
+    },
     Unknown {
         why: String,
     },
@@ -54,9 +74,12 @@ pub struct MfaDependency {
     pub effect: Effect,
     /// Those of the requested actions the statement applies to.
     pub actions: Vec<String>,
+    /// The (action, resource) requests it applies to.
+    pub requests: Vec<(String, String)>,
     pub explanation: String,
     /// False when another condition of the statement cannot be decided
-    /// offline, so it may or may not apply.
+    /// offline, or when it covers only some of the requested resources, so
+    /// it may or may not apply.
     pub certain: bool,
 }
 
@@ -67,12 +90,17 @@ pub struct MfaDependency {
 /// the partition/service/region/account segments (and, for EC2 ARNs, in the
 /// resource id too) never stand for a `:` (see `glob::subsumes_request`).
 ///
+/// `"*"` is the resource of an action without resource-level permissions:
+/// as in AWS, only statements whose Resource matches the string `*` apply.
+///
 /// Precedence: a certain explicit deny, then an uncertain deny (Unknown), then
-/// the permissions boundary, then the identity policies' grants.
+/// each level of service control policies, then the permissions boundary,
+/// then the identity policies' grants.
 pub fn decide(set: &PolicySet, action: &str, resource: &str) -> Decision {
+    let facts = set.facts;
     let mut uncertain_denies = Vec::new();
     for located in statements_of(all_policies(set)) {
-        match deny_finding(&located, action, resource) {
+        match deny_finding(&located, action, resource, facts) {
             Some(Finding::Certain(by)) => return Decision::ExplicitDeny { by },
             Some(Finding::Uncertain(why)) => uncertain_denies.push(why),
             None => {}
@@ -83,8 +111,27 @@ pub fn decide(set: &PolicySet, action: &str, resource: &str) -> Decision {
             why: uncertain_denies.join("; "),
         };
     }
+    for level in &set.scp_levels {
+        match grant_from(level.policies.iter(), action, resource, facts) {
+            Grant::Granted(_) => {}
+            Grant::Uncertain(reasons) => {
+                return Decision::Unknown {
+                    why: format!(
+                        "the service control policies of {} may not allow {action}: {}",
+                        level.label,
+                        reasons.join("; ")
+                    ),
+                };
+            }
+            Grant::NotGranted => {
+                return Decision::ScpDenies {
+                    level: level.label.clone(),
+                };
+            }
+        }
+    }
     if let Some(boundary) = &set.boundary {
-        match grant_from(std::iter::once(boundary), action, resource) {
+        match grant_from(std::iter::once(boundary), action, resource, facts) {
             Grant::Granted(_) => {}
             Grant::Uncertain(reasons) => {
                 return Decision::Unknown {
@@ -101,7 +148,7 @@ pub fn decide(set: &PolicySet, action: &str, resource: &str) -> Decision {
             }
         }
     }
-    match grant_from(set.identity.iter(), action, resource) {
+    match grant_from(set.identity.iter(), action, resource, facts) {
         Grant::Granted(by) => Decision::Allowed { by },
         Grant::Uncertain(reasons) => Decision::Unknown {
             why: reasons.join("; "),
@@ -114,8 +161,8 @@ pub fn decide(set: &PolicySet, action: &str, resource: &str) -> Decision {
 /// least one of `actions`, and whose effect on access-key requests depends on
 /// MFA: a Deny that applies (or may apply) because the MFA keys are absent,
 /// or an Allow that never applies because they are absent.
-pub fn mfa_dependencies(set: &PolicySet, actions: &[&str]) -> Vec<MfaDependency> {
-    mfa_statements(set, actions)
+pub fn mfa_dependencies(set: &PolicySet, requests: &[(&str, &str)]) -> Vec<MfaDependency> {
+    mfa_statements(set, requests)
         .into_iter()
         .filter(|(affects, _)| *affects)
         .map(|(_, found)| found)
@@ -126,8 +173,8 @@ pub fn mfa_dependencies(set: &PolicySet, actions: &[&str]) -> Vec<MfaDependency>
 /// but do NOT change the outcome for access-key requests — e.g. the classic
 /// Deny with plain `Bool aws:MultiFactorAuthPresent false`, which never
 /// matches a request that carries no MFA key at all.
-pub fn inert_mfa_statements(set: &PolicySet, actions: &[&str]) -> Vec<MfaDependency> {
-    mfa_statements(set, actions)
+pub fn inert_mfa_statements(set: &PolicySet, requests: &[(&str, &str)]) -> Vec<MfaDependency> {
+    mfa_statements(set, requests)
         .into_iter()
         .filter(|(affects, _)| !*affects)
         .map(|(_, found)| found)
@@ -163,7 +210,11 @@ impl Located<'_> {
 }
 
 fn all_policies<'s, 'a: 's>(set: &'s PolicySet<'a>) -> impl Iterator<Item = &'s NamedPolicy<'a>> {
-    set.identity.iter().chain(set.boundary.iter())
+    set.identity
+        .iter()
+        .chain(set.boundary.iter())
+        .chain(set.scp_levels.iter().flat_map(|level| level.policies.iter()))
+        .chain(set.scp_partial.iter())
 }
 
 /// Collected eagerly: policy sets are small, and it keeps lifetimes simple.
@@ -206,6 +257,9 @@ enum Coverage {
 }
 
 fn resource_coverage(spec: &ResourceSpec, requested: &str) -> Coverage {
+    if requested == "*" {
+        return star_coverage(spec);
+    }
     // A policy variable stands for an unknown string: it never proves an
     // inclusion, and for overlap it is widened to `*`. The requested pattern
     // stands for real ARNs, hence the `_request` forms (see `glob`).
@@ -243,6 +297,36 @@ fn resource_coverage(spec: &ResourceSpec, requested: &str) -> Coverage {
     }
 }
 
+/// The request of an action without resource-level permissions names the
+/// resource `*`: a statement applies when its pattern matches that string
+/// (`*` does; `arn:aws:ec2:us-east-1:*:*` does not).
+fn star_coverage(spec: &ResourceSpec) -> Coverage {
+    let matches = |p: &String| !has_policy_variable(p) && glob::matches(p, "*", false);
+    let may_match = |p: &String| {
+        has_policy_variable(p) && glob::matches(&widen_policy_variables(p), "*", false)
+    };
+    match spec {
+        ResourceSpec::Resource(patterns) => {
+            if patterns.iter().any(matches) {
+                Coverage::Full
+            } else if patterns.iter().any(may_match) {
+                Coverage::Unresolved
+            } else {
+                Coverage::None
+            }
+        }
+        ResourceSpec::NotResource(excluded) => {
+            if excluded.iter().any(matches) {
+                Coverage::None
+            } else if excluded.iter().any(may_match) {
+                Coverage::Unresolved
+            } else {
+                Coverage::Full
+            }
+        }
+    }
+}
+
 fn has_policy_variable(pattern: &str) -> bool {
     pattern.contains("${")
 }
@@ -271,8 +355,8 @@ fn describe_conditions(conditions: &[&Condition]) -> String {
         .join(" and ")
 }
 
-fn undecidable_summary(statement: &Statement) -> String {
-    describe_conditions(&undecidable_conditions(&statement.conditions))
+fn undecidable_summary(statement: &Statement, facts: RequestFacts) -> String {
+    describe_conditions(&undecidable_conditions(&statement.conditions, facts))
 }
 
 // ---------------------------------------------------------------------------
@@ -283,7 +367,12 @@ enum Finding {
     Uncertain(String),
 }
 
-fn deny_finding(located: &Located, action: &str, resource: &str) -> Option<Finding> {
+fn deny_finding(
+    located: &Located,
+    action: &str,
+    resource: &str,
+    facts: RequestFacts,
+) -> Option<Finding> {
     let statement = located.statement;
     if statement.effect != Effect::Deny || !action_in_scope(statement, action) {
         return None;
@@ -293,11 +382,11 @@ fn deny_finding(located: &Located, action: &str, resource: &str) -> Option<Findi
         return None;
     }
     let place = located.describe();
-    match evaluate_without_mfa(&statement.conditions) {
+    match evaluate(&statement.conditions, facts) {
         Tri::False => None,
         Tri::Unknown => Some(Finding::Uncertain(format!(
             "deny in {place} applies to {action} depending on condition {}, which cannot be checked offline",
-            undecidable_summary(statement)
+            undecidable_summary(statement, facts)
         ))),
         Tri::True => Some(match coverage {
             Coverage::Full => Finding::Certain(place),
@@ -321,10 +410,11 @@ fn grant_from<'s, 'a: 's>(
     policies: impl Iterator<Item = &'s NamedPolicy<'a>>,
     action: &str,
     resource: &str,
+    facts: RequestFacts,
 ) -> Grant {
     let mut uncertain = Vec::new();
     for located in statements_of(policies) {
-        match grant_finding(&located, action, resource) {
+        match grant_finding(&located, action, resource, facts) {
             Some(Finding::Certain(by)) => return Grant::Granted(by),
             Some(Finding::Uncertain(why)) => uncertain.push(why),
             None => {}
@@ -337,7 +427,12 @@ fn grant_from<'s, 'a: 's>(
     }
 }
 
-fn grant_finding(located: &Located, action: &str, resource: &str) -> Option<Finding> {
+fn grant_finding(
+    located: &Located,
+    action: &str,
+    resource: &str,
+    facts: RequestFacts,
+) -> Option<Finding> {
     let statement = located.statement;
     if statement.effect != Effect::Allow || !action_in_scope(statement, action) {
         return None;
@@ -348,12 +443,12 @@ fn grant_finding(located: &Located, action: &str, resource: &str) -> Option<Find
         return None;
     }
     let place = located.describe();
-    match (evaluate_without_mfa(&statement.conditions), coverage) {
+    match (evaluate(&statement.conditions, facts), coverage) {
         (Tri::False, _) => None,
         (Tri::True, Coverage::Full) => Some(Finding::Certain(place)),
         (Tri::Unknown, _) => Some(Finding::Uncertain(format!(
             "grant in {place} depends on condition {}, which cannot be checked offline",
-            undecidable_summary(statement)
+            undecidable_summary(statement, facts)
         ))),
         (Tri::True, _) => Some(Finding::Uncertain(format!(
             "grant in {place} covers {resource} only through a policy variable"
@@ -365,37 +460,60 @@ fn grant_finding(located: &Located, action: &str, resource: &str) -> Option<Find
 // MFA
 
 /// Every relevant MFA-mentioning statement, with whether it affects
-/// access-key requests.
-fn mfa_statements(set: &PolicySet, actions: &[&str]) -> Vec<(bool, MfaDependency)> {
+/// access-key requests. A statement is relevant when it applies to one of
+/// the (action, resource) requests: its action scope and its resource scope.
+fn mfa_statements(set: &PolicySet, requests: &[(&str, &str)]) -> Vec<(bool, MfaDependency)> {
     let mut found = Vec::new();
     for located in statements_of(all_policies(set)) {
         let statement = located.statement;
         if !mentions_mfa(&statement.conditions) {
             continue;
         }
-        let matched: Vec<String> = actions
-            .iter()
-            .filter(|action| action_in_scope(statement, action))
-            .map(|action| action.to_string())
-            .collect();
+        let mut actions: Vec<String> = Vec::new();
+        let mut matched: Vec<(String, String)> = Vec::new();
+        let mut covers_one_fully = false;
+        for (action, resource) in requests {
+            if !action_in_scope(statement, action) {
+                continue;
+            }
+            let coverage = resource_coverage(&statement.resources, resource);
+            if coverage == Coverage::None {
+                continue;
+            }
+            covers_one_fully |= coverage == Coverage::Full;
+            matched.push((action.to_string(), resource.to_string()));
+            if !actions.iter().any(|a| a == action) {
+                actions.push(action.to_string());
+            }
+        }
         if matched.is_empty() {
             continue;
         }
-        let outcome = evaluate_without_mfa(&statement.conditions);
+        let outcome = evaluate(&statement.conditions, set.facts);
         let affects = match statement.effect {
             Effect::Deny => outcome != Tri::False,
             Effect::Allow => outcome == Tri::False,
         };
-        let explanation = mfa_explanation(statement, outcome, &summarize_actions(&matched));
+        // A deny on only part of the resources Bitmovin uses may or may not
+        // hit the ones it creates.
+        let partial = statement.effect == Effect::Deny && !covers_one_fully;
+        let explanation = mfa_explanation(
+            statement,
+            outcome,
+            &summarize_actions(&actions),
+            partial,
+            set.facts,
+        );
         found.push((
             affects,
             MfaDependency {
                 origin: located.origin.to_owned(),
                 statement: located.name(),
                 effect: statement.effect,
-                actions: matched,
+                actions,
+                requests: matched,
                 explanation,
-                certain: outcome != Tri::Unknown,
+                certain: outcome != Tri::Unknown && !partial,
             },
         ));
     }
@@ -417,7 +535,13 @@ fn summarize_actions(actions: &[String]) -> String {
     }
 }
 
-fn mfa_explanation(statement: &Statement, outcome: Tri, actions: &str) -> String {
+fn mfa_explanation(
+    statement: &Statement,
+    outcome: Tri,
+    actions: &str,
+    partial: bool,
+    facts: RequestFacts,
+) -> String {
     let mfa_conditions = statement
         .conditions
         .iter()
@@ -427,12 +551,15 @@ fn mfa_explanation(statement: &Statement, outcome: Tri, actions: &str) -> String
         .join(" and ");
     const NO_MFA: &str = "requests signed with access keys never carry MFA";
     match (statement.effect, outcome) {
+        (Effect::Deny, Tri::True) if partial => format!(
+            "Deny when {mfa_conditions}: {NO_MFA}, so this denies {actions} on some of the resources Bitmovin uses (its Resource covers only part of them)"
+        ),
         (Effect::Deny, Tri::True) => {
             format!("Deny when {mfa_conditions}: {NO_MFA}, so this denies {actions} for Bitmovin")
         }
         (Effect::Deny, Tri::Unknown) => format!(
             "Deny when {mfa_conditions} and {}: {NO_MFA}, so this may deny {actions} for Bitmovin, depending on the other condition",
-            undecidable_summary(statement)
+            undecidable_summary(statement, facts)
         ),
         (Effect::Deny, Tri::False) => format!(
             "Deny when {mfa_conditions}: {NO_MFA} keys at all, so this condition never matches them and the statement does not block {actions} for Bitmovin (it only affects sessions that carry MFA information)"
@@ -515,7 +642,7 @@ mod tests {
                     document,
                 })
                 .collect(),
-            boundary: None,
+            ..PolicySet::default()
         }
     }
 
@@ -746,8 +873,9 @@ mod tests {
             ),
             Decision::NotAllowed
         );
-        // "*" minus the instances is only part of "*".
-        assert_eq!(decide(&set, "ec2:RunInstances", "*"), Decision::NotAllowed);
+        // An action without resource-level permissions is requested on the
+        // string "*", which the excluded instance pattern does not match.
+        assert!(is_allowed(&decide(&set, "ec2:DescribeInstances", "*")));
 
         let full = ec2_full_access();
         let deny = deny_statement(json!({
@@ -763,8 +891,114 @@ mod tests {
             decide(&set, "ec2:RunInstances", "arn:aws:ec2:*:*:volume/*"),
             Decision::ExplicitDeny { .. }
         ));
-        let partial = why(decide(&set, "ec2:RunInstances", "*"));
-        assert!(partial.contains("some of *"), "{partial}");
+        assert!(matches!(
+            decide(&set, "ec2:DescribeInstances", "*"),
+            Decision::ExplicitDeny { .. }
+        ));
+        // A set of real resources the deny only partly covers stays open.
+        let partial = why(decide(&set, "ec2:RunInstances", "arn:aws:ec2:*:*:*"));
+        assert!(partial.contains("some of"), "{partial}");
+    }
+
+    #[test]
+    fn deny_scoped_to_another_region_or_service_does_not_touch_the_target() {
+        let full = ec2_full_access();
+        let us_only = deny_statement(json!({
+            "Effect": "Deny", "Action": "ec2:*", "Resource": "arn:aws:ec2:us-east-1:*:*"
+        }));
+        let set = identity(&[("full", &full), ("deny", &us_only)]);
+        let in_frankfurt = "arn:aws:ec2:eu-central-1:123456789012:instance/*";
+        assert!(is_allowed(&decide(&set, "ec2:RunInstances", in_frankfurt)));
+        // No resource-level permissions: matched against "*", as AWS does.
+        assert!(is_allowed(&decide(&set, "ec2:DescribeInstances", "*")));
+        assert!(matches!(
+            decide(
+                &set,
+                "ec2:RunInstances",
+                "arn:aws:ec2:us-east-1:123456789012:instance/*"
+            ),
+            Decision::ExplicitDeny { .. }
+        ));
+
+        let s3 = deny_statement(json!({
+            "Effect": "Deny", "Action": "*", "Resource": "arn:aws:s3:::media-bucket/*"
+        }));
+        let set = identity(&[("full", &full), ("deny", &s3)]);
+        assert!(is_allowed(&decide(&set, "ec2:RunInstances", in_frankfurt)));
+        assert!(is_allowed(&decide(&set, "ec2:DescribeInstances", "*")));
+    }
+
+    #[test]
+    fn service_control_policies_only_restrict() {
+        let full = ec2_full_access();
+        let allow_all = deny_statement(json!({"Effect": "Allow", "Action": "*", "Resource": "*"}));
+        let s3_only = deny_statement(json!({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}));
+        let deny_run = deny_statement(json!({
+            "Sid": "NoRun", "Effect": "Deny", "Action": "ec2:RunInstances", "Resource": "*"
+        }));
+        let level = |label: &str, docs: &[&'static PolicyDocument]| ScpLevel {
+            label: label.into(),
+            policies: docs
+                .iter()
+                .map(|d| NamedPolicy {
+                    origin: format!("scp on {label}"),
+                    document: d,
+                })
+                .collect(),
+        };
+        let leak = |d: PolicyDocument| -> &'static PolicyDocument { Box::leak(Box::new(d)) };
+        let (allow_all, s3_only, deny_run) = (leak(allow_all), leak(s3_only), leak(deny_run));
+        let mut set = identity(&[("full", &full)]);
+        set.scp_levels = vec![level("root", &[allow_all]), level("account", &[allow_all])];
+        assert!(is_allowed(&decide(&set, "ec2:RunInstances", "*")));
+        // Every level must allow: an OU that allows only S3 blocks EC2.
+        set.scp_levels = vec![level("root", &[allow_all]), level("OU x", &[s3_only])];
+        assert_eq!(
+            decide(&set, "ec2:RunInstances", "*"),
+            Decision::ScpDenies {
+                level: "OU x".into()
+            }
+        );
+        // An explicit Deny anywhere blocks.
+        set.scp_levels = vec![level("root", &[allow_all, deny_run])];
+        assert!(matches!(
+            decide(&set, "ec2:RunInstances", "*"),
+            Decision::ExplicitDeny { .. }
+        ));
+        assert!(is_allowed(&decide(&set, "ec2:StopInstances", "*")));
+        // An SCP grants nothing by itself.
+        let mut alone = PolicySet::default();
+        alone.scp_levels = vec![level("root", &[allow_all])];
+        assert_eq!(decide(&alone, "ec2:RunInstances", "*"), Decision::NotAllowed);
+        // Partly collected SCPs: their Deny counts, their Allows prove nothing.
+        let mut partial = identity(&[("full", &full)]);
+        partial.scp_partial = level("x", &[s3_only, deny_run]).policies;
+        assert!(is_allowed(&decide(&partial, "ec2:StopInstances", "*")));
+        assert!(matches!(
+            decide(&partial, "ec2:RunInstances", "*"),
+            Decision::ExplicitDeny { .. }
+        ));
+    }
+
+    #[test]
+    fn requested_region_conditions_are_decided_for_the_target() {
+        let full = ec2_full_access();
+        let region_lock = deny_statement(json!({
+            "Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "us-west-2"]}}
+        }));
+        let mut set = identity(&[("full", &full), ("lock", &region_lock)]);
+        set.facts = RequestFacts {
+            region: Some("eu-central-1"),
+        };
+        assert!(matches!(
+            decide(&set, "ec2:RunInstances", "*"),
+            Decision::ExplicitDeny { .. }
+        ));
+        set.facts = RequestFacts {
+            region: Some("us-east-1"),
+        };
+        assert!(is_allowed(&decide(&set, "ec2:RunInstances", "*")));
     }
 
     #[test]
@@ -967,7 +1201,13 @@ mod tests {
 
     // ---- MFA ----
 
-    const EC2_ACTIONS: [&str; 2] = ["ec2:RunInstances", "ec2:DescribeInstances"];
+    const EC2_ACTIONS: [(&str, &str); 2] = [
+        (
+            "ec2:RunInstances",
+            "arn:aws:ec2:eu-west-1:123456789012:instance/*",
+        ),
+        ("ec2:DescribeInstances", "*"),
+    ];
 
     fn mfa_policy(
         effect: &str,
@@ -1135,7 +1375,7 @@ mod tests {
         let set = identity(&[("iam", &iam_only)]);
         assert!(mfa_dependencies(&set, &EC2_ACTIONS).is_empty());
         assert!(inert_mfa_statements(&set, &EC2_ACTIONS).is_empty());
-        let found = mfa_dependencies(&set, &["iam:ListUsers"]);
+        let found = mfa_dependencies(&set, &[("iam:ListUsers", "*")]);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].statement, "statement #1");
     }
@@ -1148,7 +1388,7 @@ mod tests {
                           "NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}
         }]}));
         let set = identity(&[("deny", &deny)]);
-        let found = mfa_dependencies(&set, &["ec2:RunInstances", "s3:GetObject"]);
+        let found = mfa_dependencies(&set, &[("ec2:RunInstances", "*"), ("s3:GetObject", "*")]);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].actions, vec!["ec2:RunInstances"]);
         assert!(

@@ -13,9 +13,28 @@ use crate::snapshot::aws::IpPermission;
 pub enum Reach {
     Yes,
     No,
-    /// Not reached by any address range, but a prefix list on a matching
-    /// permission might.
-    Unknown,
+    /// Not reached by any address range, but something on a matching
+    /// permission might reach it.
+    Unknown(Undecided),
+}
+
+/// What leaves a reachability question open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undecided {
+    /// A prefix list, whose addresses are not in the snapshot.
+    PrefixList,
+    /// A TCP/UDP permission shown without its ports.
+    PortsNotShown,
+}
+
+impl Undecided {
+    /// "(only a prefix list could allow it)" and the like.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Undecided::PrefixList => "only a prefix list could allow it",
+            Undecided::PortsNotShown => "only a permission shown without its ports could allow it",
+        }
+    }
 }
 
 /// Who a reachability question is about.
@@ -23,8 +42,8 @@ pub enum Reach {
 pub enum Source<'a> {
     /// This address or network must be covered.
     Net(&'a IpNet),
-    /// Any IPv4 or IPv6 range will do.
-    AnyAddress,
+    /// Any IPv4 or IPv6 range will do, except ranges inside these.
+    AnyAddress { excluding: &'a [IpNet] },
 }
 
 /// The ports of `perm` for its protocol (`None` when it covers every port).
@@ -65,9 +84,22 @@ fn overlaps(perm: &IpPermission, protocol: Protocol, range: Option<(u16, u16)>) 
     }
 }
 
+/// Is `net` inside one of `nets`?
+fn inside(net: IpNet, nets: &[IpNet]) -> bool {
+    nets.iter().any(|n| n.trunc().contains(&net.trunc()))
+}
+
 fn source_covered(perm: &IpPermission, source: Source) -> bool {
     match source {
-        Source::AnyAddress => !perm.ip_ranges.is_empty() || !perm.ipv6_ranges.is_empty(),
+        Source::AnyAddress { excluding } => {
+            perm.ip_ranges
+                .iter()
+                .any(|r| !inside(IpNet::V4(r.cidr_ip), excluding))
+                || perm
+                    .ipv6_ranges
+                    .iter()
+                    .any(|r| !inside(IpNet::V6(r.cidr_ipv6), excluding))
+        }
         Source::Net(IpNet::V4(net)) => perm
             .ip_ranges
             .iter()
@@ -96,28 +128,73 @@ pub fn reaches(perms: &[IpPermission], req: &PortReq, ssh_port: u16, source: Sou
                 carries(p, req.protocol, port)
             }
         });
-        let mut maybe = false;
+        let mut by_prefix_list = false;
+        let mut by_portless = false;
         let mut covered = false;
         for perm in matching {
             if !ports_known(perm) {
                 // TCP/UDP without ports is not what AWS prints: don't guess.
-                maybe |= source_covered(perm, source) || !perm.prefix_list_ids.is_empty();
+                by_portless |= source_covered(perm, source);
+                by_prefix_list |= !perm.prefix_list_ids.is_empty();
                 continue;
             }
             if source_covered(perm, source) {
                 covered = true;
                 break;
             }
-            maybe |= !perm.prefix_list_ids.is_empty();
+            by_prefix_list |= !perm.prefix_list_ids.is_empty();
         }
         if !covered {
-            if !maybe {
-                return Reach::No;
-            }
-            result = Reach::Unknown;
+            result = match (by_prefix_list, by_portless, result) {
+                (false, false, _) => return Reach::No,
+                // One prefix list anywhere is the reason to name.
+                (true, _, _) | (_, _, Reach::Unknown(Undecided::PrefixList)) => {
+                    Reach::Unknown(Undecided::PrefixList)
+                }
+                _ => Reach::Unknown(Undecided::PortsNotShown),
+            };
         }
     }
     result
+}
+
+/// Every source on the permissions that carry traffic to any port of
+/// `req`, as people write them: CIDRs, group ids ("the group itself" for
+/// `group_id`), prefix list ids. Each once, in the group's order.
+pub fn sources_on(
+    perms: &[IpPermission],
+    req: &PortReq,
+    ssh_port: u16,
+    group_id: &str,
+) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut add = |text: String| {
+        if !seen.contains(&text) {
+            seen.push(text);
+        }
+    };
+    for perm in perms
+        .iter()
+        .filter(|p| overlaps(p, req.protocol, req.range(ssh_port)))
+    {
+        perm.ip_ranges
+            .iter()
+            .for_each(|r| add(r.cidr_ip.to_string()));
+        perm.ipv6_ranges
+            .iter()
+            .for_each(|r| add(r.cidr_ipv6.to_string()));
+        for pair in &perm.user_id_group_pairs {
+            add(match pair.group_id.as_deref() {
+                Some(id) if id == group_id => "the group itself".to_string(),
+                Some(id) => id.to_string(),
+                None => "another account's group".to_string(),
+            });
+        }
+        for list in &perm.prefix_list_ids {
+            add(format!("prefix list {}", list.prefix_list_id));
+        }
+    }
+    seen
 }
 
 /// The group refers to itself in an inbound all-traffic permission.
@@ -160,6 +237,8 @@ impl Permission {
 /// A source on a restricted port that should not be there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offender {
+    /// 0.0.0.0/0 or ::/0: every address.
+    pub open_to_everyone: bool,
     /// The permission with only the offending source, in `aws` CLI shorthand.
     pub shorthand: String,
     /// "tcp 22 from 0.0.0.0/0"
@@ -185,7 +264,7 @@ pub fn restriction(
     group_id: &str,
 ) -> Restriction {
     let mut out = Restriction::default();
-    let inside_allowed = |net: IpNet| allowed.iter().any(|a| a.trunc().contains(&net.trunc()));
+    let inside_allowed = |net: IpNet| inside(net, allowed);
     for perm in perms {
         if !ports
             .iter()
@@ -193,10 +272,11 @@ pub fn restriction(
         {
             continue;
         }
-        let mut flag = |source_kind: &str, source: String| {
+        let mut flag = |source_kind: &str, source: String, open_to_everyone: bool| {
             let (from_port, to_port) = port_range(perm).unzip();
             let is_group = source_kind == "UserIdGroupPairs";
             out.offenders.push(Offender {
+                open_to_everyone,
                 shorthand: format!(
                     "{},{source_kind}=[{{{}}}]",
                     shorthand_head(perm),
@@ -222,12 +302,14 @@ pub fn restriction(
         };
         for range in &perm.ip_ranges {
             if !inside_allowed(IpNet::V4(range.cidr_ip)) {
-                flag("IpRanges", range.cidr_ip.to_string());
+                let everyone = range.cidr_ip.prefix_len() == 0;
+                flag("IpRanges", range.cidr_ip.to_string(), everyone);
             }
         }
         for range in &perm.ipv6_ranges {
             if !inside_allowed(IpNet::V6(range.cidr_ipv6)) {
-                flag("Ipv6Ranges", range.cidr_ipv6.to_string());
+                let everyone = range.cidr_ipv6.prefix_len() == 0;
+                flag("Ipv6Ranges", range.cidr_ipv6.to_string(), everyone);
             }
         }
         for pair in &perm.user_id_group_pairs {
@@ -236,6 +318,7 @@ pub fn restriction(
                 other => flag(
                     "UserIdGroupPairs",
                     other.unwrap_or("another account's group").to_string(),
+                    false,
                 ),
             }
         }
@@ -385,11 +468,11 @@ mod tests {
             {"IpProtocol": "udp", "FromPort": 2090, "ToPort": 2091, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}
         ]));
         assert_eq!(
-            reaches(&p, &req("udp:2088-2091"), 22, Source::AnyAddress),
+            reaches(&p, &req("udp:2088-2091"), 22, Source::AnyAddress { excluding: &[] }),
             Reach::Yes
         );
         assert_eq!(
-            reaches(&p, &req("udp:2088-2092"), 22, Source::AnyAddress),
+            reaches(&p, &req("udp:2088-2092"), 22, Source::AnyAddress { excluding: &[] }),
             Reach::No
         );
     }
@@ -401,7 +484,7 @@ mod tests {
         );
         assert_eq!(
             reaches(&p, &req("tcp:22"), 22, Source::Net(&net(A))),
-            Reach::Unknown
+            Reach::Unknown(Undecided::PrefixList)
         );
         assert_eq!(
             reaches(&p, &req("tcp:9999"), 22, Source::Net(&net(A))),
@@ -414,7 +497,7 @@ mod tests {
         let p = perms(json!([{"IpProtocol": "tcp", "IpRanges": [{"CidrIp": A}]}]));
         assert_eq!(
             reaches(&p, &req("tcp:9999"), 22, Source::Net(&net(A))),
-            Reach::Unknown
+            Reach::Unknown(Undecided::PortsNotShown)
         );
     }
 
@@ -483,5 +566,39 @@ mod tests {
         );
         let s = grant_shorthand(&req("all"), 22, &[net("0.0.0.0/0")]);
         assert_eq!(s, "'IpProtocol=-1,IpRanges=[{CidrIp=0.0.0.0/0}]'");
+    }
+
+    #[test]
+    fn excluded_ranges_are_no_source() {
+        let bitmovin = [net(A), net("35.205.157.162/32")];
+        let only_bitmovin = perms(
+            json!([{"IpProtocol": "tcp", "FromPort": 1935, "ToPort": 1935, "IpRanges": [{"CidrIp": A}, {"CidrIp": "35.205.157.162/32"}]}]),
+        );
+        let any = Source::AnyAddress {
+            excluding: &bitmovin,
+        };
+        assert_eq!(reaches(&only_bitmovin, &req("tcp:1935"), 22, any), Reach::No);
+        let wider = perms(
+            json!([{"IpProtocol": "tcp", "FromPort": 1935, "ToPort": 1935, "IpRanges": [{"CidrIp": "104.199.97.0/24"}]}]),
+        );
+        assert_eq!(reaches(&wider, &req("tcp:1935"), 22, any), Reach::Yes);
+        let v6 = perms(
+            json!([{"IpProtocol": "tcp", "FromPort": 1935, "ToPort": 1935, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]),
+        );
+        assert_eq!(reaches(&v6, &req("tcp:1935"), 22, any), Reach::Yes);
+    }
+
+    #[test]
+    fn sources_on_a_port_are_listed_once() {
+        let p = perms(json!([
+            {"IpProtocol": "tcp", "FromPort": 1935, "ToPort": 1935, "IpRanges": [{"CidrIp": A}],
+             "UserIdGroupPairs": [{"GroupId": "sg-self"}, {"GroupId": "sg-other"}]},
+            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": A}], "PrefixListIds": [{"PrefixListId": "pl-1"}]},
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+        ]));
+        assert_eq!(
+            sources_on(&p, &req("tcp:1935"), 22, "sg-self"),
+            [A, "the group itself", "sg-other", "prefix list pl-1"]
+        );
     }
 }

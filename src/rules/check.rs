@@ -17,6 +17,8 @@ pub enum Check {
     ApiCallSucceeds(ApiCallSucceeds),
     /// The keys belong to `setup.account_id`.
     AccountMatches(NoParams),
+    /// The keys belong to an IAM user, the one `setup.iam_user` names.
+    KeysOwner(NoParams),
     /// `setup.security_group_id` is well formed.
     GroupIdFormat(GroupIdFormat),
     /// The group exists in the target's region.
@@ -55,6 +57,7 @@ impl Check {
         match self {
             Check::ApiCallSucceeds(_) => "api-call-succeeds",
             Check::AccountMatches(_) => "account-matches",
+            Check::KeysOwner(_) => "keys-owner",
             Check::GroupIdFormat(_) => "group-id-format",
             Check::GroupExists(_) => "group-exists",
             Check::IngressSelfAllTraffic(_) => "ingress-self-all-traffic",
@@ -78,7 +81,7 @@ impl Check {
     pub fn evidence_key(&self) -> Option<&'static str> {
         match self {
             Check::ApiCallSucceeds(c) => Some(c.call.as_str()),
-            Check::AccountMatches(_) => Some("sts:GetCallerIdentity"),
+            Check::AccountMatches(_) | Check::KeysOwner(_) => Some("sts:GetCallerIdentity"),
             Check::AccessKeyActive(_) => Some("iam:ListAccessKeys"),
             Check::GroupIdFormat(_) | Check::EncoderVersionAtLeast(_) => None,
             Check::DefaultVpcExists(_) => Some("ec2:DescribeVpcs"),
@@ -97,6 +100,7 @@ impl Check {
             Check::IngressAllows(_) | Check::EgressAllows(_) => &["ip_permissions"],
             Check::SourcesRestricted(_) => &["offending_ip_permissions"],
             Check::IamActionsAllowed(_) | Check::IamNoMfaCondition(_) => &["policy_json"],
+            Check::IamBroadGrant(_) => &["attached_to_kind", "attached_to", "policy_arn"],
             Check::QuotaAtLeast(_) => &["service_code", "quota_code", "required", "recommended"],
             _ => &[],
         }
@@ -116,6 +120,9 @@ impl Check {
             Check::IngressAllows(c) => {
                 if let Some(from) = &mut c.from {
                     from.resolve(shared).map_err(at(&from.span))?;
+                }
+                if let Some(excluding) = &mut c.excluding {
+                    excluding.resolve(shared).map_err(at(&excluding.span))?;
                 }
             }
             Check::GroupIdFormat(c) => c.pattern.resolve(shared).map_err(at(&c.pattern.span))?,
@@ -197,9 +204,12 @@ pub struct IngressAllows {
     pub ports: Vec<PortReq>,
     /// Every one of these sources must reach every port…
     pub from: Option<Shared<Cidrs>>,
-    /// …or, instead, at least one address range of any kind must.
+    /// …or, instead, at least one address range of any kind must…
     #[serde(default)]
     pub from_any_address: bool,
+    /// …other than ranges inside these (with `from_any_address`: e.g.
+    /// Bitmovin's own addresses, which send no stream).
+    pub excluding: Option<Shared<Cidrs>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -216,6 +226,23 @@ pub struct SourcesRestricted {
     /// The only address sources allowed on those ports (the group itself
     /// is always allowed).
     pub allowed: Shared<Cidrs>,
+    /// Which of the other sources this rule reports.
+    #[serde(default)]
+    pub offenders: Offenders,
+}
+
+/// The sources a `sources-restricted` rule reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Offenders {
+    /// Every source beyond the allowed ones.
+    #[default]
+    Any,
+    /// Only sources open to every address (0.0.0.0/0, ::/0).
+    OpenToEveryone,
+    /// Every other source beyond the allowed ones (a range, another group,
+    /// a prefix list), but not those open to every address.
+    OtherSources,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -305,6 +305,9 @@ fn validate_check(check: &Check) -> Result<(), String> {
             if c.ports.is_empty() {
                 return Err("`ingress-allows` needs at least one port".into());
             }
+            if c.excluding.is_some() && !c.from_any_address {
+                return Err("`excluding` goes with `from_any_address = true`".into());
+            }
         }
         Check::QuotaAtLeast(c) => {
             let valid = c

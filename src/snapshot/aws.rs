@@ -56,6 +56,86 @@ pub fn evidence<T: Response>(slot: Option<&T>) -> Evidence<'_, T> {
     }
 }
 
+/// A per-name operation's answers (name → response), or one error record
+/// for the whole key: the auditor could not make any of these calls (e.g.
+/// `{"Error": {"Code": "AccessDeniedException", …}}` for every quota).
+#[derive(Debug, Clone)]
+pub enum PerName<T> {
+    Failed(AwsError),
+    Named(BTreeMap<String, T>),
+}
+
+impl<T> PerName<T> {
+    /// The entries, empty when the whole key failed.
+    pub fn entries(&self) -> impl Iterator<Item = (&String, &T)> {
+        let named = match self {
+            PerName::Named(map) => Some(map.iter()),
+            PerName::Failed(_) => None,
+        };
+        named.into_iter().flatten()
+    }
+
+    pub fn failed(&self) -> Option<&AwsError> {
+        match self {
+            PerName::Failed(e) => Some(e),
+            PerName::Named(_) => None,
+        }
+    }
+}
+
+/// Look at one name of a per-name operation: a whole-key error record
+/// answers for every name.
+pub fn evidence_for<'a, T: Response>(slot: Option<&'a PerName<T>>, name: &str) -> Evidence<'a, T> {
+    match slot {
+        None => Evidence::Missing,
+        Some(PerName::Failed(error)) => Evidence::Failed(error),
+        Some(PerName::Named(map)) => evidence(map.get(name)),
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for PerName<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PerNameVisitor<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: serde::de::DeserializeOwned> serde::de::Visitor<'de> for PerNameVisitor<T> {
+            type Value = PerName<T>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of name → response, or an {\"Error\": …} record")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut named = BTreeMap::new();
+                // An entry named "Error" is read loosely first: it is the
+                // whole key's error record only when it is alone and has a Code.
+                let mut error_entry: Option<serde_json::Value> = None;
+                while let Some(name) = map.next_key::<String>()? {
+                    if name == "Error" {
+                        error_entry = Some(map.next_value()?);
+                    } else {
+                        named.insert(name, map.next_value()?);
+                    }
+                }
+                if let Some(value) = error_entry {
+                    if named.is_empty()
+                        && let Ok(error) = AwsError::deserialize(&value)
+                    {
+                        return Ok(PerName::Failed(error));
+                    }
+                    let entry = T::deserialize(value).map_err(serde::de::Error::custom)?;
+                    named.insert("Error".to_string(), entry);
+                }
+                Ok(PerName::Named(named))
+            }
+        }
+
+        deserializer.deserialize_map(PerNameVisitor(std::marker::PhantomData))
+    }
+}
+
 /// Implemented by paged list responses.
 pub trait Paged {
     /// A page of a longer list: `IsTruncated`, or a `Marker`/`NextToken`
@@ -81,6 +161,18 @@ paged!(
     ListGroupsForUser,
     ListAccessKeys
 );
+
+macro_rules! paged_by_token {
+    ($($name:ident),* $(,)?) => {
+        $(impl Paged for $name {
+            fn truncated(&self) -> bool {
+                self.next_token.as_deref().is_some_and(|t| !t.is_empty())
+            }
+        })*
+    };
+}
+
+paged_by_token!(ListRoots, ListParents, ListPoliciesForTarget);
 
 impl Paged for DescribeVpcs {
     fn truncated(&self) -> bool {
@@ -112,6 +204,11 @@ responses!(
     GetPolicyVersion,
     ListAccessKeys,
     ServiceQuota,
+    DescribeOrganization,
+    ListRoots,
+    ListParents,
+    ListPoliciesForTarget,
+    DescribeOrgPolicy,
 );
 
 /// Every key of a target's `aws` object. Keys are named like the IAM
@@ -126,7 +223,7 @@ pub struct AwsEvidence {
     /// region → the group's description there, for regions where it exists
     /// (collected when it is not in the target's region).
     #[serde(rename = "ec2:DescribeSecurityGroups:OtherRegions")]
-    pub security_groups_elsewhere: Option<BTreeMap<String, DescribeSecurityGroups>>,
+    pub security_groups_elsewhere: Option<PerName<DescribeSecurityGroups>>,
     #[serde(rename = "ec2:DescribeVpcs")]
     pub vpcs: Option<DescribeVpcs>,
     #[serde(rename = "ec2:DescribeSubnets")]
@@ -137,35 +234,51 @@ pub struct AwsEvidence {
     pub user_policy_names: Option<PolicyNames>,
     /// policy name → document
     #[serde(rename = "iam:GetUserPolicy")]
-    pub user_policies: Option<BTreeMap<String, InlinePolicy>>,
+    pub user_policies: Option<PerName<InlinePolicy>>,
     #[serde(rename = "iam:ListAttachedUserPolicies")]
     pub user_attached_policies: Option<AttachedPolicies>,
     #[serde(rename = "iam:ListGroupsForUser")]
     pub groups: Option<ListGroupsForUser>,
     /// group name → its inline policy names
     #[serde(rename = "iam:ListGroupPolicies")]
-    pub group_policy_names: Option<BTreeMap<String, PolicyNames>>,
+    pub group_policy_names: Option<PerName<PolicyNames>>,
     /// "group/policy" → document
     #[serde(rename = "iam:GetGroupPolicy")]
-    pub group_policies: Option<BTreeMap<String, InlinePolicy>>,
+    pub group_policies: Option<PerName<InlinePolicy>>,
     /// group name → its attached managed policies
     #[serde(rename = "iam:ListAttachedGroupPolicies")]
-    pub group_attached_policies: Option<BTreeMap<String, AttachedPolicies>>,
+    pub group_attached_policies: Option<PerName<AttachedPolicies>>,
     /// policy ARN → GetPolicy's answer; kept when it failed, since then no
     /// version could be read
     #[serde(rename = "iam:GetPolicy")]
-    pub policies: Option<BTreeMap<String, GetPolicy>>,
+    pub policies: Option<PerName<GetPolicy>>,
     /// policy ARN → its default version
     #[serde(rename = "iam:GetPolicyVersion")]
-    pub policy_versions: Option<BTreeMap<String, GetPolicyVersion>>,
+    pub policy_versions: Option<PerName<GetPolicyVersion>>,
     #[serde(rename = "iam:ListAccessKeys")]
     pub access_keys: Option<ListAccessKeys>,
     /// "service/QuotaCode" → applied quota
     #[serde(rename = "servicequotas:GetServiceQuota")]
-    pub service_quotas: Option<BTreeMap<String, ServiceQuota>>,
+    pub service_quotas: Option<PerName<ServiceQuota>>,
     /// "service/QuotaCode" → AWS default quota
     #[serde(rename = "servicequotas:GetAWSDefaultServiceQuota")]
-    pub default_service_quotas: Option<BTreeMap<String, ServiceQuota>>,
+    pub default_service_quotas: Option<PerName<ServiceQuota>>,
+    /// The organization the account belongs to (its management account
+    /// is not restricted by service control policies).
+    #[serde(rename = "organizations:DescribeOrganization")]
+    pub organization: Option<DescribeOrganization>,
+    /// The organization's root, with the policy types enabled on it.
+    #[serde(rename = "organizations:ListRoots")]
+    pub org_roots: Option<ListRoots>,
+    /// child id (the account, then each OU) → its parent
+    #[serde(rename = "organizations:ListParents")]
+    pub org_parents: Option<PerName<ListParents>>,
+    /// target id (root, OU or account) → its service control policies
+    #[serde(rename = "organizations:ListPoliciesForTarget")]
+    pub org_policies_for_target: Option<PerName<ListPoliciesForTarget>>,
+    /// policy id → the policy with its content
+    #[serde(rename = "organizations:DescribePolicy")]
+    pub org_policies: Option<PerName<DescribeOrgPolicy>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -425,4 +538,96 @@ pub struct ServiceQuota {
 pub struct Quota {
     pub value: Option<f64>,
     pub quota_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeOrganization {
+    pub error: Option<AwsError>,
+    pub organization: Option<Organization>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Organization {
+    pub id: Option<String>,
+    pub master_account_id: Option<String>,
+    /// "ALL", or "CONSOLIDATED_BILLING" (then no policies apply).
+    pub feature_set: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListRoots {
+    pub error: Option<AwsError>,
+    pub roots: Option<Vec<OrgRoot>>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrgRoot {
+    pub id: String,
+    #[serde(default)]
+    pub policy_types: Vec<PolicyTypeSummary>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyTypeSummary {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListParents {
+    pub error: Option<AwsError>,
+    pub parents: Option<Vec<OrgParent>>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrgParent {
+    pub id: String,
+    /// "ROOT" or "ORGANIZATIONAL_UNIT"
+    #[serde(rename = "Type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListPoliciesForTarget {
+    pub error: Option<AwsError>,
+    pub policies: Option<Vec<OrgPolicySummary>>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrgPolicySummary {
+    pub id: String,
+    pub name: Option<String>,
+    /// Kept for people reading the snapshot; ListPoliciesForTarget is asked
+    /// for service control policies only.
+    #[serde(rename = "Type")]
+    pub kind: Option<String>,
+}
+
+/// `organizations describe-policy`: Content is the policy document as a
+/// JSON string (an object is accepted too).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeOrgPolicy {
+    pub error: Option<AwsError>,
+    pub policy: Option<OrgPolicy>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrgPolicy {
+    pub policy_summary: Option<OrgPolicySummary>,
+    pub content: Option<Document>,
 }
