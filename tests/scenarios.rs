@@ -87,4 +87,5 @@ scenarios! {
     missing_egress => "missing-egress",
     several_problems => "several-problems",
     from_aws_cli => "from-aws-cli",
+    keys_owner_streams_scoped_denies => "keys-owner-streams-scoped-denies",
 }

@@ -10,13 +10,30 @@ use crate::snapshot::aws::{AwsError, Evidence, Paged, evidence};
 
 pub fn api_call_succeeds(check: &ApiCallSucceeds, target: &Target) -> Verdict {
     let aws = &target.aws;
-    let outcome: Evidence<'_, ()> = match check.call {
-        CallKey::GetCallerIdentity => erase(evidence(aws.caller_identity.as_ref())),
-        CallKey::DescribeSecurityGroups => erase(evidence(aws.security_groups.as_ref())),
-        CallKey::GetUser => erase(evidence(aws.user.as_ref())),
+    // A success must carry what AWS always returns with it; an empty answer
+    // is broken evidence, not a success.
+    let (outcome, complete): (Evidence<'_, ()>, bool) = match check.call {
+        CallKey::GetCallerIdentity => {
+            let e = evidence(aws.caller_identity.as_ref());
+            let complete = matches!(e, Evidence::Present(r) if r.arn.is_some() && r.account.is_some());
+            (erase(e), complete)
+        }
+        CallKey::DescribeSecurityGroups => {
+            let e = evidence(aws.security_groups.as_ref());
+            let complete = matches!(e, Evidence::Present(r) if r.security_groups.is_some());
+            (erase(e), complete)
+        }
+        CallKey::GetUser => {
+            let e = evidence(aws.user.as_ref());
+            let complete = matches!(e, Evidence::Present(r) if r.user.is_some());
+            (erase(e), complete)
+        }
     };
     let key = check.call.as_str();
     match outcome {
+        Evidence::Present(_) if !complete => Verdict::unknown(format!(
+            "{key} answered without the fields a success carries"
+        )),
         Evidence::Present(_) => Verdict::pass(format!("{key} succeeded")),
         Evidence::Failed(error) if check.failing_codes.contains(&error.code) => Verdict::fail(
             format!("{key} was refused with {}: {}", error.code, error.message),
