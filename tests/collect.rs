@@ -13,28 +13,71 @@ use serde_json::Value;
 
 const REGION: &str = "eu-central-1";
 
-/// Seed a group and a user in `region`, then scan them; the JSON report
-/// and the collected snapshot.
+/// Seed a group and a user in `region`, then scan them with the user's own
+/// keys as Bitmovin's; the JSON report and the collected snapshot.
 fn scan_seeded(scan_region: &str, spec: &GroupSpec, grant: Grant, name: &str) -> (Value, Value) {
     let moto = aws::moto();
-    let (group, user) = aws::runtime().block_on(async {
+    let (group, user, keys) = aws::runtime().block_on(async {
         let config = aws::sdk(&moto, REGION, "testing", "testing").await;
         let group = aws::create_group(&config, spec).await;
         let user = aws::unique("bitmovin");
-        aws::create_user(&config, &user, grant).await;
-        (group, user)
+        let keys = aws::create_user(&config, &user, grant).await;
+        (group, user, keys)
     });
-    scan(&moto, scan_region, &group, &user, name)
+    scan(&moto, scan_region, &group, &user, &keys, name)
 }
 
-fn scan(moto: &str, region: &str, group: &str, user: &str, name: &str) -> (Value, Value) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let saved = dir.path().join("snapshot.json");
-    let out = aws::ccaudit(
-        moto,
-        &aws::guide_quotas(),
-        ("testing", "testing"),
-        &[
+/// Scan with `keys` as both the auditor's and Bitmovin's (`--as-bitmovin`).
+fn scan(
+    moto: &str,
+    region: &str,
+    group: &str,
+    user: &str,
+    keys: &(String, String),
+    name: &str,
+) -> (Value, Value) {
+    Scan {
+        region,
+        group,
+        user,
+        account: ACCOUNT,
+        keys,
+        name,
+        profiles: None,
+        extra: &[],
+    }
+    .run(moto)
+}
+
+/// One `ccaudit scan` of a seeded account.
+struct Scan<'a> {
+    region: &'a str,
+    group: &'a str,
+    user: &'a str,
+    account: &'a str,
+    keys: &'a (String, String),
+    name: &'a str,
+    /// A shared-credentials file with named profiles.
+    profiles: Option<&'a std::path::Path>,
+    extra: &'a [&'a str],
+}
+
+impl Scan<'_> {
+    /// The JSON report and the collected snapshot.
+    fn run(&self, moto: &str) -> (Value, Value) {
+        let Scan {
+            region,
+            group,
+            user,
+            account,
+            keys,
+            name,
+            profiles,
+            extra,
+        } = *self;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let saved = dir.path().join("snapshot.json");
+        let mut args = vec![
             "scan",
             "--region",
             region,
@@ -43,7 +86,7 @@ fn scan(moto: &str, region: &str, group: &str, user: &str, name: &str) -> (Value
             "--iam-user",
             user,
             "--account-id",
-            ACCOUNT,
+            account,
             "--max-encodings",
             "10",
             "--live",
@@ -58,19 +101,27 @@ fn scan(moto: &str, region: &str, group: &str, user: &str, name: &str) -> (Value
             "--as-bitmovin",
             "--save-snapshot",
             saved.to_str().expect("utf-8"),
-        ],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
-    let snapshot: Value =
-        serde_json::from_str(&std::fs::read_to_string(&saved).expect("snapshot saved"))
-            .expect("json");
-    (report, snapshot)
+        ];
+        args.extend_from_slice(extra);
+        let out = aws::ccaudit_with_profiles(
+            moto,
+            &aws::guide_quotas(),
+            (&keys.0, &keys.1),
+            profiles,
+            &args,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+        let snapshot: Value =
+            serde_json::from_str(&std::fs::read_to_string(&saved).expect("snapshot saved"))
+                .expect("json");
+        (report, snapshot)
+    }
 }
 
 fn assert_same_verdicts(report: &Value, name: &str, scenario: &str, fixture_target: &str) {
@@ -216,11 +267,11 @@ fn malformed_group_id_is_found_despite_motos_answer() {
     // moto answers InvalidGroup.NotFound where AWS says InvalidGroupId.Malformed.
     let moto = aws::moto();
     let user = aws::unique("bitmovin");
-    aws::runtime().block_on(async {
+    let keys = aws::runtime().block_on(async {
         let config = aws::sdk(&moto, REGION, "testing", "testing").await;
-        aws::create_user(&config, &user, Grant::GuideInline).await;
+        aws::create_user(&config, &user, Grant::GuideInline).await
     });
-    let (report, snapshot) = scan(&moto, REGION, "sg-12345", &user, "t");
+    let (report, snapshot) = scan(&moto, REGION, "sg-12345", &user, &keys, "t");
     assert_same_verdicts(&report, "t", "malformed-group-id", "guide-example-sg-12345");
     assert!(
         snapshot["targets"][0]["aws"]
@@ -541,11 +592,11 @@ fn collect_errors_are_input_errors() {
 #[test]
 fn roles_are_assumed_and_one_broken_target_does_not_stop_the_others() {
     let moto = aws::moto();
-    let (group, user, role) = aws::runtime().block_on(async {
+    let (group, user, keys, role) = aws::runtime().block_on(async {
         let config = aws::sdk(&moto, REGION, "testing", "testing").await;
         let group = aws::create_group(&config, &GroupSpec::guide()).await;
         let user = aws::unique("bitmovin");
-        aws::create_user(&config, &user, Grant::GuideInline).await;
+        let keys = aws::create_user(&config, &user, Grant::GuideInline).await;
         let trust = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
             "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}"#;
         let role = aws_sdk_iam::Client::new(&config)
@@ -558,7 +609,7 @@ fn roles_are_assumed_and_one_broken_target_does_not_stop_the_others() {
             .role()
             .map(|r| r.arn().to_string())
             .expect("role arn");
-        (group, user, role)
+        (group, user, keys, role)
     });
     let inventory = format!(
         r#"
@@ -585,10 +636,11 @@ name = "plain"
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("inventory.toml");
     std::fs::write(&path, inventory).expect("write");
+    // The auditor runs with the Bitmovin user's own keys.
     let out = aws::ccaudit(
         &moto,
         &aws::guide_quotas(),
-        ("testing", "testing"),
+        (&keys.0, &keys.1),
         &[
             "scan",
             "--inventory",
@@ -612,8 +664,13 @@ name = "plain"
     for name in ["via-role", "plain"] {
         assert_eq!(verdicts[name]["credentials-valid"], "pass", "{name}");
         assert_eq!(verdicts[name]["sg-bitmovin-9443"], "pass", "{name}");
-        assert_eq!(verdicts[name]["iam-ec2-permissions"], "pass", "{name}");
     }
+    assert_eq!(verdicts["plain"]["iam-keys-owner"], "pass");
+    assert_eq!(verdicts["plain"]["iam-ec2-permissions"], "pass");
+    // Keys of a role session are not an IAM user's: the owner rule fails,
+    // and the user's policies prove nothing about those keys.
+    assert_eq!(verdicts["via-role"]["iam-keys-owner"], "fail");
+    assert_eq!(verdicts["via-role"]["iam-ec2-permissions"], "unknown");
     // No credentials at all: nothing AWS would say is known. Only the
     // group id's form, which the setup alone shows, can pass.
     let broken = &verdicts["missing-profile"];
@@ -678,5 +735,192 @@ fn triage_live_says_where_the_group_is() {
     assert!(
         text.contains(&format!("CONFIRMED       sg-exists-in-region — {group} exists in eu-central-1, not ap-southeast-2")),
         "{text}"
+    );
+}
+
+#[test]
+fn keys_of_another_user_are_judged_as_that_user() {
+    // The setup names the guide's user, but the keys entered in the
+    // dashboard belong to a CI user with only S3 access.
+    let moto = aws::moto();
+    let s3_only = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}"#;
+    let (group, configured, other, other_keys) = aws::runtime().block_on(async {
+        let config = aws::sdk(&moto, REGION, "testing", "testing").await;
+        let group = aws::create_group(&config, &GroupSpec::guide()).await;
+        let configured = aws::unique("bitmovin");
+        aws::create_user(&config, &configured, Grant::GuideInline).await;
+        let other = aws::unique("ci-deployer");
+        let keys = aws::create_user(&config, &other, Grant::Inline(s3_only.into())).await;
+        (group, configured, other, keys)
+    });
+    let (report, snapshot) = scan(&moto, REGION, &group, &configured, &other_keys, "t");
+    let owner = finding(&report, "iam-keys-owner");
+    assert_eq!(owner["outcome"], "fail");
+    let detail = owner["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains(&other) && detail.contains(&configured),
+        "names both users: {detail}"
+    );
+    // The IAM evidence is the keys' owner's, and judged as such.
+    let aws = &snapshot["targets"][0]["aws"];
+    assert_eq!(aws["iam:GetUser"]["User"]["UserName"], other.as_str());
+    assert_eq!(finding(&report, "iam-ec2-permissions")["outcome"], "fail");
+    let command = finding(&report, "iam-ec2-permissions")["fix_command"]
+        .as_str()
+        .expect("a fix command");
+    assert!(
+        command.contains(&format!("--user-name {other} ")),
+        "{command}"
+    );
+}
+
+#[test]
+fn service_control_policies_are_collected_and_weighed() {
+    use aws_sdk_organizations::types::{OrganizationFeatureSet, PolicyType};
+    let moto = aws::moto();
+    let deny_run = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "NoRunInstances",
+        "Effect": "Deny", "Action": "ec2:RunInstances", "Resource": "*"}]}"#;
+    let (member, ou, group, user, keys) = aws::runtime().block_on(async {
+        let admin = aws::sdk(&moto, REGION, "testing", "testing").await;
+        let org = aws_sdk_organizations::Client::new(&admin);
+        // One organization per moto server: created here, or by an earlier run.
+        let _ = org
+            .create_organization()
+            .feature_set(OrganizationFeatureSet::All)
+            .send()
+            .await;
+        let roots = org.list_roots().send().await.expect("list roots");
+        let root = roots.roots()[0].id().expect("root id").to_string();
+        let _ = org
+            .enable_policy_type()
+            .root_id(&root)
+            .policy_type(PolicyType::ServiceControlPolicy)
+            .send()
+            .await;
+        let request = org
+            .create_account()
+            .email(format!("{}@example.com", aws::unique("member")))
+            .account_name(aws::unique("member"))
+            .send()
+            .await
+            .expect("create account");
+        let request_id = request
+            .create_account_status()
+            .and_then(|s| s.id())
+            .expect("request id")
+            .to_string();
+        let member = org
+            .describe_create_account_status()
+            .create_account_request_id(request_id)
+            .send()
+            .await
+            .expect("account status")
+            .create_account_status()
+            .and_then(|s| s.account_id())
+            .expect("account id")
+            .to_string();
+        let ou = org
+            .create_organizational_unit()
+            .parent_id(&root)
+            .name(aws::unique("media"))
+            .send()
+            .await
+            .expect("create OU")
+            .organizational_unit()
+            .and_then(|o| o.id())
+            .expect("OU id")
+            .to_string();
+        org.move_account()
+            .account_id(&member)
+            .source_parent_id(&root)
+            .destination_parent_id(&ou)
+            .send()
+            .await
+            .expect("move account");
+        let policy = org
+            .create_policy()
+            .name(aws::unique("no-run-instances"))
+            .description("Deny ec2:RunInstances")
+            .r#type(PolicyType::ServiceControlPolicy)
+            .content(deny_run)
+            .send()
+            .await
+            .expect("create policy")
+            .policy()
+            .and_then(|p| p.policy_summary())
+            .and_then(|s| s.id())
+            .expect("policy id")
+            .to_string();
+        org.attach_policy()
+            .policy_id(&policy)
+            .target_id(&ou)
+            .send()
+            .await
+            .expect("attach policy");
+        // The member account's own user, group and keys.
+        let session = aws_sdk_sts::Client::new(&admin)
+            .assume_role()
+            .role_arn(format!(
+                "arn:aws:iam::{member}:role/OrganizationAccountAccessRole"
+            ))
+            .role_session_name("ccaudit-test-setup")
+            .send()
+            .await
+            .expect("assume role");
+        let in_member =
+            aws::sdk_session(&moto, REGION, session.credentials().expect("credentials")).await;
+        let group = aws::create_group(&in_member, &GroupSpec::guide()).await;
+        let user = aws::unique("bitmovin");
+        let keys = aws::create_user(&in_member, &user, Grant::GuideInline).await;
+        (member, ou, group, user, keys)
+    });
+    // The member account is read with its own keys; the organization with
+    // the management account's (a profile).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        "[management]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .expect("write credentials");
+    let (report, snapshot) = Scan {
+        region: REGION,
+        group: &group,
+        user: &user,
+        account: &member,
+        keys: &keys,
+        name: "t",
+        profiles: Some(&credentials),
+        extra: &["--organizations-profile", "management"],
+    }
+    .run(&moto);
+    let aws = &snapshot["targets"][0]["aws"];
+    let organization: serde_json::Map<String, Value> = aws
+        .as_object()
+        .expect("aws")
+        .iter()
+        .filter(|(k, _)| k.starts_with("organizations:"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    assert_eq!(
+        aws["organizations:ListParents"][&member]["Parents"][0]["Id"],
+        ou.as_str(),
+        "{organization:#?}"
+    );
+    assert!(aws["organizations:ListPoliciesForTarget"][&ou]["Policies"].is_array());
+    assert_eq!(finding(&report, "iam-keys-owner")["outcome"], "pass");
+    let permissions = finding(&report, "iam-ec2-permissions");
+    assert_eq!(permissions["outcome"], "fail", "{permissions:#}");
+    let detail = permissions["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains("NoRunInstances") && detail.contains(&format!("OU {ou}")),
+        "{detail}"
+    );
+    // No SCP ties EC2 to MFA: a pass with no caveat, since SCPs were weighed.
+    let mfa = finding(&report, "iam-no-mfa-required");
+    assert_eq!(mfa["outcome"], "pass");
+    assert!(
+        !mfa["detail"].as_str().unwrap_or("").contains("not weighed"),
+        "{mfa:#}"
     );
 }

@@ -45,7 +45,10 @@ fn dependency(rule: &Rule, key: &str, name: Option<&str>) -> Dependency {
     match rule.check.type_name() {
         "api-call-succeeds" if rule.check.evidence_key() == Some(key) => Evidence,
         "account-matches" | "keys-owner" if key == "sts:GetCallerIdentity" => Evidence,
-        "group-exists" | "ingress-self-all-traffic" | "ingress-allows" | "egress-allows"
+        "group-exists"
+        | "ingress-self-all-traffic"
+        | "ingress-allows"
+        | "egress-allows"
         | "sources-restricted"
             if security_group =>
         {
@@ -63,7 +66,8 @@ fn dependency(rule: &Rule, key: &str, name: Option<&str>) -> Dependency {
                 Evidence
             } else if key == "sts:GetCallerIdentity" {
                 Qualifies(not_verified)
-            } else if key.starts_with("organizations:") && rule.check.type_name() != "iam-broad-grant"
+            } else if key.starts_with("organizations:")
+                && rule.check.type_name() != "iam-broad-grant"
             {
                 Qualifies(not_weighed)
             } else {
@@ -103,17 +107,28 @@ fn mutations(key: &str, value: &Value) -> Vec<(String, Option<String>, Option<Va
     // Per-name keys (maps of responses): each entry removed, or failed.
     let per_name = key.contains(':')
         && value.as_object().is_some_and(|o| {
-            !o.is_empty() && o.values().all(|v| v.is_object()) && !o.contains_key("Error")
-                && o.keys().all(|k| !k.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+            !o.is_empty()
+                && o.values().all(|v| v.is_object())
+                && !o.contains_key("Error")
+                && o.keys()
+                    .all(|k| !k.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
         });
     if per_name {
         for name in value.as_object().into_iter().flatten().map(|(n, _)| n) {
             let mut without = value.clone();
             without.as_object_mut().expect("object").remove(name);
-            out.push((format!("{key}[{name}] removed"), Some(name.clone()), Some(without)));
+            out.push((
+                format!("{key}[{name}] removed"),
+                Some(name.clone()),
+                Some(without),
+            ));
             let mut failed = value.clone();
             failed[name] = error_record();
-            out.push((format!("{key}[{name}] failed"), Some(name.clone()), Some(failed)));
+            out.push((
+                format!("{key}[{name}] failed"),
+                Some(name.clone()),
+                Some(failed),
+            ));
         }
     }
     out

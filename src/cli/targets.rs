@@ -67,6 +67,11 @@ pub struct TargetArgs {
     /// (without this or --bitmovin-profile, those keys are not tested)
     #[arg(long)]
     pub as_bitmovin: bool,
+    /// Profile that may read the organization's service control policies
+    /// (its management account or a delegated administrator; default: the
+    /// auditor's credentials)
+    #[arg(long, value_name = "PROFILE")]
+    pub organizations_profile: Option<String>,
     /// Send every call to this endpoint (otherwise AWS_ENDPOINT_URL* apply)
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
@@ -139,6 +144,13 @@ impl TargetArgs {
                 profile: Some(p),
                 ..CredentialSource::default()
             }),
+            organizations: self
+                .organizations_profile
+                .clone()
+                .map(|p| CredentialSource {
+                    profile: Some(p),
+                    ..CredentialSource::default()
+                }),
         }])
     }
 

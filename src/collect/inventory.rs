@@ -60,6 +60,8 @@ struct Entry {
     bitmovin_profile: Option<String>,
     /// The target's own credentials are the keys entered in the dashboard.
     as_bitmovin: Option<bool>,
+    /// The profile that reads the organization's service control policies.
+    organizations_profile: Option<String>,
 }
 
 macro_rules! or_default {
@@ -109,7 +111,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<TargetSpec>, InputError> {
             role_arn,
             external_id,
             bitmovin_profile,
-            as_bitmovin
+            as_bitmovin,
+            organizations_profile
         );
         let at = |message: String| InputError::at_span(path, text, Some(span.clone()), message);
         let label = e
@@ -154,6 +157,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<TargetSpec>, InputError> {
             },
             auditor_is_bitmovin: e.as_bitmovin.unwrap_or(false),
             bitmovin: e.bitmovin_profile.map(|profile| CredentialSource {
+                profile: Some(profile),
+                ..CredentialSource::default()
+            }),
+            organizations: e.organizations_profile.map(|profile| CredentialSource {
                 profile: Some(profile),
                 ..CredentialSource::default()
             }),

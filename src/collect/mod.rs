@@ -35,6 +35,9 @@ pub struct TargetSpec {
     pub bitmovin: Option<CredentialSource>,
     /// The auditor's credentials are the keys entered in the dashboard.
     pub auditor_is_bitmovin: bool,
+    /// Credentials for reading the organization's service control policies
+    /// (the management account or a delegated administrator).
+    pub organizations: Option<CredentialSource>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +162,16 @@ async fn collect_one(
         }
         None => None,
     };
+    let organizations = match &spec.organizations {
+        Some(source) => {
+            Some(credentials::sdk_config(region, source, endpoint, options.limits).await)
+        }
+        None => None,
+    };
+    let organizations_problem = match (&organizations, &spec.organizations) {
+        (Some(config), Some(source)) => credentials::problem(config, source).await,
+        _ => None,
+    };
     let plan = target::Plan {
         setup: &spec.setup,
         quotas,
@@ -169,7 +182,13 @@ async fn collect_one(
         (Some(config), Some(source)) => credentials::problem(config, source).await,
         _ => None,
     };
-    let collected = match (auditor_problem, bitmovin_problem) {
+    let sessions = target::Sessions {
+        auditor: &auditor,
+        bitmovin: bitmovin.as_ref(),
+        auditor_is_bitmovin: spec.auditor_is_bitmovin,
+        organizations: organizations.as_ref(),
+    };
+    let mut collected = match (auditor_problem, bitmovin_problem) {
         (Some(problem), _) => target::Collected {
             aws: target::unavailable(&plan, &problem, false),
             calls: 0,
@@ -178,16 +197,34 @@ async fn collect_one(
         (None, Some(problem)) => {
             // Bitmovin's keys fail: record that for Bitmovin's calls, read
             // the rest with the auditor's credentials.
-            let mut collected = target::collect(&plan, &auditor, None, false).await;
+            let without_keys = target::Sessions {
+                bitmovin: None,
+                auditor_is_bitmovin: false,
+                ..sessions
+            };
+            let mut collected = target::collect(&plan, without_keys).await;
             collected
                 .aws
                 .extend(target::unavailable(&plan, &problem, true));
             collected
         }
-        (None, None) => {
-            target::collect(&plan, &auditor, bitmovin.as_ref(), spec.auditor_is_bitmovin).await
-        }
+        (None, None) => target::collect(&plan, sessions).await,
     };
+    if let Some(problem) = organizations_problem {
+        // The organization could not be read: say so, as AWS would.
+        collected.aws.insert(
+            operations::DESCRIBE_ORGANIZATION.to_string(),
+            errors::record("CredentialsError", &problem),
+        );
+        for key in [
+            operations::LIST_ROOTS,
+            operations::LIST_PARENTS,
+            operations::LIST_POLICIES_FOR_TARGET,
+            operations::DESCRIBE_POLICY,
+        ] {
+            collected.aws.remove(key);
+        }
+    }
     let value = json!({
         "name": spec.name,
         "setup": spec.setup,

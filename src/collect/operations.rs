@@ -22,12 +22,20 @@ pub const GET_POLICY_VERSION: &str = "iam:GetPolicyVersion";
 pub const LIST_ACCESS_KEYS: &str = "iam:ListAccessKeys";
 pub const GET_SERVICE_QUOTA: &str = "servicequotas:GetServiceQuota";
 pub const GET_AWS_DEFAULT_SERVICE_QUOTA: &str = "servicequotas:GetAWSDefaultServiceQuota";
+/// The service control policies over the account (readable from the
+/// management account or a delegated administrator; refused elsewhere,
+/// which the audit reports instead of guessing).
+pub const DESCRIBE_ORGANIZATION: &str = "organizations:DescribeOrganization";
+pub const LIST_ROOTS: &str = "organizations:ListRoots";
+pub const LIST_PARENTS: &str = "organizations:ListParents";
+pub const LIST_POLICIES_FOR_TARGET: &str = "organizations:ListPoliciesForTarget";
+pub const DESCRIBE_POLICY: &str = "organizations:DescribePolicy";
 
 /// Snapshot key for the group found in other regions (an extension of the
 /// contract: region → the DescribeSecurityGroups answer there).
 pub const SECURITY_GROUP_IN_OTHER_REGIONS: &str = "ec2:DescribeSecurityGroups:OtherRegions";
 
-pub const ALL: [&str; 18] = [
+pub const ALL: [&str; 23] = [
     GET_CALLER_IDENTITY,
     DESCRIBE_SECURITY_GROUPS,
     DESCRIBE_VPCS,
@@ -46,6 +54,11 @@ pub const ALL: [&str; 18] = [
     LIST_ACCESS_KEYS,
     GET_SERVICE_QUOTA,
     GET_AWS_DEFAULT_SERVICE_QUOTA,
+    DESCRIBE_ORGANIZATION,
+    LIST_ROOTS,
+    LIST_PARENTS,
+    LIST_POLICIES_FOR_TARGET,
+    DESCRIBE_POLICY,
 ];
 
 /// The minimal IAM policy the auditor needs, as a pretty JSON document.
@@ -73,7 +86,7 @@ mod tests {
         for op in ALL {
             let (service, action) = op.split_once(':').expect("service:Action");
             assert!(
-                ["sts", "ec2", "iam", "servicequotas"].contains(&service),
+                ["sts", "ec2", "iam", "servicequotas", "organizations"].contains(&service),
                 "{op}"
             );
             assert!(

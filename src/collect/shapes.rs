@@ -246,3 +246,71 @@ mod tests {
         );
     }
 }
+
+pub fn organization(o: &aws_sdk_organizations::types::Organization) -> Value {
+    object! {
+        "Id" => text(o.id()),
+        "Arn" => text(o.arn()),
+        "FeatureSet" => text(o.feature_set().map(|f| f.as_str())),
+        "MasterAccountArn" => text(o.master_account_arn()),
+        "MasterAccountId" => text(o.master_account_id()),
+    }
+}
+
+pub fn roots(items: &[aws_sdk_organizations::types::Root]) -> Value {
+    let roots: Vec<Value> = items
+        .iter()
+        .map(|r| {
+            let types: Vec<Value> = r
+                .policy_types()
+                .iter()
+                .map(|t| {
+                    object! {
+                        "Type" => text(t.r#type().map(|t| t.as_str())),
+                        "Status" => text(t.status().map(|s| s.as_str())),
+                    }
+                })
+                .collect();
+            let mut root = object! {
+                "Id" => text(r.id()),
+                "Arn" => text(r.arn()),
+                "Name" => text(r.name()),
+            };
+            root["PolicyTypes"] = Value::Array(types);
+            root
+        })
+        .collect();
+    json!({ "Roots": roots })
+}
+
+pub fn parents(items: &[aws_sdk_organizations::types::Parent]) -> Value {
+    let parents: Vec<Value> = items
+        .iter()
+        .map(|p| object! { "Id" => text(p.id()), "Type" => text(p.r#type().map(|t| t.as_str())) })
+        .collect();
+    json!({ "Parents": parents })
+}
+
+fn org_policy_summary(p: &aws_sdk_organizations::types::PolicySummary) -> Value {
+    object! {
+        "Id" => text(p.id()),
+        "Arn" => text(p.arn()),
+        "Name" => text(p.name()),
+        "Description" => text(p.description()),
+        "Type" => text(p.r#type().map(|t| t.as_str())),
+        "AwsManaged" => Some(p.aws_managed()),
+    }
+}
+
+pub fn org_policies(items: &[aws_sdk_organizations::types::PolicySummary]) -> Value {
+    let policies: Vec<Value> = items.iter().map(org_policy_summary).collect();
+    json!({ "Policies": policies })
+}
+
+/// The CLI prints Content as the JSON text AWS returns.
+pub fn org_policy(p: &aws_sdk_organizations::types::Policy) -> Value {
+    json!({ "Policy": object! {
+        "PolicySummary" => p.policy_summary().map(org_policy_summary),
+        "Content" => text(p.content()),
+    } })
+}

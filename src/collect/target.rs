@@ -106,17 +106,31 @@ pub struct Collected {
     pub failed: usize,
 }
 
-/// Read one target. `bitmovin` is the configuration with the keys entered
-/// in the dashboard, used for the calls Bitmovin itself makes; without it
-/// (and unless the auditor's own credentials are those keys) the keys are
-/// not tested: `sts:GetCallerIdentity` is left out, so the credential rules
-/// say unknown instead of judging the auditor.
-pub async fn collect(
-    plan: &Plan<'_>,
-    auditor: &SdkConfig,
-    bitmovin: Option<&SdkConfig>,
-    auditor_is_bitmovin: bool,
-) -> Collected {
+/// The credentials one target is read with.
+#[derive(Clone, Copy)]
+pub struct Sessions<'a> {
+    /// The auditor's: every read not named below.
+    pub auditor: &'a SdkConfig,
+    /// The keys entered in the dashboard, for the calls Bitmovin itself makes.
+    pub bitmovin: Option<&'a SdkConfig>,
+    /// The auditor's credentials are those keys.
+    pub auditor_is_bitmovin: bool,
+    /// For Organizations (the management account or a delegated
+    /// administrator); the auditor's when not given.
+    pub organizations: Option<&'a SdkConfig>,
+}
+
+/// Read one target. Without Bitmovin's keys (and unless the auditor's own
+/// credentials are those keys) the keys are not tested:
+/// `sts:GetCallerIdentity` is left out, so the credential rules say
+/// unknown instead of judging the auditor.
+pub async fn collect(plan: &Plan<'_>, sessions: Sessions<'_>) -> Collected {
+    let Sessions {
+        auditor,
+        bitmovin,
+        auditor_is_bitmovin,
+        organizations,
+    } = sessions;
     let recorder = Recorder {
         aws: Mutex::new(Map::new()),
         calls: AtomicUsize::new(0),
@@ -125,6 +139,7 @@ pub async fn collect(
     let bitmovin_keys = bitmovin.or(auditor_is_bitmovin.then_some(auditor));
     let as_bitmovin = bitmovin.unwrap_or(auditor);
     let mut user_from_keys = None;
+    let mut account_from_keys = None;
     if let Some(keys) = bitmovin_keys {
         let sts = aws_sdk_sts::Client::new(keys);
         let identity = recorder.call(sts.get_caller_identity().send()).await;
@@ -133,6 +148,11 @@ pub async fn collect(
             .ok()
             .and_then(|o| o.arn())
             .and_then(user_name_from_arn);
+        account_from_keys = identity
+            .as_ref()
+            .ok()
+            .and_then(|o| o.account())
+            .map(str::to_string);
         recorder.put(
             op::GET_CALLER_IDENTITY,
             identity
@@ -141,9 +161,11 @@ pub async fn collect(
                 .unwrap_or_else(Clone::clone),
         );
     }
-    // The user whose permissions matter: named in the setup, or the owner of
-    // the keys Bitmovin uses.
-    let iam_user = plan.setup.iam_user.clone().or(user_from_keys);
+    // The user whose permissions matter: the owner of the keys Bitmovin
+    // uses (Bitmovin acts as that user, whatever the setup names), else the
+    // user the setup names.
+    let iam_user = user_from_keys.or(plan.setup.iam_user.clone());
+    let account = account_from_keys.or(plan.setup.account_id.clone());
 
     tokio::join!(
         security_group(&recorder, plan, as_bitmovin),
@@ -151,6 +173,11 @@ pub async fn collect(
         subnet(&recorder, plan, auditor),
         iam(&recorder, auditor, iam_user.as_deref()),
         quotas(&recorder, plan, auditor),
+        organization(
+            &recorder,
+            account.as_deref(),
+            organizations.unwrap_or(auditor)
+        ),
     );
     Collected {
         aws: recorder.aws.into_inner().unwrap_or_default(),
@@ -487,6 +514,134 @@ async fn managed_policy(recorder: &Recorder, iam: &aws_sdk_iam::Client, arn: &st
             })) })
         });
     recorder.put_named(op::GET_POLICY_VERSION, arn, answer.unwrap_or_else(|e| e));
+}
+
+/// Organizations has one endpoint per partition; the target's region would
+/// name one that does not exist.
+fn organizations_region(region: Option<&str>) -> &'static str {
+    match region {
+        Some(r) if r.starts_with("cn-") => "cn-northwest-1",
+        Some(r) if r.starts_with("us-gov-") => "us-gov-west-1",
+        _ => "us-east-1",
+    }
+}
+
+/// The service control policies over `account`: the organization, its
+/// root, the chain of parents from the account up to the root, the SCPs
+/// attached at each of those nodes, and each policy's content. Stops where
+/// the answers show SCPs cannot apply (no organization, the management
+/// account, SCPs not enabled) or where a call fails (its error is kept).
+async fn organization(recorder: &Recorder, account: Option<&str>, config: &SdkConfig) {
+    use aws_sdk_organizations::types::{ParentType, PolicyType};
+    let Some(account) = account else { return };
+    let region = organizations_region(config.region().map(|r| r.as_ref()));
+    let global = config.to_builder().region(Region::new(region)).build();
+    let client = aws_sdk_organizations::Client::new(&global);
+
+    let described = recorder.call(client.describe_organization().send()).await;
+    let master = described
+        .as_ref()
+        .ok()
+        .and_then(|o| o.organization())
+        .and_then(|o| o.master_account_id())
+        .map(str::to_string);
+    let stop = described.is_err() || master.as_deref() == Some(account);
+    recorder.put(
+        op::DESCRIBE_ORGANIZATION,
+        described
+            .map(|o| json!({ "Organization": o.organization().map(shapes::organization) }))
+            .unwrap_or_else(|e| e),
+    );
+    if stop {
+        return;
+    }
+    let roots = all_pages!(recorder, client.list_roots(), roots);
+    let enabled = roots.as_ref().is_ok_and(|roots| {
+        roots.iter().any(|r| {
+            r.policy_types().iter().any(|t| {
+                t.r#type() == Some(&PolicyType::ServiceControlPolicy)
+                    && t.status().is_some_and(|s| s.as_str() == "ENABLED")
+            })
+        })
+    });
+    recorder.put(
+        op::LIST_ROOTS,
+        roots.map(|r| shapes::roots(&r)).unwrap_or_else(|e| e),
+    );
+    if !enabled {
+        return;
+    }
+
+    // From the account up to the root (AWS allows five levels of OUs).
+    let mut chain = vec![account.to_string()];
+    for _ in 0..8 {
+        let child = chain.last().cloned().unwrap_or_default();
+        let parents = all_pages!(recorder, client.list_parents().child_id(&child), parents);
+        let next = match &parents {
+            Ok(list) => match list.as_slice() {
+                [parent] => parent
+                    .id()
+                    .map(|id| (id.to_string(), parent.r#type() == Some(&ParentType::Root))),
+                _ => None,
+            },
+            Err(_) => None,
+        };
+        recorder.put_named(
+            op::LIST_PARENTS,
+            &child,
+            parents.map(|p| shapes::parents(&p)).unwrap_or_else(|e| e),
+        );
+        match next {
+            Some((id, is_root)) => {
+                chain.push(id);
+                if is_root {
+                    break;
+                }
+            }
+            None => break,
+        }
+    }
+
+    let client = &client;
+    let per_node = chain.iter().map(|node| async move {
+        let attached = all_pages!(
+            recorder,
+            client
+                .list_policies_for_target()
+                .target_id(node)
+                .filter(PolicyType::ServiceControlPolicy),
+            policies
+        );
+        let ids: Vec<String> = attached
+            .as_ref()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|p| p.id().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        recorder.put_named(
+            op::LIST_POLICIES_FOR_TARGET,
+            node,
+            attached
+                .map(|p| shapes::org_policies(&p))
+                .unwrap_or_else(|e| e),
+        );
+        ids
+    });
+    let ids: BTreeSet<String> = join_all(per_node).await.into_iter().flatten().collect();
+    join_all(ids.iter().map(|id| async move {
+        let answer = recorder
+            .call(client.describe_policy().policy_id(id).send())
+            .await
+            .map(|o| {
+                o.policy()
+                    .map(shapes::org_policy)
+                    .unwrap_or_else(|| json!({}))
+            });
+        recorder.put_named(op::DESCRIBE_POLICY, id, answer.unwrap_or_else(|e| e));
+    }))
+    .await;
 }
 
 async fn quotas(recorder: &Recorder, plan: &Plan<'_>, config: &SdkConfig) {

@@ -15,7 +15,8 @@ pub fn api_call_succeeds(check: &ApiCallSucceeds, target: &Target) -> Verdict {
     let (outcome, complete): (Evidence<'_, ()>, bool) = match check.call {
         CallKey::GetCallerIdentity => {
             let e = evidence(aws.caller_identity.as_ref());
-            let complete = matches!(e, Evidence::Present(r) if r.arn.is_some() && r.account.is_some());
+            let complete =
+                matches!(e, Evidence::Present(r) if r.arn.is_some() && r.account.is_some());
             (erase(e), complete)
         }
         CallKey::DescribeSecurityGroups => {
@@ -118,10 +119,7 @@ pub fn access_key_active(target: &Target) -> Verdict {
         ids => Verdict::pass(format!(
             "active access key: {}{}",
             ids.join(", "),
-            subject
-                .caveat
-                .map(|c| format!("; {c}"))
-                .unwrap_or_default()
+            subject.caveat.map(|c| format!("; {c}")).unwrap_or_default()
         )),
     }
 }
@@ -152,8 +150,6 @@ pub fn keys_owner_is_user(target: &Target) -> Verdict {
         Some(_) => Verdict::pass(format!(
             "the dashboard's keys belong to IAM user {name}, the user named in the setup"
         )),
-        None => Verdict::pass(format!(
-            "the dashboard's keys belong to IAM user {name}"
-        )),
+        None => Verdict::pass(format!("the dashboard's keys belong to IAM user {name}")),
     }
 }

@@ -515,7 +515,8 @@ fn policy_arn(arn: &str) -> bool {
     arn.strip_prefix("arn:aws:iam::")
         .and_then(|rest| rest.split_once(":policy/"))
         .is_some_and(|(account, path)| {
-            (account == "aws" || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())))
+            (account == "aws"
+                || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())))
                 && !path.is_empty()
                 && path
                     .chars()

@@ -37,9 +37,9 @@ impl Scps<'_> {
         match self {
             Scps::Apply(_) => None,
             Scps::DoNotApply(why) => Some(format!("no service control policy applies: {why}")),
-            Scps::NotCollected { why, .. } => Some(format!(
-                "service control policies were not weighed ({why})"
-            )),
+            Scps::NotCollected { why, .. } => {
+                Some(format!("service control policies were not weighed ({why})"))
+            }
         }
     }
 }
@@ -204,7 +204,11 @@ fn level<'a>(
         }
         Evidence::Present(r) => match &r.policies {
             Some(list) => list,
-            None => return Err(Gap(format!("{list_key} for {id} answered without Policies"))),
+            None => {
+                return Err(Gap(format!(
+                    "{list_key} for {id} answered without Policies"
+                )));
+            }
         },
         Evidence::Failed(e) => return Err(Gap(format!("{} for {id}", call_failed(list_key, e)))),
         Evidence::Missing => return Err(Gap(format!("{} for {id}", not_collected(list_key)))),

@@ -239,12 +239,12 @@ fn coverage(
                 Reach::Yes => {}
                 Reach::No => {
                     missing_here.push(*source);
-                    out.missing_text.push(format!("{name} {preposition} {source}"));
+                    out.missing_text
+                        .push(format!("{name} {preposition} {source}"));
                 }
-                Reach::Unknown(why) => out.undecided.push(format!(
-                    "{name} {preposition} {source} ({})",
-                    why.explain()
-                )),
+                Reach::Unknown(why) => out
+                    .undecided
+                    .push(format!("{name} {preposition} {source} ({})", why.explain())),
             }
         }
         if !missing_here.is_empty() {
@@ -361,9 +361,11 @@ fn stream_sources(
         match net::reaches(perms, req, ssh_port, source) {
             Reach::Yes => {}
             Reach::No => closed.push(*req),
-            Reach::Unknown(why) => {
-                undecided.push(format!("{} ({})", describe_req(req, ssh_port), why.explain()))
-            }
+            Reach::Unknown(why) => undecided.push(format!(
+                "{} ({})",
+                describe_req(req, ssh_port),
+                why.explain()
+            )),
         }
     }
     // What the group lets in on each port, so the person sees why.
@@ -426,7 +428,11 @@ fn stream_sources(
                     .is_ok_and(|net| !excluding.iter().any(|e| e.trunc().contains(&net.trunc())))
             })
             .collect();
-        format!("{} from {}", describe_req(req, ssh_port), sources.join(", "))
+        format!(
+            "{} from {}",
+            describe_req(req, ssh_port),
+            sources.join(", ")
+        )
     };
     let shown: Vec<String> = ports.iter().map(counted).collect();
     Verdict::pass(format!("open to stream sources: {}", shown.join("; ")))
@@ -477,11 +483,14 @@ pub fn sources_restricted(check: &SourcesRestricted, target: &Target) -> Verdict
             });
         if !mine.is_empty() {
             let described: Vec<&str> = mine.iter().map(|o| o.description.as_str()).collect();
-            let shorthand: Vec<String> = mine.iter().map(|o| format!("'{}'", o.shorthand)).collect();
+            let shorthand: Vec<String> =
+                mine.iter().map(|o| format!("'{}'", o.shorthand)).collect();
             let what = match check.offenders {
                 Offenders::Any => "are open beyond Bitmovin's addresses",
                 Offenders::OpenToEveryone => "are open to every address",
-                Offenders::OtherSources => "are also open to sources other than Bitmovin's addresses",
+                Offenders::OtherSources => {
+                    "are also open to sources other than Bitmovin's addresses"
+                }
             };
             return Verdict::fail(format!(
                 "Bitmovin's ports ({ports}) {what}: {}",
@@ -504,9 +513,9 @@ pub fn sources_restricted(check: &SourcesRestricted, target: &Target) -> Verdict
             ));
         }
         Verdict::pass(match (check.offenders, others.is_empty()) {
-            (Offenders::OpenToEveryone, true) => format!(
-                "{ports} open only to Bitmovin's addresses and the group itself"
-            ),
+            (Offenders::OpenToEveryone, true) => {
+                format!("{ports} open only to Bitmovin's addresses and the group itself")
+            }
             (Offenders::OpenToEveryone, false) => format!(
                 "{ports} not open to every address (other extra sources: {})",
                 others

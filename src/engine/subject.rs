@@ -86,7 +86,9 @@ pub fn subject(target: &Target) -> Result<Subject, Verdict> {
                 )));
             }
             Ok(Subject {
-                user: described.map(|(u, _)| u.to_string()).or(configured.map(str::to_string)),
+                user: described
+                    .map(|(u, _)| u.to_string())
+                    .or(configured.map(str::to_string)),
                 caveat: Some(format!(
                     "not verified that the dashboard's keys belong to this user ({why})"
                 )),

@@ -331,9 +331,9 @@ mod tests {
                 &[source_ip, cond("Bool", PRESENT, &["true"])],
                 RequestFacts::default()
             )
-                .iter()
-                .map(|c| c.key.as_str())
-                .collect::<Vec<_>>(),
+            .iter()
+            .map(|c| c.key.as_str())
+            .collect::<Vec<_>>(),
             vec!["aws:SourceIp"]
         );
     }
@@ -376,8 +376,16 @@ mod tests {
             ("StringEqualsIgnoreCase", vec!["EU-CENTRAL-1"], Tri::True),
             ("Null", vec!["true"], Tri::False),
             ("Null", vec!["false"], Tri::True),
-            ("ForAnyValue:StringEquals", vec!["eu-central-1"], Tri::Unknown),
-            ("StringEquals", vec!["${aws:PrincipalTag/region}"], Tri::Unknown),
+            (
+                "ForAnyValue:StringEquals",
+                vec!["eu-central-1"],
+                Tri::Unknown,
+            ),
+            (
+                "StringEquals",
+                vec!["${aws:PrincipalTag/region}"],
+                Tri::Unknown,
+            ),
             ("ArnEquals", vec!["eu-central-1"], Tri::Unknown),
         ];
         for (operator, values, expected) in cases {

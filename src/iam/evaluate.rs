@@ -213,7 +213,11 @@ fn all_policies<'s, 'a: 's>(set: &'s PolicySet<'a>) -> impl Iterator<Item = &'s 
     set.identity
         .iter()
         .chain(set.boundary.iter())
-        .chain(set.scp_levels.iter().flat_map(|level| level.policies.iter()))
+        .chain(
+            set.scp_levels
+                .iter()
+                .flat_map(|level| level.policies.iter()),
+        )
         .chain(set.scp_partial.iter())
 }
 
@@ -969,7 +973,10 @@ mod tests {
         // An SCP grants nothing by itself.
         let mut alone = PolicySet::default();
         alone.scp_levels = vec![level("root", &[allow_all])];
-        assert_eq!(decide(&alone, "ec2:RunInstances", "*"), Decision::NotAllowed);
+        assert_eq!(
+            decide(&alone, "ec2:RunInstances", "*"),
+            Decision::NotAllowed
+        );
         // Partly collected SCPs: their Deny counts, their Allows prove nothing.
         let mut partial = identity(&[("full", &full)]);
         partial.scp_partial = level("x", &[s3_only, deny_run]).policies;

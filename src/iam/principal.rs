@@ -151,7 +151,11 @@ mod tests {
                 .is_none()
         );
         let role = Principal::from_arn("arn:aws:sts::1:assumed-role/R/s");
-        assert!(role.unsuitable_because().unwrap().contains("role-based login"));
+        assert!(
+            role.unsuitable_because()
+                .unwrap()
+                .contains("role-based login")
+        );
         assert_eq!(role.to_string(), "a session of the role R");
     }
 }

@@ -468,11 +468,21 @@ mod tests {
             {"IpProtocol": "udp", "FromPort": 2090, "ToPort": 2091, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}
         ]));
         assert_eq!(
-            reaches(&p, &req("udp:2088-2091"), 22, Source::AnyAddress { excluding: &[] }),
+            reaches(
+                &p,
+                &req("udp:2088-2091"),
+                22,
+                Source::AnyAddress { excluding: &[] }
+            ),
             Reach::Yes
         );
         assert_eq!(
-            reaches(&p, &req("udp:2088-2092"), 22, Source::AnyAddress { excluding: &[] }),
+            reaches(
+                &p,
+                &req("udp:2088-2092"),
+                22,
+                Source::AnyAddress { excluding: &[] }
+            ),
             Reach::No
         );
     }
@@ -577,7 +587,10 @@ mod tests {
         let any = Source::AnyAddress {
             excluding: &bitmovin,
         };
-        assert_eq!(reaches(&only_bitmovin, &req("tcp:1935"), 22, any), Reach::No);
+        assert_eq!(
+            reaches(&only_bitmovin, &req("tcp:1935"), 22, any),
+            Reach::No
+        );
         let wider = perms(
             json!([{"IpProtocol": "tcp", "FromPort": 1935, "ToPort": 1935, "IpRanges": [{"CidrIp": "104.199.97.0/24"}]}]),
         );

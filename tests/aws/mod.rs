@@ -52,6 +52,26 @@ pub async fn sdk(endpoint: &str, region: &str, key: &str, secret: &str) -> SdkCo
         .await
 }
 
+/// The same with temporary credentials (an assumed role's).
+pub async fn sdk_session(
+    endpoint: &str,
+    region: &str,
+    credentials: &aws_sdk_sts::types::Credentials,
+) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new(
+            credentials.access_key_id(),
+            credentials.secret_access_key(),
+            Some(credentials.session_token().to_string()),
+            None,
+            "test",
+        ))
+        .load()
+        .await
+}
+
 /// A name no other test uses (IAM is global to a moto server).
 pub fn unique(prefix: &str) -> String {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
