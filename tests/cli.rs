@@ -428,7 +428,7 @@ fn user_rules_are_added_to_the_builtin_ones() {
     let findings = report["targets"][0]["findings"]
         .as_array()
         .expect("findings");
-    assert_eq!(findings.len(), 31);
+    assert_eq!(findings.len(), common::builtin_rules().rules.len() + 1);
     assert!(
         findings
             .iter()

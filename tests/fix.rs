@@ -79,12 +79,13 @@ fn nothing_to_fix_says_so() {
     );
 }
 
-/// Collect with `--as-bitmovin`; the snapshot as text.
-fn collect(moto: &str, group: &str, user: &str) -> String {
+/// Collect with the user's own keys as Bitmovin's (`--as-bitmovin`); the
+/// snapshot as text.
+fn collect(moto: &str, group: &str, user: &str, keys: &(String, String)) -> String {
     let out = aws::ccaudit(
         moto,
         &aws::guide_quotas(),
-        ("testing", "testing"),
+        (&keys.0, &keys.1),
         &[
             "collect",
             "--region",
@@ -146,11 +147,11 @@ fn the_fix_script_repairs_a_broken_account_end_to_end() {
     };
     let user = aws::unique("bitmovin");
     let no_ec2 = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}"#;
-    let group = aws::runtime().block_on(async {
+    let (group, keys) = aws::runtime().block_on(async {
         let config = aws::sdk(&moto, "eu-central-1", "testing", "testing").await;
         let group = aws::create_group(&config, &broken).await;
-        aws::create_user(&config, &user, Grant::Inline(no_ec2.into())).await;
-        group
+        let keys = aws::create_user(&config, &user, Grant::Inline(no_ec2.into())).await;
+        (group, keys)
     });
 
     let fixable = [
@@ -160,14 +161,14 @@ fn the_fix_script_repairs_a_broken_account_end_to_end() {
         "sg-egress-all",
         "iam-ec2-permissions",
     ];
-    let before = outcomes(&collect(&moto, &group, &user));
+    let before = outcomes(&collect(&moto, &group, &user, &keys));
     for rule in fixable {
         assert_eq!(before[rule], "fail", "{rule} is broken before the fix");
     }
 
     let dir = tempfile::tempdir().expect("temp dir");
     let snapshot = dir.path().join("snapshot.json");
-    std::fs::write(&snapshot, collect(&moto, &group, &user)).expect("write");
+    std::fs::write(&snapshot, collect(&moto, &group, &user, &keys)).expect("write");
     let script = dir.path().join("fix.sh");
     std::fs::write(&script, ccaudit_fix(&[snapshot.to_str().expect("utf-8")])).expect("write");
 
@@ -199,7 +200,7 @@ fn the_fix_script_repairs_a_broken_account_end_to_end() {
         String::from_utf8_lossy(&run.stderr)
     );
 
-    let after = outcomes(&collect(&moto, &group, &user));
+    let after = outcomes(&collect(&moto, &group, &user, &keys));
     for rule in fixable {
         assert_eq!(after[rule], "pass", "{rule} after the fix");
     }

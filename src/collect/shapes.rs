@@ -204,49 +204,6 @@ pub fn service_quota(q: &aws_sdk_servicequotas::types::ServiceQuota) -> Value {
     }})
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_look_like_the_cli() {
-        assert_eq!(
-            date(&DateTime::from_secs(1_423_248_015)),
-            "2015-02-06T18:40:15+00:00"
-        );
-        assert_eq!(
-            date(&DateTime::from_secs_and_nanos(1_423_248_015, 80_107_000)),
-            "2015-02-06T18:40:15.080107+00:00"
-        );
-    }
-
-    #[test]
-    fn policy_documents_are_decoded_whether_encoded_or_not() {
-        let plain = r#"{"Version":"2012-10-17","Statement":[]}"#;
-        let encoded: String =
-            percent_encoding::utf8_percent_encode(plain, percent_encoding::NON_ALPHANUMERIC)
-                .collect();
-        assert_eq!(
-            policy_document(&encoded),
-            serde_json::json!({"Version": "2012-10-17", "Statement": []})
-        );
-        assert_eq!(policy_document(plain), policy_document(&encoded));
-        assert_eq!(policy_document("not json"), Value::from("not json"));
-    }
-
-    #[test]
-    fn empty_lists_are_kept_and_missing_values_left_out() {
-        let perm = aws_sdk_ec2::types::IpPermission::builder()
-            .ip_protocol("-1")
-            .set_ip_ranges(Some(vec![]))
-            .build();
-        assert_eq!(
-            ip_permission(&perm),
-            serde_json::json!({"IpProtocol": "-1", "IpRanges": []})
-        );
-    }
-}
-
 pub fn organization(o: &aws_sdk_organizations::types::Organization) -> Value {
     object! {
         "Id" => text(o.id()),
@@ -313,4 +270,47 @@ pub fn org_policy(p: &aws_sdk_organizations::types::Policy) -> Value {
         "PolicySummary" => p.policy_summary().map(org_policy_summary),
         "Content" => text(p.content()),
     } })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_look_like_the_cli() {
+        assert_eq!(
+            date(&DateTime::from_secs(1_423_248_015)),
+            "2015-02-06T18:40:15+00:00"
+        );
+        assert_eq!(
+            date(&DateTime::from_secs_and_nanos(1_423_248_015, 80_107_000)),
+            "2015-02-06T18:40:15.080107+00:00"
+        );
+    }
+
+    #[test]
+    fn policy_documents_are_decoded_whether_encoded_or_not() {
+        let plain = r#"{"Version":"2012-10-17","Statement":[]}"#;
+        let encoded: String =
+            percent_encoding::utf8_percent_encode(plain, percent_encoding::NON_ALPHANUMERIC)
+                .collect();
+        assert_eq!(
+            policy_document(&encoded),
+            serde_json::json!({"Version": "2012-10-17", "Statement": []})
+        );
+        assert_eq!(policy_document(plain), policy_document(&encoded));
+        assert_eq!(policy_document("not json"), Value::from("not json"));
+    }
+
+    #[test]
+    fn empty_lists_are_kept_and_missing_values_left_out() {
+        let perm = aws_sdk_ec2::types::IpPermission::builder()
+            .ip_protocol("-1")
+            .set_ip_ranges(Some(vec![]))
+            .build();
+        assert_eq!(
+            ip_permission(&perm),
+            serde_json::json!({"IpProtocol": "-1", "IpRanges": []})
+        );
+    }
 }

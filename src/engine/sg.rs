@@ -9,7 +9,7 @@ use crate::report::FixData;
 use crate::rules::check::{
     EgressAllows, GroupExists, GroupIdFormat, IngressAllows, Offenders, SourcesRestricted,
 };
-use crate::rules::ports::PortReq;
+use crate::rules::ports::{PortRange, PortReq};
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, IpPermission, SecurityGroup, evidence};
 
@@ -360,7 +360,7 @@ fn stream_sources(
     for req in ports {
         match net::reaches(perms, req, ssh_port, source) {
             Reach::Yes => {}
-            Reach::No => closed.push(*req),
+            Reach::No => closed.extend(unreached(perms, req, ssh_port, source)),
             Reach::Unknown(why) => undecided.push(format!(
                 "{} ({})",
                 describe_req(req, ssh_port),
@@ -436,6 +436,34 @@ fn stream_sources(
     };
     let shown: Vec<String> = ports.iter().map(counted).collect();
     Verdict::pass(format!("open to stream sources: {}", shown.join("; ")))
+}
+
+/// The parts of `req` no permission lets `source` reach, as ranges (UDP
+/// 2091 of 2088-2091), so the finding and its fix name only those.
+fn unreached(perms: &[IpPermission], req: &PortReq, ssh_port: u16, source: Source) -> Vec<PortReq> {
+    let Some((from, to)) = req.range(ssh_port) else {
+        return vec![*req];
+    };
+    let single = |port: u16| PortReq {
+        protocol: req.protocol,
+        ports: Some(PortRange::Fixed(port, port)),
+    };
+    let mut runs: Vec<(u16, u16)> = Vec::new();
+    for port in from..=to {
+        if net::reaches(perms, &single(port), ssh_port, source) != Reach::No {
+            continue;
+        }
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == port => *end = port,
+            _ => runs.push((port, port)),
+        }
+    }
+    runs.into_iter()
+        .map(|(a, b)| PortReq {
+            protocol: req.protocol,
+            ports: Some(PortRange::Fixed(a, b)),
+        })
+        .collect()
 }
 
 pub fn egress_allows(check: &EgressAllows, target: &Target) -> Verdict {

@@ -971,8 +971,10 @@ mod tests {
         ));
         assert!(is_allowed(&decide(&set, "ec2:StopInstances", "*")));
         // An SCP grants nothing by itself.
-        let mut alone = PolicySet::default();
-        alone.scp_levels = vec![level("root", &[allow_all])];
+        let alone = PolicySet {
+            scp_levels: vec![level("root", &[allow_all])],
+            ..PolicySet::default()
+        };
         assert_eq!(
             decide(&alone, "ec2:RunInstances", "*"),
             Decision::NotAllowed
