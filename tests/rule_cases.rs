@@ -24,14 +24,32 @@ fn every_rule_case_gives_its_expected_outcome() {
             let finding = evaluate(rule, &snapshot.targets[0]);
             count += 1;
             let expected = case["expect"].as_str().expect("expect is a string");
+            let name = case["name"].as_str().unwrap_or("?");
             if finding.outcome.as_str() != expected {
                 failures.push(format!(
-                    "{} / {}: expected {expected}, got {} ({})",
+                    "{} / {name}: expected {expected}, got {} ({})",
                     rule.id,
-                    case["name"].as_str().unwrap_or("?"),
                     finding.outcome.as_str(),
                     finding.detail
                 ));
+            }
+            // Optional wording checks: what the finding must (not) say.
+            let command = finding.fix_command.as_deref().unwrap_or("");
+            let checks = [
+                ("detail_contains", finding.detail.as_str(), true),
+                ("detail_excludes", finding.detail.as_str(), false),
+                ("fix_command_contains", command, true),
+            ];
+            for (field, text, wanted) in checks {
+                for needle in case[field].as_array().into_iter().flatten() {
+                    let needle = needle.as_str().expect("wording checks are strings");
+                    if text.contains(needle) != wanted {
+                        failures.push(format!(
+                            "{} / {name}: {field} {needle:?}, but it says: {text}",
+                            rule.id
+                        ));
+                    }
+                }
             }
         }
     }
