@@ -270,64 +270,54 @@ fn resource_coverage(spec: &ResourceSpec, requested: &str) -> Coverage {
     let proves_inclusion =
         |p: &String| !has_policy_variable(p) && glob::subsumes_request(p, requested);
     let may_overlap = |p: &String| glob::intersects_request(&widen_policy_variables(p), requested);
-    let overlap_is_uncertain = |patterns: &[String]| {
-        patterns
-            .iter()
-            .any(|p| has_policy_variable(p) && may_overlap(p))
-    };
-    match spec {
-        ResourceSpec::Resource(patterns) => {
-            if patterns.iter().any(proves_inclusion) {
-                Coverage::Full
-            } else if overlap_is_uncertain(patterns) {
-                Coverage::Unresolved
-            } else if patterns.iter().any(may_overlap) {
-                Coverage::Partial
-            } else {
-                Coverage::None
-            }
-        }
-        ResourceSpec::NotResource(excluded) => {
-            if excluded.iter().any(proves_inclusion) {
-                Coverage::None
-            } else if overlap_is_uncertain(excluded) {
-                Coverage::Unresolved
-            } else if excluded.iter().any(may_overlap) {
-                Coverage::Partial
-            } else {
-                Coverage::Full
-            }
-        }
-    }
+    classify(
+        spec,
+        proves_inclusion,
+        |p| has_policy_variable(p) && may_overlap(p),
+        may_overlap,
+    )
 }
 
 /// The request of an action without resource-level permissions names the
 /// resource `*`: a statement applies when its pattern matches that string
 /// (`*` does; `arn:aws:ec2:us-east-1:*:*` does not).
 fn star_coverage(spec: &ResourceSpec) -> Coverage {
-    let matches = |p: &String| !has_policy_variable(p) && glob::matches(p, "*", false);
-    let may_match = |p: &String| {
-        has_policy_variable(p) && glob::matches(&widen_policy_variables(p), "*", false)
+    classify(
+        spec,
+        |p| !has_policy_variable(p) && glob::matches(p, "*", false),
+        |p| has_policy_variable(p) && glob::matches(&widen_policy_variables(p), "*", false),
+        |_| false,
+    )
+}
+
+/// A statement's resource scope against a request, from three tests on its
+/// patterns, asked in order: one covers the whole request, one may or may
+/// not touch it (a policy variable), one touches part of it. `NotResource`
+/// turns the answer around.
+fn classify(
+    spec: &ResourceSpec,
+    covers: impl Fn(&String) -> bool,
+    unresolved: impl Fn(&String) -> bool,
+    touches: impl Fn(&String) -> bool,
+) -> Coverage {
+    let (patterns, excluded) = match spec {
+        ResourceSpec::Resource(patterns) => (patterns, false),
+        ResourceSpec::NotResource(patterns) => (patterns, true),
     };
-    match spec {
-        ResourceSpec::Resource(patterns) => {
-            if patterns.iter().any(matches) {
-                Coverage::Full
-            } else if patterns.iter().any(may_match) {
-                Coverage::Unresolved
-            } else {
-                Coverage::None
-            }
+    if patterns.iter().any(covers) {
+        if excluded {
+            Coverage::None
+        } else {
+            Coverage::Full
         }
-        ResourceSpec::NotResource(excluded) => {
-            if excluded.iter().any(matches) {
-                Coverage::None
-            } else if excluded.iter().any(may_match) {
-                Coverage::Unresolved
-            } else {
-                Coverage::Full
-            }
-        }
+    } else if patterns.iter().any(unresolved) {
+        Coverage::Unresolved
+    } else if patterns.iter().any(touches) {
+        Coverage::Partial
+    } else if excluded {
+        Coverage::Full
+    } else {
+        Coverage::None
     }
 }
 
