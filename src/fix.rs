@@ -98,13 +98,15 @@ pub fn shell(report: &Report<'_>, source: &str, target: Option<&str>) -> String 
                     out.push_str("# Not emitted: the fix would open access beyond Bitmovin's addresses. By hand:\n");
                     out.push_str(&comment(f.fix.as_deref().unwrap_or(""), "#   "));
                 }
+                // A commented command stays one comment line, whatever it holds.
                 Some(caution) => {
-                    out.push_str(&format!("# {}\n# {command}\n", caution.note()));
+                    out.push_str(&format!("# {}\n# {}\n", caution.note(), one_line(command)));
                 }
                 None if !missing.is_empty() => {
                     out.push_str(&format!(
-                        "# Fill in {} (not in the snapshot), then uncomment:\n# {command}\n",
-                        missing.join(", ")
+                        "# Fill in {} (not in the snapshot), then uncomment:\n# {}\n",
+                        missing.join(", "),
+                        one_line(command)
                     ));
                 }
                 None if !emitted.insert(command.clone()) => {

@@ -219,6 +219,18 @@ fn hostile_snapshot(dir: &Path) -> String {
     targets[0]["setup"]["region"] = Value::from("eu-central-1$(touch /tmp/ccaudit-pwned-region)");
     targets[1]["setup"]["subnet_id"] = Value::from("subnet-0f1e2d3c4b5a69788`id`");
     targets[1]["setup"]["iam_user"] = Value::from("bitmovin'; rm -rf ~; '");
+    // Group ids in the evidence, reported as extra sources on 9443.
+    let permissions =
+        targets[0]["aws"]["ec2:DescribeSecurityGroups"]["SecurityGroups"][0]["IpPermissions"]
+            .as_array_mut()
+            .expect("permissions");
+    permissions.push(serde_json::json!({
+        "IpProtocol": "tcp", "FromPort": 9443, "ToPort": 9443,
+        "UserIdGroupPairs": [
+            {"GroupId": "sg-1'$(touch /tmp/ccaudit-pwned-group)'"},
+            {"GroupId": "sg-2\ntouch /tmp/ccaudit-pwned-line\n#"}
+        ]
+    }));
     let path = dir.join("hostile.json");
     std::fs::write(&path, snapshot.to_string()).expect("write");
     path.to_str().expect("utf-8").to_string()
@@ -238,6 +250,27 @@ fn snapshot_text_never_becomes_shell_code() {
     }
     // Commands whose values were unsafe are left for a person, named.
     assert!(script.contains("# Fill in region"), "{script}");
+    // Every comment line stays one line: the group id's line break did not
+    // start a line of its own.
+    assert!(!script.lines().any(|l| l.starts_with("touch")), "{script}");
+    // A malformed group id never enters a command, even a commented one.
+    let report = Command::new(env!("CARGO_BIN_EXE_ccaudit"))
+        .args(["audit", &hostile_snapshot(dir.path()), "--format", "json"])
+        .output()
+        .expect("audit");
+    let report: Value = serde_json::from_slice(&report.stdout).expect("json");
+    let extra = report["targets"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "sg-sources-extra")
+        .expect("sg-sources-extra");
+    assert_eq!(extra["outcome"], "fail");
+    let command = extra["fix_command"].as_str().unwrap_or("");
+    assert!(
+        !command.contains("touch") && !command.contains("pwned"),
+        "{command}"
+    );
 }
 
 #[test]

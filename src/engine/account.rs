@@ -1,5 +1,6 @@
 //! Credentials, account id and access keys.
 
+use super::iam;
 use super::subject::{KeysOwner, keys_owner, subject};
 use super::{Verdict, call_failed, not_collected};
 use crate::iam::Principal;
@@ -107,7 +108,7 @@ pub fn access_key_active(target: &Target) -> Verdict {
         .filter(|k| k.status == "Active")
         .map(|k| k.access_key_id.as_deref().unwrap_or("(id not shown)"))
         .collect();
-    match active.as_slice() {
+    let verdict = match active.as_slice() {
         [] if truncated => Verdict::unknown(format!(
             "no active key on the first page of {key}, and the rest was not collected"
         )),
@@ -119,8 +120,17 @@ pub fn access_key_active(target: &Target) -> Verdict {
         ids => Verdict::pass(format!(
             "active access key: {}{}",
             ids.join(", "),
-            subject.caveat.map(|c| format!("; {c}")).unwrap_or_default()
+            subject
+                .caveat
+                .as_ref()
+                .map(|c| format!("; {c}"))
+                .unwrap_or_default()
         )),
+    };
+    // The fix names the user the evidence is about, never another one.
+    match subject.user.filter(|u| iam::valid_iam_name(u)) {
+        Some(user) => verdict.with("iam_user", user),
+        None => verdict,
     }
 }
 

@@ -417,19 +417,29 @@ fn in_target(resource: &str, target: &Target) -> String {
 }
 
 /// Bitmovin's requests: each (action, resource) pair of the grants, with
-/// the resource narrowed to the target. `*` stays `*`: the actions granted
-/// on `*` have no resource-level permissions.
-fn requests(grants: &[Grant], target: &Target) -> Vec<(String, String)> {
-    let mut pairs: Vec<(String, String)> = grants
-        .iter()
-        .flat_map(|g| {
-            g.actions.iter().flat_map(|action| {
-                g.resources
-                    .iter()
-                    .map(|resource| (action.clone(), in_target(resource, target)))
-            })
-        })
-        .collect();
+/// the resource narrowed to the target. An action granted on `*` is asked
+/// on the resources AWS authorizes it against (`scopes`), or, when it has
+/// no resource-level permissions, on `*` itself.
+fn requests(check: &IamGrants, target: &Target) -> Vec<(String, String)> {
+    let scopes = check.resource_scopes.as_ref().map(|s| &s.value.0);
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for grant in &check.grants.value {
+        for action in &grant.actions {
+            for resource in &grant.resources {
+                let scoped = scopes
+                    .and_then(|s| s.get(action))
+                    .filter(|_| resource == "*");
+                match scoped {
+                    Some(patterns) => pairs.extend(
+                        patterns
+                            .iter()
+                            .map(|p| (action.clone(), in_target(p, target))),
+                    ),
+                    None => pairs.push((action.clone(), in_target(resource, target))),
+                }
+            }
+        }
+    }
     pairs.sort_unstable();
     pairs.dedup();
     pairs
@@ -502,8 +512,8 @@ impl Refusals {
     }
 }
 
-/// An IAM user name fit for a shell command (IAM's own character set).
-fn iam_name(name: &str) -> bool {
+/// An IAM user or group name fit for a shell command (IAM's own character set).
+pub fn valid_iam_name(name: &str) -> bool {
     (1..=128).contains(&name.len())
         && name
             .chars()
@@ -526,7 +536,7 @@ fn policy_arn(arn: &str) -> bool {
 
 /// The judged user's name for fix commands, when it is a valid IAM name.
 fn with_subject_user(verdict: Verdict, subject: &Subject) -> Verdict {
-    match subject.user.as_deref().filter(|u| iam_name(u)) {
+    match subject.user.as_deref().filter(|u| valid_iam_name(u)) {
         Some(user) => verdict.with("iam_user", user.to_string()),
         None => verdict,
     }
@@ -540,7 +550,7 @@ pub fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
     let mut denied = Refusals::default();
     let mut not_allowed = Vec::new();
     let mut undecided = Vec::new();
-    let pairs = requests(&check.grants.value, target);
+    let pairs = requests(check, target);
     for (action, resource) in &pairs {
         match iam::decide(&gathered.set, action, resource) {
             Decision::Allowed { .. } => {}
@@ -584,8 +594,20 @@ pub fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
         return Verdict::unknown(format!("cannot decide offline: {}", listing(&undecided, 3)));
     }
     let read = gathered.set.identity.len() + usize::from(gathered.set.boundary.is_some());
+    let scp_levels = gathered.set.scp_levels.len();
+    let scps = if scp_levels == 0 {
+        String::new()
+    } else {
+        let policies: usize = gathered
+            .set
+            .scp_levels
+            .iter()
+            .map(|l| l.policies.len())
+            .sum();
+        format!(", and {policies} service control policies on {scp_levels} levels")
+    };
     Verdict::pass(format!(
-        "all {} action/resource pairs of the guide's policy are allowed in {} ({read} {} read){}",
+        "all {} action/resource pairs of the guide's policy are allowed in {} ({read} {} read{scps}){}",
         pairs.len(),
         target.setup.region,
         if read == 1 { "policy" } else { "policies" },
@@ -598,7 +620,7 @@ pub fn no_mfa_condition(check: &IamGrants, target: &Target) -> Verdict {
         Ok(g) => g,
         Err(verdict) => return verdict,
     };
-    let owned = requests(&check.grants.value, target);
+    let owned = requests(check, target);
     let pairs = borrowed(&owned);
     let dependencies = iam::mfa_dependencies(&gathered.set, &pairs);
     let describe =
@@ -628,7 +650,12 @@ pub fn no_mfa_condition(check: &IamGrants, target: &Target) -> Verdict {
                 Decision::Unknown { why } => {
                     undecided.push(format!("{action} on {resource}: {why}"))
                 }
-                _ => unmet = true,
+                // Missing grants, which the MFA-only Allow would have given.
+                Decision::NotAllowed
+                | Decision::BoundaryDenies { .. }
+                | Decision::ScpDenies { .. } => unmet = true,
+                // A Deny is another cause (see the permissions rule).
+                Decision::ExplicitDeny { .. } => {}
             }
         }
         if unmet {
@@ -729,7 +756,7 @@ pub fn broad_grant(check: &IamBroadGrant, target: &Target) -> Verdict {
                     Holder::User => ("user", gathered.subject.user.as_deref()),
                     Holder::Group(group) => ("group", Some(*group)),
                 };
-                match name.filter(|n| iam_name(n)) {
+                match name.filter(|n| valid_iam_name(n)) {
                     Some(name) if policy_arn(arn) => verdict
                         .with("attached_to_kind", kind.to_string())
                         .with("attached_to", name.to_string())

@@ -16,6 +16,10 @@ fn quota_value(check: &QuotaAtLeast, target: &Target) -> Result<(f64, &'static s
     let key = &check.quota;
     let applied_key = "servicequotas:GetServiceQuota";
     let default_key = "servicequotas:GetAWSDefaultServiceQuota";
+    // A whole-key error record is never "no applied value": no quota was read.
+    if let Some(error) = target.aws.service_quotas.as_ref().and_then(|q| q.failed()) {
+        return Err(format!("{} for {key}", call_failed(applied_key, error)));
+    }
     match evidence_for(target.aws.service_quotas.as_ref(), key) {
         Evidence::Present(ServiceQuota { quota: Some(q), .. }) if q.value.is_some() => {
             return Ok((q.value.unwrap_or_default(), "applied"));

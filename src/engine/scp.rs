@@ -86,10 +86,9 @@ fn not_applicable(aws: &AwsEvidence, account: Option<&str>) -> Option<String> {
         && let Some(roots) = &r.roots
         && !roots.is_empty()
         && roots.iter().all(|root| {
-            !root
-                .policy_types
-                .iter()
-                .any(|t| t.kind == SCP_TYPE && t.status == "ENABLED")
+            root.policy_types
+                .as_ref()
+                .is_some_and(|types| !types.iter().any(|t| t.kind == SCP_TYPE))
         })
     {
         return Some("service control policies are not enabled in the organization".into());
@@ -120,7 +119,31 @@ fn walk<'a>(
         Evidence::Present(r) if r.roots.as_ref().is_none_or(Vec::is_empty) => {
             return Err(Gap(format!("{roots} answered without a root")));
         }
-        Evidence::Present(_) => {}
+        Evidence::Present(r) => {
+            // ENABLED, or PENDING_DISABLE (still enforced until it is done);
+            // PENDING_ENABLE may or may not be in force yet.
+            let statuses: Vec<&str> = r
+                .roots
+                .iter()
+                .flatten()
+                .flat_map(|root| root.policy_types.iter().flatten())
+                .filter(|t| t.kind == SCP_TYPE)
+                .map(|t| t.status.as_str())
+                .collect();
+            let in_force = statuses
+                .iter()
+                .any(|s| *s == "ENABLED" || *s == "PENDING_DISABLE");
+            if !in_force {
+                return Err(Gap(format!(
+                    "{roots} shows the SCP policy type as {}",
+                    if statuses.is_empty() {
+                        "not listed (no PolicyTypes)".to_string()
+                    } else {
+                        statuses.join(", ")
+                    }
+                )));
+            }
+        }
     }
     let Some(account) = account else {
         return Err(Gap(

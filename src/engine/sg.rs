@@ -520,12 +520,17 @@ pub fn sources_restricted(check: &SourcesRestricted, target: &Target) -> Verdict
                     "are also open to sources other than Bitmovin's addresses"
                 }
             };
-            return Verdict::fail(format!(
+            let verdict = Verdict::fail(format!(
                 "Bitmovin's ports ({ports}) {what}: {}",
                 described.join("; ")
-            ))
-            .with("offending_ip_permissions", shorthand.join(" "))
-            .with_fix(FixData::Revoke {
+            ));
+            // A source that is not what AWS writes never enters a command.
+            let verdict = if mine.iter().all(|o| o.well_formed) {
+                verdict.with("offending_ip_permissions", shorthand.join(" "))
+            } else {
+                verdict
+            };
+            return verdict.with_fix(FixData::Revoke {
                 group_id: g.group_id.clone(),
                 permissions: mine.iter().map(|o| o.permission.clone()).collect(),
             });

@@ -157,8 +157,9 @@ pub fn decide(set: &PolicySet, action: &str, resource: &str) -> Decision {
     }
 }
 
-/// Statements (identity and boundary) that mention an MFA key, apply to at
-/// least one of `actions`, and whose effect on access-key requests depends on
+/// Statements (identity, boundary and SCPs) that mention an MFA key, apply
+/// to at least one of the (action, resource) `requests`, and whose effect on
+/// access-key requests depends on
 /// MFA: a Deny that applies (or may apply) because the MFA keys are absent,
 /// or an Allow that never applies because they are absent.
 pub fn mfa_dependencies(set: &PolicySet, requests: &[(&str, &str)]) -> Vec<MfaDependency> {
@@ -169,8 +170,8 @@ pub fn mfa_dependencies(set: &PolicySet, requests: &[(&str, &str)]) -> Vec<MfaDe
         .collect()
 }
 
-/// Statements that mention an MFA key and apply to at least one of `actions`
-/// but do NOT change the outcome for access-key requests — e.g. the classic
+/// Statements that mention an MFA key and apply to at least one of the
+/// `requests` but do NOT change the outcome for access-key requests — e.g. the classic
 /// Deny with plain `Bool aws:MultiFactorAuthPresent false`, which never
 /// matches a request that carries no MFA key at all.
 pub fn inert_mfa_statements(set: &PolicySet, requests: &[(&str, &str)]) -> Vec<MfaDependency> {
@@ -466,6 +467,7 @@ fn mfa_statements(set: &PolicySet, requests: &[(&str, &str)]) -> Vec<(bool, MfaD
         let mut actions: Vec<String> = Vec::new();
         let mut matched: Vec<(String, String)> = Vec::new();
         let mut covers_one_fully = false;
+        let mut through_variable = false;
         for (action, resource) in requests {
             if !action_in_scope(statement, action) {
                 continue;
@@ -475,6 +477,7 @@ fn mfa_statements(set: &PolicySet, requests: &[(&str, &str)]) -> Vec<(bool, MfaD
                 continue;
             }
             covers_one_fully |= coverage == Coverage::Full;
+            through_variable |= coverage == Coverage::Unresolved;
             matched.push((action.to_string(), resource.to_string()));
             if !actions.iter().any(|a| a == action) {
                 actions.push(action.to_string());
@@ -490,12 +493,16 @@ fn mfa_statements(set: &PolicySet, requests: &[(&str, &str)]) -> Vec<(bool, MfaD
         };
         // A deny on only part of the resources Bitmovin uses may or may not
         // hit the ones it creates.
-        let partial = statement.effect == Effect::Deny && !covers_one_fully;
+        let scope_doubt = match (statement.effect, covers_one_fully, through_variable) {
+            (Effect::Deny, false, true) => Some("its Resource depends on a policy variable"),
+            (Effect::Deny, false, false) => Some("its Resource covers only part of them"),
+            _ => None,
+        };
         let explanation = mfa_explanation(
             statement,
             outcome,
             &summarize_actions(&actions),
-            partial,
+            scope_doubt,
             set.facts,
         );
         found.push((
@@ -507,7 +514,7 @@ fn mfa_statements(set: &PolicySet, requests: &[(&str, &str)]) -> Vec<(bool, MfaD
                 actions,
                 requests: matched,
                 explanation,
-                certain: outcome != Tri::Unknown && !partial,
+                certain: outcome != Tri::Unknown && scope_doubt.is_none(),
             },
         ));
     }
@@ -533,7 +540,7 @@ fn mfa_explanation(
     statement: &Statement,
     outcome: Tri,
     actions: &str,
-    partial: bool,
+    scope_doubt: Option<&str>,
     facts: RequestFacts,
 ) -> String {
     let mfa_conditions = statement
@@ -544,10 +551,12 @@ fn mfa_explanation(
         .collect::<Vec<_>>()
         .join(" and ");
     const NO_MFA: &str = "requests signed with access keys never carry MFA";
+    if let (Effect::Deny, Tri::True, Some(doubt)) = (statement.effect, outcome, scope_doubt) {
+        return format!(
+            "Deny when {mfa_conditions}: {NO_MFA}, so this may deny {actions} on the resources Bitmovin uses ({doubt})"
+        );
+    }
     match (statement.effect, outcome) {
-        (Effect::Deny, Tri::True) if partial => format!(
-            "Deny when {mfa_conditions}: {NO_MFA}, so this denies {actions} on some of the resources Bitmovin uses (its Resource covers only part of them)"
-        ),
         (Effect::Deny, Tri::True) => {
             format!("Deny when {mfa_conditions}: {NO_MFA}, so this denies {actions} for Bitmovin")
         }

@@ -239,6 +239,9 @@ impl Permission {
 pub struct Offender {
     /// 0.0.0.0/0 or ::/0: every address.
     pub open_to_everyone: bool,
+    /// Its source has the form AWS gives it (a parsed CIDR, or `sg-` and 8
+    /// or 17 hex digits), so its shorthand may go into a shell command.
+    pub well_formed: bool,
     /// The permission with only the offending source, in `aws` CLI shorthand.
     pub shorthand: String,
     /// "tcp 22 from 0.0.0.0/0"
@@ -277,6 +280,7 @@ pub fn restriction(
             let is_group = source_kind == "UserIdGroupPairs";
             out.offenders.push(Offender {
                 open_to_everyone,
+                well_formed: !is_group || is_group_id(&source),
                 shorthand: format!(
                     "{},{source_kind}=[{{{}}}]",
                     shorthand_head(perm),
@@ -331,6 +335,16 @@ pub fn restriction(
         }
     }
     out
+}
+
+/// `sg-` and 8 or 17 lowercase hexadecimal digits, as EC2 writes group ids.
+pub fn is_group_id(text: &str) -> bool {
+    text.strip_prefix("sg-").is_some_and(|hex| {
+        (hex.len() == 8 || hex.len() == 17)
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
 }
 
 fn source_field(kind: &str, source: &str) -> String {

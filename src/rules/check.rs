@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use super::formula::Formula;
 use super::ports::PortReq;
-use super::shared::{Cidrs, Grant, Pattern, Shared, SharedValues};
+use super::shared::{Cidrs, Grant, Pattern, ResourceScopes, Shared, SharedValues};
 use crate::version::EncoderVersion;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -99,9 +99,12 @@ impl Check {
         match self {
             Check::IngressAllows(_) | Check::EgressAllows(_) => &["ip_permissions"],
             Check::SourcesRestricted(_) => &["offending_ip_permissions"],
-            Check::IamActionsAllowed(_) | Check::IamNoMfaCondition(_) => &["policy_json"],
+            Check::IamActionsAllowed(_) | Check::IamNoMfaCondition(_) => {
+                &["policy_json", "iam_user"]
+            }
             Check::IamBroadGrant(_) => &["attached_to_kind", "attached_to", "policy_arn"],
             Check::QuotaAtLeast(_) => &["service_code", "quota_code", "required", "recommended"],
+            Check::AccessKeyActive(_) => &["iam_user"],
             _ => &[],
         }
     }
@@ -135,7 +138,10 @@ impl Check {
                 c.allowed.resolve(shared).map_err(at(&c.allowed.span))?
             }
             Check::IamNoMfaCondition(c) | Check::IamActionsAllowed(c) => {
-                c.grants.resolve(shared).map_err(at(&c.grants.span))?
+                c.grants.resolve(shared).map_err(at(&c.grants.span))?;
+                if let Some(scopes) = &mut c.resource_scopes {
+                    scopes.resolve(shared).map_err(at(&scopes.span))?;
+                }
             }
             Check::QuotaAtLeast(c) => {
                 c.margin.resolve(shared).map_err(at(&c.margin.span))?;
@@ -267,6 +273,9 @@ pub struct EncoderVersionAtLeast {
 #[serde(deny_unknown_fields)]
 pub struct IamGrants {
     pub grants: Shared<Vec<Grant>>,
+    /// What AWS authorizes the actions granted on `*` against; an action
+    /// not listed there has no resource-level permissions.
+    pub resource_scopes: Option<Shared<ResourceScopes>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -26,6 +26,10 @@ pub struct SharedValues {
     /// Named IAM permission sets: each action on each of its resources.
     #[serde(default)]
     pub grants: BTreeMap<String, Vec<Grant>>,
+    /// Named tables: action → the resources AWS authorizes it against, for
+    /// actions a grant gives on `*` that do have resource-level permissions.
+    #[serde(default)]
+    pub resource_scopes: BTreeMap<String, ResourceScopes>,
     /// Named numbers that quota formulas may use.
     #[serde(default)]
     pub numbers: BTreeMap<String, f64>,
@@ -83,6 +87,10 @@ pub struct Grant {
     pub resources: Vec<String>,
 }
 
+/// Action → the ARN patterns of the resources a request for it names.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ResourceScopes(pub BTreeMap<String, Vec<String>>);
+
 impl SharedValues {
     /// Add another file's values; a name defined twice is an error.
     pub fn merge(&mut self, other: SharedValues) -> Result<(), String> {
@@ -101,6 +109,11 @@ impl SharedValues {
         }
         add(&mut self.cidrs, other.cidrs, "cidrs")?;
         add(&mut self.grants, other.grants, "grants")?;
+        add(
+            &mut self.resource_scopes,
+            other.resource_scopes,
+            "resource_scopes",
+        )?;
         add(&mut self.numbers, other.numbers, "numbers")?;
         add(&mut self.patterns, other.patterns, "patterns")?;
         add(&mut self.symptoms, other.symptoms, "symptoms")
@@ -131,6 +144,13 @@ impl Lookup for f64 {
     const KIND: &'static str = "numbers";
     fn table(shared: &SharedValues) -> &BTreeMap<String, Self> {
         &shared.numbers
+    }
+}
+
+impl Lookup for ResourceScopes {
+    const KIND: &'static str = "resource_scopes";
+    fn table(shared: &SharedValues) -> &BTreeMap<String, Self> {
+        &shared.resource_scopes
     }
 }
 

@@ -568,8 +568,8 @@ pub struct ListRoots {
 #[serde(rename_all = "PascalCase")]
 pub struct OrgRoot {
     pub id: String,
-    #[serde(default)]
-    pub policy_types: Vec<PolicyTypeSummary>,
+    /// Missing: not shown, which is not "none enabled".
+    pub policy_types: Option<Vec<PolicyTypeSummary>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
