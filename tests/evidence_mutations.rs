@@ -196,11 +196,13 @@ fn check_scenario(name: &str) -> usize {
 #[test]
 fn guide_production_evidence_is_needed_for_every_pass() {
     let checked = check_scenario("guide-production");
+    println!("guide-production: {checked} rule/mutation pairs checked");
     assert!(checked > 100, "only {checked} rule/mutation pairs checked");
 }
 
 #[test]
 fn round_two_scenario_evidence_is_needed_for_every_pass() {
     let checked = check_scenario("keys-owner-streams-scoped-denies");
+    println!("keys-owner-streams-scoped-denies: {checked} rule/mutation pairs checked");
     assert!(checked > 100, "only {checked} rule/mutation pairs checked");
 }

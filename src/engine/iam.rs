@@ -521,7 +521,7 @@ pub fn valid_iam_name(name: &str) -> bool {
 }
 
 /// A managed policy ARN fit for a shell command.
-fn policy_arn(arn: &str) -> bool {
+fn valid_policy_arn(arn: &str) -> bool {
     arn.strip_prefix("arn:aws:iam::")
         .and_then(|rest| rest.split_once(":policy/"))
         .is_some_and(|(account, path)| {
@@ -571,7 +571,7 @@ pub fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
         with_subject_user(v, &gathered.subject)
             .with("policy_json", document.clone())
             .with_fix(FixData::UserPolicy {
-                user: gathered.subject.user.clone(),
+                user: gathered.subject.user.clone().filter(|u| valid_iam_name(u)),
                 document,
             })
     };
@@ -757,7 +757,7 @@ pub fn broad_grant(check: &IamBroadGrant, target: &Target) -> Verdict {
                     Holder::Group(group) => ("group", Some(*group)),
                 };
                 match name.filter(|n| valid_iam_name(n)) {
-                    Some(name) if policy_arn(arn) => verdict
+                    Some(name) if valid_policy_arn(arn) => verdict
                         .with("attached_to_kind", kind.to_string())
                         .with("attached_to", name.to_string())
                         .with("policy_arn", arn.to_string()),

@@ -6,6 +6,8 @@
 //! dynamic-programming tables over the two token sequences, so the work is
 //! bounded by the product of the pattern lengths and never backtracks.
 
+use std::collections::HashMap;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Token {
     /// `*`: any run of characters.
@@ -209,7 +211,15 @@ enum Relation {
     Intersects,
 }
 
-type Memo = std::collections::HashMap<(Relation, Box<str>, Box<str>), bool>;
+/// pattern → requested → answer, one table per relation. Nested so that a
+/// look-up borrows the two strings instead of allocating a key.
+#[derive(Default)]
+struct Memo {
+    tables: [Answers; 2],
+    entries: usize,
+}
+
+type Answers = HashMap<Box<str>, HashMap<Box<str>, bool>>;
 
 /// Entries kept before the memo starts over (bounds memory on huge runs).
 const MEMO_LIMIT: usize = 1 << 16;
@@ -218,21 +228,31 @@ thread_local! {
     /// The same policy patterns meet the same requested ARNs again and
     /// again (every action of a statement, every target of an account);
     /// the automaton is the hot spot of a large audit, so answers are kept.
-    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo::new());
+    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo::default());
 }
 
 fn memoized(relation: Relation, a: &str, b: &str, compute: impl FnOnce() -> bool) -> bool {
-    let key = (relation, Box::<str>::from(a), Box::<str>::from(b));
-    if let Some(answer) = MEMO.with(|m| m.borrow().get(&key).copied()) {
+    let table = relation as usize;
+    let known = MEMO.with(|m| {
+        m.borrow().tables[table]
+            .get(a)
+            .and_then(|row| row.get(b))
+            .copied()
+    });
+    if let Some(answer) = known {
         return answer;
     }
     let answer = compute();
     MEMO.with(|m| {
         let mut memo = m.borrow_mut();
-        if memo.len() >= MEMO_LIMIT {
-            memo.clear();
+        if memo.entries >= MEMO_LIMIT {
+            *memo = Memo::default();
         }
-        memo.insert(key, answer);
+        memo.entries += 1;
+        memo.tables[table]
+            .entry(Box::from(a))
+            .or_default()
+            .insert(Box::from(b), answer);
     });
     answer
 }
