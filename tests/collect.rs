@@ -1,10 +1,12 @@
 //! The collector against a real AWS API implementation (moto's server,
-//! started by scripts/test.sh) and a Service Quotas server speaking the
+//! started by the test binary itself, see `servers`) and a Service Quotas
+//! server speaking the
 //! real wire format. Each scenario seeds an account through the SDK as the
 //! guide (or a mistake) would set it up, runs `ccaudit scan`, and compares
 //! every verdict with the matching offline fixture's expected.json.
 
 mod aws;
+mod servers;
 
 use std::collections::BTreeMap;
 

@@ -3,6 +3,7 @@
 
 mod aws;
 mod common;
+mod servers;
 
 use std::path::Path;
 use std::process::Command;
@@ -134,9 +135,7 @@ fn outcomes(snapshot: &str) -> std::collections::BTreeMap<String, String> {
 
 #[test]
 fn the_fix_script_repairs_a_broken_account_end_to_end() {
-    let aws_cli = std::env::var("CCAUDIT_TEST_AWS_CLI").unwrap_or_else(|_| {
-        panic!("CCAUDIT_TEST_AWS_CLI is not set: run the tests with scripts/test.sh")
-    });
+    let aws_cli = servers::aws_cli();
     let moto = aws::moto();
     let broken = GroupSpec {
         self_rule: false,

@@ -3,6 +3,7 @@
 //! in a real headless Chromium; then drift and suppressions.
 
 mod common;
+mod servers;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -206,10 +207,8 @@ fn junit_parses_back_to_the_same_counts() {
     assert_eq!(skipped, n("skip"));
 }
 
-fn chromium() -> String {
-    std::env::var("CCAUDIT_TEST_CHROMIUM").unwrap_or_else(|_| {
-        panic!("CCAUDIT_TEST_CHROMIUM is not set: run the tests with scripts/test.sh")
-    })
+fn chromium() -> std::path::PathBuf {
+    servers::chromium()
 }
 
 fn headless(page: &Path, fragment: &str, extra: &[&str]) -> Output {

@@ -1,5 +1,6 @@
 //! A real AWS API for the collector's tests: moto's server (started on
-//! loopback by scripts/test.sh), seeded through the official SDK, plus a
+//! loopback by the tests themselves, see `servers`), seeded through the
+//! official SDK, plus a
 //! local Service Quotas server speaking the real awsJson1.1 wire format
 //! (moto has no EC2/EBS quotas). Nothing here stands in for ccaudit's code.
 
@@ -20,20 +21,12 @@ pub const BITMOVIN: [&str; 2] = ["104.199.97.13/32", "35.205.157.162/32"];
 
 /// The moto server shared by most tests.
 pub fn moto() -> String {
-    endpoint("CCAUDIT_TEST_MOTO")
+    crate::servers::moto()
 }
 
 /// The moto server whose authentication mode the credential tests switch on.
 pub fn moto_auth() -> String {
-    endpoint("CCAUDIT_TEST_MOTO_AUTH")
-}
-
-fn endpoint(variable: &str) -> String {
-    std::env::var(variable).unwrap_or_else(|_| {
-        panic!(
-            "{variable} is not set: run the tests with scripts/test.sh, which starts moto_server"
-        )
-    })
+    crate::servers::moto_auth()
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {
