@@ -29,7 +29,7 @@ fn servers_end_with_their_test_binary() {
             "--test-threads=1",
         ])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("run the helper");
     let stdout = child.stdout.take().expect("stdout");
@@ -39,8 +39,15 @@ fn servers_end_with_their_test_binary() {
         .find_map(|line| {
             line.split_once("moto at ")
                 .map(|(_, url)| url.trim().to_string())
-        })
-        .expect("the helper names its server");
+        });
+    let Some(url) = url else {
+        // Say why (e.g. a missing prerequisite, named with its install command).
+        let mut why = String::new();
+        if let Some(mut stderr) = child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut why);
+        }
+        panic!("the helper started no server:\n{why}");
+    };
     let status = child.wait().expect("helper ends");
     assert!(!status.success(), "the helper aborts");
     let address = url.trim_start_matches("http://").to_string();
