@@ -141,10 +141,13 @@ fn ident(parts: &[&str]) -> String {
     id
 }
 
+/// A Terraform string literal: JSON's escapes, plus `$${` and `%%{` so that
+/// neither an interpolation nor a template directive can start.
 fn hcl_string(text: &str) -> String {
     serde_json::Value::from(text)
         .to_string()
         .replace("${", "$${")
+        .replace("%{", "%%{")
 }
 
 /// One Terraform security-group rule resource per source of `permission`.
@@ -296,7 +299,8 @@ pub fn terraform(report: &Report<'_>, target: Option<&str>) -> String {
                     _,
                 ) => {
                     out.push_str(&format!(
-                        "# Review first: remove these inbound rules of {group_id} from wherever they are defined\n# (Terraform cannot revoke rules it does not manage):\n"
+                        "# Review first: remove these inbound rules of {} from wherever they are defined\n# (Terraform cannot revoke rules it does not manage):\n",
+                        one_line(group_id)
                     ));
                     for p in permissions {
                         out.push_str(&format!(
@@ -337,6 +341,8 @@ pub fn terraform(report: &Report<'_>, target: Option<&str>) -> String {
                     out.push_str(&format!("resource \"aws_default_vpc\" \"{base}\" {{\n  provider = {provider}\n}}\n\n"));
                 }
                 (Some(FixData::SubnetPublicIp { subnet_id }), _) => {
+                    // Snapshot text in a comment: one line, whatever it holds.
+                    let subnet_id = one_line(subnet_id);
                     out.push_str(&format!(
                         "# {subnet_id} is not managed here: set `map_public_ip_on_launch = true` on its aws_subnet\n# (or `terraform import aws_subnet.<name> {subnet_id}` first).\n\n"
                     ));
@@ -367,6 +373,7 @@ mod tests {
         );
         assert_eq!(ident(&["1st"]), "t1st");
         assert_eq!(hcl_string("a \"b\" ${c}"), "\"a \\\"b\\\" $${c}\"");
+        assert_eq!(hcl_string("%{if x}"), "\"%%{if x}\"");
     }
 
     #[test]

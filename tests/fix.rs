@@ -216,7 +216,15 @@ fn hostile_snapshot(dir: &Path) -> String {
     let targets = snapshot["targets"].as_array_mut().expect("targets");
     targets[0]["name"] = Value::from("media\ntouch /tmp/ccaudit-pwned-name\n#");
     targets[0]["setup"]["region"] = Value::from("eu-central-1$(touch /tmp/ccaudit-pwned-region)");
-    targets[1]["setup"]["subnet_id"] = Value::from("subnet-0f1e2d3c4b5a69788`id`");
+    // Ids that close a comment line and open Terraform code, in the setup
+    // and in the evidence that matches them.
+    let group = "sg-0a1b2c3d4e5f60718\nresource \"terraform_data\" \"pwned\" {}\n#";
+    targets[0]["setup"]["security_group_id"] = Value::from(group);
+    targets[0]["aws"]["ec2:DescribeSecurityGroups"]["SecurityGroups"][0]["GroupId"] =
+        Value::from(group);
+    let subnet = "subnet-0f1e2d3c4b5a69788\nresource \"terraform_data\" \"pwned_too\" {}\n#";
+    targets[1]["setup"]["subnet_id"] = Value::from(subnet);
+    targets[1]["aws"]["ec2:DescribeSubnets"]["Subnets"][0]["SubnetId"] = Value::from(subnet);
     targets[1]["setup"]["iam_user"] = Value::from("bitmovin'; rm -rf ~; '");
     // Group ids in the evidence, reported as extra sources on 9443.
     let permissions =
@@ -249,6 +257,18 @@ fn snapshot_text_never_becomes_shell_code() {
     }
     // Commands whose values were unsafe are left for a person, named.
     assert!(script.contains("# Fill in region"), "{script}");
+    // Terraform: the ids' line breaks open no block of the snapshot's own.
+    let hcl = ccaudit_fix(&[&hostile_snapshot(dir.path()), "--format", "terraform"]);
+    for line in hcl.lines() {
+        assert!(
+            !line.starts_with("resource \"terraform_data\""),
+            "Terraform code from the snapshot: {line}"
+        );
+    }
+    assert!(
+        hcl.contains("pwned_too"),
+        "the hostile ids are in the output, as comments"
+    );
     // Every comment line stays one line: the group id's line break did not
     // start a line of its own.
     assert!(!script.lines().any(|l| l.starts_with("touch")), "{script}");

@@ -642,24 +642,34 @@ pub fn no_mfa_condition(check: &IamGrants, target: &Target) -> Verdict {
         .collect();
     let mut needed_only_with_mfa = Vec::new();
     let mut undecided = Vec::new();
+    // MFA-only Allows that cost Bitmovin nothing, and why.
+    let mut harmless = Vec::new();
     for allow in &mfa_only_allows {
-        let mut unmet = false;
+        let (mut unmet, mut denied) = (false, false);
         for (action, resource) in &allow.requests {
             match iam::decide(&gathered.set, action, resource) {
                 Decision::Allowed { .. } => {}
                 Decision::Unknown { why } => {
                     undecided.push(format!("{action} on {resource}: {why}"))
                 }
-                // Missing grants, which the MFA-only Allow would have given.
-                Decision::NotAllowed
-                | Decision::BoundaryDenies { .. }
-                | Decision::ScpDenies { .. } => unmet = true,
-                // A Deny is another cause (see the permissions rule).
-                Decision::ExplicitDeny { .. } => {}
+                // A grant this statement would give, were MFA present.
+                missing if allow.source.would_grant(&missing) => unmet = true,
+                // Another cause (a Deny, another level's refusal): the
+                // permissions rule reports it.
+                _ => denied = true,
             }
         }
+        let name = format!("{} ({})", allow.origin, allow.statement);
         if unmet {
             needed_only_with_mfa.push(describe(allow));
+        } else if denied {
+            harmless.push(format!(
+                "{name}, an MFA-only Allow of actions refused for another reason (see iam-ec2-permissions)"
+            ));
+        } else {
+            harmless.push(format!(
+                "{name}, an MFA-only Allow of actions granted elsewhere too"
+            ));
         }
     }
     if !needed_only_with_mfa.is_empty() && gathered.gaps.is_empty() {
@@ -694,12 +704,7 @@ pub fn no_mfa_condition(check: &IamGrants, target: &Target) -> Verdict {
         .iter()
         .map(|d| format!("{} ({})", d.origin, d.statement))
         .collect();
-    inert.extend(mfa_only_allows.iter().map(|d| {
-        format!(
-            "{} ({}), an MFA-only Allow of actions granted elsewhere too",
-            d.origin, d.statement
-        )
-    }));
+    inert.extend(harmless);
     let caveats = gathered.caveats(true);
     if inert.is_empty() {
         Verdict::pass(format!(

@@ -69,6 +69,8 @@ pub enum Decision {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MfaDependency {
     pub origin: String,
+    /// Which kind of policy it is in (what a missing grant of it means).
+    pub source: PolicySource,
     /// The Sid, or "statement #N" (1-based) when it has none.
     pub statement: String,
     pub effect: Effect,
@@ -81,6 +83,49 @@ pub struct MfaDependency {
     /// offline, or when it covers only some of the requested resources, so
     /// it may or may not apply.
     pub certain: bool,
+}
+
+/// Where a statement sits, for what its grant can decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicySource {
+    Identity,
+    Boundary,
+    /// A service control policy on this level (its label).
+    Scp(String),
+    /// A service control policy of a partly collected organization.
+    ScpPartly,
+}
+
+impl PolicySource {
+    /// Could this statement's grant be the one `decision` misses?
+    pub fn would_grant(&self, decision: &Decision) -> bool {
+        match (self, decision) {
+            (PolicySource::Identity, Decision::NotAllowed) => true,
+            (PolicySource::Boundary, Decision::BoundaryDenies { .. }) => true,
+            (PolicySource::Scp(label), Decision::ScpDenies { level }) => label == level,
+            _ => false,
+        }
+    }
+}
+
+/// Every policy of the set with where it sits.
+fn sourced<'s, 'a: 's>(set: &'s PolicySet<'a>) -> Vec<(PolicySource, &'s NamedPolicy<'a>)> {
+    let mut all: Vec<(PolicySource, &NamedPolicy)> = set
+        .identity
+        .iter()
+        .map(|p| (PolicySource::Identity, p))
+        .collect();
+    all.extend(set.boundary.iter().map(|p| (PolicySource::Boundary, p)));
+    for level in &set.scp_levels {
+        all.extend(
+            level
+                .policies
+                .iter()
+                .map(|p| (PolicySource::Scp(level.label.clone()), p)),
+        );
+    }
+    all.extend(set.scp_partial.iter().map(|p| (PolicySource::ScpPartly, p)));
+    all
 }
 
 /// Decides whether `action` (concrete, e.g. "ec2:RunInstances") is allowed on
@@ -459,64 +504,67 @@ fn grant_finding(
 /// the (action, resource) requests: its action scope and its resource scope.
 fn mfa_statements(set: &PolicySet, requests: &[(&str, &str)]) -> Vec<(bool, MfaDependency)> {
     let mut found = Vec::new();
-    for located in statements_of(all_policies(set)) {
-        let statement = located.statement;
-        if !mentions_mfa(&statement.conditions) {
-            continue;
-        }
-        let mut actions: Vec<String> = Vec::new();
-        let mut matched: Vec<(String, String)> = Vec::new();
-        let mut covers_one_fully = false;
-        let mut through_variable = false;
-        for (action, resource) in requests {
-            if !action_in_scope(statement, action) {
+    for (source, policy) in sourced(set) {
+        for located in statements_of(std::iter::once(policy)) {
+            let statement = located.statement;
+            if !mentions_mfa(&statement.conditions) {
                 continue;
             }
-            let coverage = resource_coverage(&statement.resources, resource);
-            if coverage == Coverage::None {
+            let mut actions: Vec<String> = Vec::new();
+            let mut matched: Vec<(String, String)> = Vec::new();
+            let mut covers_one_fully = false;
+            let mut through_variable = false;
+            for (action, resource) in requests {
+                if !action_in_scope(statement, action) {
+                    continue;
+                }
+                let coverage = resource_coverage(&statement.resources, resource);
+                if coverage == Coverage::None {
+                    continue;
+                }
+                covers_one_fully |= coverage == Coverage::Full;
+                through_variable |= coverage == Coverage::Unresolved;
+                matched.push((action.to_string(), resource.to_string()));
+                if !actions.iter().any(|a| a == action) {
+                    actions.push(action.to_string());
+                }
+            }
+            if matched.is_empty() {
                 continue;
             }
-            covers_one_fully |= coverage == Coverage::Full;
-            through_variable |= coverage == Coverage::Unresolved;
-            matched.push((action.to_string(), resource.to_string()));
-            if !actions.iter().any(|a| a == action) {
-                actions.push(action.to_string());
-            }
+            let outcome = evaluate(&statement.conditions, set.facts);
+            let affects = match statement.effect {
+                Effect::Deny => outcome != Tri::False,
+                Effect::Allow => outcome == Tri::False,
+            };
+            // A deny on only part of the resources Bitmovin uses may or may not
+            // hit the ones it creates.
+            let scope_doubt = match (statement.effect, covers_one_fully, through_variable) {
+                (Effect::Deny, false, true) => Some("its Resource depends on a policy variable"),
+                (Effect::Deny, false, false) => Some("its Resource covers only part of them"),
+                _ => None,
+            };
+            let explanation = mfa_explanation(
+                statement,
+                outcome,
+                &summarize_actions(&actions),
+                scope_doubt,
+                set.facts,
+            );
+            found.push((
+                affects,
+                MfaDependency {
+                    origin: located.origin.to_owned(),
+                    source: source.clone(),
+                    statement: located.name(),
+                    effect: statement.effect,
+                    actions,
+                    requests: matched,
+                    explanation,
+                    certain: outcome != Tri::Unknown && scope_doubt.is_none(),
+                },
+            ));
         }
-        if matched.is_empty() {
-            continue;
-        }
-        let outcome = evaluate(&statement.conditions, set.facts);
-        let affects = match statement.effect {
-            Effect::Deny => outcome != Tri::False,
-            Effect::Allow => outcome == Tri::False,
-        };
-        // A deny on only part of the resources Bitmovin uses may or may not
-        // hit the ones it creates.
-        let scope_doubt = match (statement.effect, covers_one_fully, through_variable) {
-            (Effect::Deny, false, true) => Some("its Resource depends on a policy variable"),
-            (Effect::Deny, false, false) => Some("its Resource covers only part of them"),
-            _ => None,
-        };
-        let explanation = mfa_explanation(
-            statement,
-            outcome,
-            &summarize_actions(&actions),
-            scope_doubt,
-            set.facts,
-        );
-        found.push((
-            affects,
-            MfaDependency {
-                origin: located.origin.to_owned(),
-                statement: located.name(),
-                effect: statement.effect,
-                actions,
-                requests: matched,
-                explanation,
-                certain: outcome != Tri::Unknown && scope_doubt.is_none(),
-            },
-        ));
     }
     found
 }
