@@ -27,11 +27,10 @@ fn selected<'r, 'a>(report: &'r Report<'a>, target: Option<&str>) -> Vec<&'r Tar
         .collect()
 }
 
-/// Snapshot text on one comment line: no line break can end the comment.
+/// Snapshot text on one comment line: no line break can end the comment,
+/// and control characters are shown escaped (`\u{1b}`), not sent.
 fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    crate::output::visible(text).into_owned()
 }
 
 fn comment(text: &str, prefix: &str) -> String {
@@ -86,7 +85,7 @@ pub fn shell(report: &Report<'_>, source: &str, target: Option<&str>) -> String 
         ));
         for f in fixes {
             out.push_str(&format!("\n# [{}] {}: {}\n", f.rule, f.severity, f.title));
-            out.push_str(&comment(&f.detail, "#   "));
+            out.push_str(&comment(&one_line(&f.detail), "#   "));
             let Some(command) = &f.fix_command else {
                 out.push_str("# No command for this one; by hand:\n");
                 out.push_str(&comment(f.fix.as_deref().unwrap_or(""), "#   "));
@@ -144,10 +143,21 @@ fn ident(parts: &[&str]) -> String {
 /// A Terraform string literal: JSON's escapes, plus `$${` and `%%{` so that
 /// neither an interpolation nor a template directive can start.
 fn hcl_string(text: &str) -> String {
-    serde_json::Value::from(text)
+    let quoted = serde_json::Value::from(text)
         .to_string()
         .replace("${", "$${")
-        .replace("%{", "%%{")
+        .replace("%{", "%%{");
+    // JSON leaves the invisible bidirectional controls as they are; HCL
+    // reads `\uNNNN` escapes, so they never reach a file or a terminal raw.
+    quoted
+        .chars()
+        .map(|c| match c {
+            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                format!("\\u{:04X}", u32::from(c))
+            }
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 /// One Terraform security-group rule resource per source of `permission`.
@@ -245,7 +255,7 @@ pub fn terraform(report: &Report<'_>, target: Option<&str>) -> String {
                 f.rule,
                 f.title
             ));
-            out.push_str(&comment(&f.detail, "#   "));
+            out.push_str(&comment(&one_line(&f.detail), "#   "));
             let mut counter = 0;
             match (f.fix_data.as_deref(), f.fix_caution) {
                 (_, Some(FixCaution::WidensAccess)) => {
@@ -305,7 +315,7 @@ pub fn terraform(report: &Report<'_>, target: Option<&str>) -> String {
                     for p in permissions {
                         out.push_str(&format!(
                             "#   {}\n",
-                            serde_json::to_string(p).unwrap_or_default()
+                            one_line(&serde_json::to_string(p).unwrap_or_default())
                         ));
                     }
                     out.push('\n');
@@ -374,6 +384,7 @@ mod tests {
         assert_eq!(ident(&["1st"]), "t1st");
         assert_eq!(hcl_string("a \"b\" ${c}"), "\"a \\\"b\\\" $${c}\"");
         assert_eq!(hcl_string("%{if x}"), "\"%%{if x}\"");
+        assert_eq!(hcl_string("a\u{202e}b\u{1b}"), "\"a\\u202Eb\\u001b\"");
     }
 
     #[test]

@@ -72,3 +72,41 @@ pub fn write_with(
         InputError::new(path, format!("cannot write output: {e}"))
     })
 }
+
+/// Text from a snapshot, made safe for a terminal: control characters (C0,
+/// DEL, C1, line breaks included) and the invisible bidirectional controls
+/// are written as `\u{…}`, so no escape sequence reaches the terminal and
+/// a line stays one line.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::visible;
+
+    #[test]
+    fn control_characters_are_shown_not_sent() {
+        assert_eq!(visible("sg-1"), "sg-1");
+        assert_eq!(visible("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        assert_eq!(visible("x\ny\r"), "x\\u{a}y\\u{d}");
+        assert_eq!(visible("\u{9b}2J"), "\\u{9b}2J");
+        assert_eq!(visible("abc\u{202e}fed"), "abc\\u{202e}fed");
+        assert_eq!(visible("ümlaut ✓"), "ümlaut ✓");
+    }
+}

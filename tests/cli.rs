@@ -369,6 +369,13 @@ fn rule_file_errors_name_file_line_and_column() {
             "missing-field",
             "id = \"r9\"\n[check.account-matches]\n".to_string(),
         ),
+        (
+            "empty-triage-pattern",
+            format!(
+                "{}\n[triage]\ncase = \"c\"\npatterns = [\"queue\", \"\"]\n",
+                rule_file("r10", "[check.account-matches]")
+            ),
+        ),
     ];
     let mut report = String::new();
     for (name, text) in cases {
@@ -393,6 +400,10 @@ fn flag_errors() {
     let snapshot = scenario("guide-production");
     let err = expect_input_error(&["audit", &snapshot, "--only", "sg-bitmovin-999"], None);
     assert!(err.contains("unknown rule id `sg-bitmovin-999`"), "{err}");
+    let err = expect_input_error(&["audit", &snapshot, "--now", "2026-02-30"], None);
+    assert!(err.contains("month 2 has 28 days"), "{err}");
+    let err = expect_input_error(&["audit", &snapshot, "--now", "2026-13-01"], None);
+    assert!(err.contains("no month 13"), "{err}");
     let err = expect_input_error(&["rules", "explain", "nope"], None);
     assert!(err.contains("nope: no such rule"), "{err}");
     let err = expect_input_error(&["audit", &snapshot, "--format", "yaml"], None);
@@ -464,4 +475,39 @@ fn output_through_a_link_writes_to_the_target_and_keeps_the_link() {
             .expect("read")
             .contains("ccaudit/report/v1")
     );
+}
+
+#[test]
+fn snapshot_text_reaches_the_terminal_escaped() {
+    let mut snapshot =
+        common::read_json(&common::fixture("scenarios/several-problems/snapshot.json"));
+    let target = &mut snapshot["targets"][0];
+    target["name"] = serde_json::Value::from("prod\u{1b}[2J\u{1b}]0;owned\u{7}");
+    let permissions =
+        target["aws"]["ec2:DescribeSecurityGroups"]["SecurityGroups"][0]["IpPermissions"]
+            .as_array_mut()
+            .expect("permissions");
+    permissions.push(serde_json::json!({
+        "IpProtocol": "tcp", "FromPort": 9443, "ToPort": 9443,
+        "UserIdGroupPairs": [{"GroupId": "sg-evil\u{1b}[31m\u{202e}"}]
+    }));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write(dir.path(), "hostile.json", &snapshot.to_string());
+    for args in [
+        vec!["audit", path.as_str()],
+        vec!["fix", path.as_str()],
+        vec!["fix", path.as_str(), "--format", "terraform"],
+        vec!["triage", "--symptom", "queue", "--snapshot", path.as_str()],
+    ] {
+        let out = ccaudit(&args);
+        let text = stdout(&out);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'),
+            "{args:?} sends control characters"
+        );
+        assert!(
+            text.contains("\\u{1b}"),
+            "{args:?} shows them escaped:\n{text}"
+        );
+    }
 }

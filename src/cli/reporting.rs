@@ -76,7 +76,7 @@ impl ReportArgs {
 }
 
 fn parse_date(text: &str) -> Result<String, String> {
-    let ok = text.len() == 10
+    let shaped = text.len() == 10
         && text.char_indices().all(|(i, c)| {
             if i == 4 || i == 7 {
                 c == '-'
@@ -84,10 +84,25 @@ fn parse_date(text: &str) -> Result<String, String> {
                 c.is_ascii_digit()
             }
         });
-    if ok {
+    if !shaped {
+        return Err(format!("`{text}` is not a date like 2026-11-24"));
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(0);
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(format!("`{text}` has no month {month}")),
+    };
+    if (1..=days).contains(&day) {
         Ok(text.to_string())
     } else {
-        Err(format!("`{text}` is not a date like 2026-11-24"))
+        Err(format!(
+            "`{text}` is not a day of the calendar (month {month} has {days} days)"
+        ))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The human report: per target a table, problems first, then the fixes as
 //! plain lines so a command can be copied without table borders in it.
 
+use crate::output::visible;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
@@ -26,7 +27,7 @@ fn summary_text(s: &Summary) -> String {
 }
 
 fn finding_cell(f: &Finding<'_>) -> String {
-    let mut text = format!("{}\n{}", f.title, f.detail);
+    let mut text = format!("{}\n{}", f.title, visible(&f.detail));
     // An unknown finding shows what a failure would look like.
     let when = if f.outcome == Outcome::Unknown {
         "If it fails, "
@@ -71,11 +72,11 @@ fn sorted<'a, 'b>(findings: &'b [Finding<'a>]) -> Vec<&'b Finding<'a>> {
 pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
     let mut out = String::new();
     for target in &report.targets {
-        let account = target.account_id.unwrap_or("account not given");
+        let account = visible(target.account_id.unwrap_or("account not given"));
         out.push_str(&format!(
             "{} ({account}, {}): {}\n",
-            target.name,
-            target.region,
+            visible(target.name),
+            visible(target.region),
             summary_text(&Summary::of(&target.findings))
         ));
         let mut table = new_table(width);
@@ -84,7 +85,7 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
             table.add_row([
                 f.outcome.as_str().to_uppercase(),
                 f.severity.to_string(),
-                format!("{}\n{}", f.rule, short_resource(&f.resource)),
+                format!("{}\n{}", f.rule, visible(short_resource(&f.resource))),
                 finding_cell(f),
             ]);
         }

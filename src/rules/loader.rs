@@ -258,7 +258,22 @@ fn compile_triage(triage: &Triage, shared: &SharedValues) -> Result<Vec<Regex>, 
             },
             None => insensitive(pattern),
         };
-        compiled.push(regex.map_err(|e| (pattern.clone(), format!("invalid pattern: {e}")))?);
+        let regex = regex.map_err(|e| (pattern.clone(), format!("invalid pattern: {e}")))?;
+        if regex.is_match("") {
+            // "" or "a*": it would match every message pasted to triage.
+            let find = if pattern.is_empty() {
+                "patterns".to_string()
+            } else {
+                pattern.clone()
+            };
+            return Err((
+                find,
+                format!(
+                    "triage pattern `{pattern}` matches an empty message, so it would match every message"
+                ),
+            ));
+        }
+        compiled.push(regex);
     }
     for code in &triage.codes {
         // An AWS error code, whole: not a prefix of a longer one

@@ -22,6 +22,24 @@ where
         .map_err(|e| serde::de::Error::custom(format!("invalid CIDR `{text}`: {e}")))
 }
 
+/// An IpProtocol EC2 would accept: a name it knows, -1, or 0 to 255.
+fn ip_protocol<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    let named = matches!(text.as_str(), "-1" | "tcp" | "udp" | "icmp" | "icmpv6");
+    let numbered = !text.is_empty()
+        && text.len() <= 3
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && text.parse::<u16>().is_ok_and(|n| n <= 255);
+    if named || numbered {
+        Ok(text)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "invalid IpProtocol `{}`: EC2 writes tcp, udp, icmp, icmpv6, -1 or a protocol number from 0 to 255",
+            text.escape_debug()
+        )))
+    }
+}
+
 /// The error record of a failed call, as AWS returns it.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct AwsError {
@@ -310,7 +328,9 @@ pub struct SecurityGroup {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct IpPermission {
-    /// "-1" (all), "tcp", "udp", "icmp" or a protocol number ("6").
+    /// "-1" (all), "tcp", "udp", "icmp", "icmpv6" or a protocol number
+    /// ("6"): what EC2 accepts and prints; anything else is refused.
+    #[serde(deserialize_with = "ip_protocol")]
     pub ip_protocol: String,
     pub from_port: Option<i32>,
     pub to_port: Option<i32>,

@@ -146,8 +146,45 @@ impl Snapshot {
             _ => {}
         }
         let snapshot = parsed.map_err(json_error)?;
+        unique_names(path, bytes, &snapshot)?;
         Ok(snapshot)
     }
+}
+
+/// Two targets with one name would be confused by drift, suppressions and
+/// `--target`: the error names both places.
+fn unique_names(path: &Path, bytes: &[u8], snapshot: &Snapshot) -> Result<(), InputError> {
+    let mut seen = std::collections::HashSet::new();
+    let Some(name) = snapshot
+        .targets
+        .iter()
+        .map(|t| t.name.as_str())
+        .find(|name| !seen.insert(*name))
+    else {
+        return Ok(());
+    };
+    let text = String::from_utf8_lossy(bytes);
+    let encoded = serde_json::to_string(name).unwrap_or_default();
+    let places: Vec<(usize, usize)> =
+        regex::Regex::new(&format!(r#""name"\s*:\s*{}"#, regex::escape(&encoded)))
+            .map(|r| {
+                r.find_iter(&text)
+                    .map(|m| crate::error::line_col(&text, m.start()))
+                    .collect()
+            })
+            .unwrap_or_default();
+    let message = format!(
+        "two targets are named `{}`{}: target names must be unique",
+        name.escape_debug(),
+        match places.as_slice() {
+            [(l1, c1), (l2, c2), ..] => format!(" (at {l1}:{c1} and {l2}:{c2})"),
+            _ => String::new(),
+        }
+    );
+    Err(match places.get(1) {
+        Some(&(line, col)) => InputError::at(path, line, col, message),
+        None => InputError::new(path, message),
+    })
 }
 
 #[cfg(test)]
@@ -204,6 +241,45 @@ mod tests {
         let bad = good.replace("10.0.0.0/8", "10.0.0.300/8");
         let err = parse(&bad).unwrap_err();
         assert!(err.position.is_some(), "{err}");
+    }
+
+    #[test]
+    fn duplicate_target_names_name_both_places() {
+        let text = r#"{"schema": "ccaudit/snapshot/v1", "targets": [
+        {"name": "t", "setup": {"region": "eu-central-1", "security_group_id": "sg-0123abcd"}},
+        {"name": "t", "setup": {"region": "eu-west-1", "security_group_id": "sg-0123abcd"}}]}"#;
+        let err = parse(text).unwrap_err();
+        assert!(err.message.contains("(at 2:10 and 3:10)"), "{err}");
+        assert_eq!(err.position, Some((3, 10)));
+    }
+
+    #[test]
+    fn ip_protocols_are_what_ec2_writes() {
+        for (protocol, ok) in [
+            ("tcp", true),
+            ("-1", true),
+            ("6", true),
+            ("255", true),
+            ("icmpv6", true),
+            ("tcp ", false),
+            ("foo", false),
+            ("256", false),
+            ("TCP", false),
+            ("", false),
+        ] {
+            let text = MINIMAL.replace(
+                "\"aws\": {}",
+                &format!(
+                    r#""aws": {{"ec2:DescribeSecurityGroups": {{"SecurityGroups": [{{"GroupId": "sg-0123abcd",
+                    "IpPermissions": [{{"IpProtocol": "{protocol}"}}]}}]}}}}"#
+                ),
+            );
+            let result = parse(&text);
+            assert_eq!(result.is_ok(), ok, "{protocol:?}: {:?}", result.err());
+            if let Err(err) = result {
+                assert!(err.position.is_some(), "{err}");
+            }
+        }
     }
 
     #[test]

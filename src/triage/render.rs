@@ -1,5 +1,6 @@
 //! What `ccaudit triage` prints, as text for a person or JSON for tools.
 
+use crate::output::visible;
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
@@ -99,13 +100,13 @@ pub fn text(t: &Triage<'_>, rules: &RuleSet) -> String {
                     t.source.as_deref().unwrap_or("the snapshot")
                 ));
                 for target in targets {
-                    out.push_str(&format!("\n  target {}:\n", target.target));
+                    out.push_str(&format!("\n  target {}:\n", visible(target.target)));
                     for f in &target.findings {
                         out.push_str(&format!(
                             "    {:<15} {} — {}\n",
                             verdict_word(f.outcome).to_uppercase(),
                             f.rule,
-                            f.detail
+                            visible(&f.detail)
                         ));
                         if f.outcome == Outcome::Fail {
                             if let Some(fix) = &f.fix {
@@ -136,14 +137,14 @@ pub fn text(t: &Triage<'_>, rules: &RuleSet) -> String {
                     t.source.as_deref().unwrap_or("the snapshot")
                 ));
                 for target in targets {
-                    out.push_str(&format!("\n  target {}:\n", target.target));
+                    out.push_str(&format!("\n  target {}:\n", visible(target.target)));
                     for (rank, f) in target.findings.iter().enumerate() {
                         out.push_str(&format!(
                             "  {:>3}. {:<15} {:<24} {}\n",
                             rank + 1,
                             verdict_word(f.outcome).to_uppercase(),
                             f.rule,
-                            f.detail
+                            visible(&f.detail)
                         ));
                     }
                 }
