@@ -375,7 +375,7 @@ fn stream_sources(
         if sources.is_empty() {
             format!("{name} from nothing")
         } else {
-            format!("{name} from {}", sources.join(", "))
+            format!("{name} from {}", listed(&sources))
         }
     };
     if !closed.is_empty() {
@@ -421,21 +421,25 @@ fn stream_sources(
     }
     // Passing: name only the ranges that count as stream sources.
     let counted = |req: &PortReq| {
-        let sources: Vec<String> = net::sources_on(perms, req, ssh_port, group_id)
+        let sources: Vec<net::SeenSource> = net::sources_on(perms, req, ssh_port, group_id)
             .into_iter()
-            .filter(|s| {
-                s.parse::<IpNet>()
-                    .is_ok_and(|net| !excluding.iter().any(|e| e.trunc().contains(&net.trunc())))
-            })
+            .filter(
+                |s| matches!(s, net::SeenSource::Range(range) if !net::inside(*range, excluding)),
+            )
             .collect();
-        format!(
-            "{} from {}",
-            describe_req(req, ssh_port),
-            sources.join(", ")
-        )
+        format!("{} from {}", describe_req(req, ssh_port), listed(&sources))
     };
     let shown: Vec<String> = ports.iter().map(counted).collect();
     Verdict::pass(format!("open to stream sources: {}", shown.join("; ")))
+}
+
+/// "a, b, c" for the sources a finding names.
+fn listed(sources: &[net::SeenSource]) -> String {
+    sources
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The parts of `req` no permission lets `source` reach, as ranges (UDP

@@ -85,7 +85,7 @@ fn overlaps(perm: &IpPermission, protocol: Protocol, range: Option<(u16, u16)>) 
 }
 
 /// Is `net` inside one of `nets`?
-fn inside(net: IpNet, nets: &[IpNet]) -> bool {
+pub fn inside(net: IpNet, nets: &[IpNet]) -> bool {
     nets.iter().any(|n| n.trunc().contains(&net.trunc()))
 }
 
@@ -158,19 +158,41 @@ pub fn reaches(perms: &[IpPermission], req: &PortReq, ssh_port: u16, source: Sou
     result
 }
 
+/// A source a permission names, as the group has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeenSource {
+    Range(IpNet),
+    TheGroupItself,
+    Group(String),
+    AnotherAccountsGroup,
+    PrefixList(String),
+}
+
+impl std::fmt::Display for SeenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SeenSource::Range(net) => write!(f, "{net}"),
+            SeenSource::TheGroupItself => f.write_str("the group itself"),
+            SeenSource::Group(id) => f.write_str(id),
+            SeenSource::AnotherAccountsGroup => f.write_str("another account's group"),
+            SeenSource::PrefixList(id) => write!(f, "prefix list {id}"),
+        }
+    }
+}
+
 /// Every source on the permissions that carry traffic to any port of
-/// `req`, as people write them: CIDRs, group ids ("the group itself" for
-/// `group_id`), prefix list ids. Each once, in the group's order.
+/// `req`: CIDRs, groups (`group_id` is the group itself), prefix lists.
+/// Each once, in the group's order.
 pub fn sources_on(
     perms: &[IpPermission],
     req: &PortReq,
     ssh_port: u16,
     group_id: &str,
-) -> Vec<String> {
-    let mut seen: Vec<String> = Vec::new();
-    let mut add = |text: String| {
-        if !seen.contains(&text) {
-            seen.push(text);
+) -> Vec<SeenSource> {
+    let mut seen: Vec<SeenSource> = Vec::new();
+    let mut add = |source: SeenSource| {
+        if !seen.contains(&source) {
+            seen.push(source);
         }
     };
     for perm in perms
@@ -179,19 +201,19 @@ pub fn sources_on(
     {
         perm.ip_ranges
             .iter()
-            .for_each(|r| add(r.cidr_ip.to_string()));
+            .for_each(|r| add(SeenSource::Range(IpNet::V4(r.cidr_ip))));
         perm.ipv6_ranges
             .iter()
-            .for_each(|r| add(r.cidr_ipv6.to_string()));
+            .for_each(|r| add(SeenSource::Range(IpNet::V6(r.cidr_ipv6))));
         for pair in &perm.user_id_group_pairs {
             add(match pair.group_id.as_deref() {
-                Some(id) if id == group_id => "the group itself".to_string(),
-                Some(id) => id.to_string(),
-                None => "another account's group".to_string(),
+                Some(id) if id == group_id => SeenSource::TheGroupItself,
+                Some(id) => SeenSource::Group(id.to_string()),
+                None => SeenSource::AnotherAccountsGroup,
             });
         }
         for list in &perm.prefix_list_ids {
-            add(format!("prefix list {}", list.prefix_list_id));
+            add(SeenSource::PrefixList(list.prefix_list_id.clone()));
         }
     }
     seen
@@ -623,8 +645,12 @@ mod tests {
             {"IpProtocol": "-1", "IpRanges": [{"CidrIp": A}], "PrefixListIds": [{"PrefixListId": "pl-1"}]},
             {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
         ]));
+        let shown: Vec<String> = sources_on(&p, &req("tcp:1935"), 22, "sg-self")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(
-            sources_on(&p, &req("tcp:1935"), 22, "sg-self"),
+            shown,
             [A, "the group itself", "sg-other", "prefix list pl-1"]
         );
     }
