@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::aws_format::{Format, Malformed, check};
 use crate::net::Permission;
 use crate::report::{Finding, FixData, Outcome, Report, TargetReport};
 use crate::rules::FixCaution;
@@ -33,10 +34,12 @@ fn one_line(text: &str) -> String {
     crate::output::visible(text).into_owned()
 }
 
+/// Text as comment lines: every line starts with `prefix`, and control
+/// characters in it (a CR, an ESC) are shown escaped.
 fn comment(text: &str, prefix: &str) -> String {
     text.trim_end()
         .lines()
-        .map(|l| format!("{prefix}{l}\n").replace(&format!("{prefix}\n"), "#\n"))
+        .map(|l| format!("{prefix}{}\n", one_line(l)).replace(&format!("{prefix}\n"), "#\n"))
         .collect()
 }
 
@@ -160,6 +163,53 @@ fn hcl_string(text: &str) -> String {
         .collect()
 }
 
+/// Every value of `permission` in its AWS format, or the first that is not.
+fn check_permission(permission: &Permission) -> Result<(), Malformed> {
+    check(Format::IpProtocol, "IpProtocol", &permission.protocol)?;
+    for cidr in &permission.cidrs {
+        check(Format::Cidr, "CIDR", cidr)?;
+    }
+    for group in &permission.group_ids {
+        check(Format::SecurityGroupId, "GroupId", group)?;
+    }
+    Ok(())
+}
+
+/// The values a fix writes into resources, each checked against its AWS
+/// format; the first that fails keeps the resource from being written.
+fn check_fix_values(region: &str, fix: Option<&FixData>) -> Result<(), Malformed> {
+    check(Format::Region, "region", region)?;
+    match fix {
+        Some(FixData::Ingress {
+            group_id,
+            permissions,
+        })
+        | Some(FixData::Egress {
+            group_id,
+            permissions,
+        }) => {
+            check(Format::SecurityGroupId, "security_group_id", group_id)?;
+            permissions.iter().try_for_each(check_permission)
+        }
+        Some(FixData::UserPolicy {
+            user: Some(user),
+            document,
+        }) => {
+            check(Format::IamName, "iam_user", user)?;
+            check(Format::PolicyDocument, "policy document", document)
+        }
+        Some(FixData::Quota {
+            service_code,
+            quota_code,
+            ..
+        }) => {
+            check(Format::ServiceCode, "service_code", service_code)?;
+            check(Format::QuotaCode, "quota_code", quota_code)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// One Terraform security-group rule resource per source of `permission`.
 fn rule_resources(
     kind: &str,
@@ -223,10 +273,13 @@ pub fn terraform(report: &Report<'_>, target: Option<&str>) -> String {
          # Resources that remove access or would widen it are not emitted; see the comments.\n\n",
         env!("CARGO_PKG_VERSION")
     );
+    // A provider block only for a real region name: a snapshot's region
+    // is data, and a malformed one leaves its targets' resources unwritten.
     let regions: BTreeSet<&str> = targets
         .iter()
         .filter(|t| !failing(t).is_empty())
         .map(|t| t.region)
+        .filter(|region| Format::Region.accepts(region))
         .collect();
     for region in &regions {
         out.push_str(&format!(
@@ -257,6 +310,13 @@ pub fn terraform(report: &Report<'_>, target: Option<&str>) -> String {
             ));
             out.push_str(&comment(&one_line(&f.detail), "#   "));
             let mut counter = 0;
+            if let Err(bad) = check_fix_values(t.region, f.fix_data.as_deref()) {
+                out.push_str(&format!(
+                    "# Not emitted: the snapshot's {}. Check the value in the AWS console and write this resource by hand.\n\n",
+                    one_line(&bad.describe())
+                ));
+                continue;
+            }
             match (f.fix_data.as_deref(), f.fix_caution) {
                 (_, Some(FixCaution::WidensAccess)) => {
                     out.push_str("# Not emitted: it would open access beyond Bitmovin's addresses. By hand:\n");

@@ -2,6 +2,7 @@
 //! Bitmovin's guide. See DESIGN.md for the pipeline: snapshot → rules →
 //! report → rendering.
 
+pub mod aws_format;
 pub mod collect;
 pub mod drift;
 pub mod engine;

@@ -255,8 +255,12 @@ fn snapshot_text_never_becomes_shell_code() {
             assert!(!line.contains(bad), "runnable line carries {bad:?}: {line}");
         }
     }
-    // Commands whose values were unsafe are left for a person, named.
-    assert!(script.contains("# Fill in region"), "{script}");
+    // Commands whose values are not in their AWS format are left for a
+    // person, and the fix names the value.
+    assert!(
+        script.contains("No command is given: the snapshot's region \"eu-central-1$(touch"),
+        "{script}"
+    );
     // Terraform: the ids' line breaks open no block of the snapshot's own.
     let hcl = ccaudit_fix(&[&hostile_snapshot(dir.path()), "--format", "terraform"]);
     for line in hcl.lines() {
@@ -285,10 +289,14 @@ fn snapshot_text_never_becomes_shell_code() {
         .find(|f| f["rule"] == "sg-sources-extra")
         .expect("sg-sources-extra");
     assert_eq!(extra["outcome"], "fail");
-    let command = extra["fix_command"].as_str().unwrap_or("");
+    assert_eq!(extra["fix_command"], Value::Null, "{extra}");
+    let fix = extra["fix"].as_str().unwrap_or("");
     assert!(
-        !command.contains("touch") && !command.contains("pwned"),
-        "{command}"
+        fix.contains("No command is given: the snapshot's")
+            && fix.contains(
+                "offending_ip_permissions \"IpProtocol=-1,UserIdGroupPairs=[{GroupId=sg-"
+            ),
+        "{fix}"
     );
 }
 

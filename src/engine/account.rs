@@ -1,6 +1,5 @@
 //! Credentials, account id and access keys.
 
-use super::iam;
 use super::subject::{KeysOwner, keys_owner, subject};
 use super::{Verdict, call_failed, not_collected};
 use crate::iam::Principal;
@@ -128,7 +127,7 @@ pub fn access_key_active(target: &Target) -> Verdict {
         )),
     };
     // The fix names the user the evidence is about, never another one.
-    match subject.user.filter(|u| iam::valid_iam_name(u)) {
+    match subject.user {
         Some(user) => verdict.with("iam_user", user),
         None => verdict,
     }

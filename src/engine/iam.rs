@@ -512,31 +512,9 @@ impl Refusals {
     }
 }
 
-/// An IAM user or group name fit for a shell command (IAM's own character set).
-pub fn valid_iam_name(name: &str) -> bool {
-    (1..=128).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
-}
-
-/// A managed policy ARN fit for a shell command.
-fn valid_policy_arn(arn: &str) -> bool {
-    arn.strip_prefix("arn:aws:iam::")
-        .and_then(|rest| rest.split_once(":policy/"))
-        .is_some_and(|(account, path)| {
-            (account == "aws"
-                || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())))
-                && !path.is_empty()
-                && path
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
-        })
-}
-
-/// The judged user's name for fix commands, when it is a valid IAM name.
+/// The judged user's name for fix commands (checked there, like every value).
 fn with_subject_user(verdict: Verdict, subject: &Subject) -> Verdict {
-    match subject.user.as_deref().filter(|u| valid_iam_name(u)) {
+    match subject.user.as_deref() {
         Some(user) => verdict.with("iam_user", user.to_string()),
         None => verdict,
     }
@@ -571,7 +549,7 @@ pub fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
         with_subject_user(v, &gathered.subject)
             .with("policy_json", document.clone())
             .with_fix(FixData::UserPolicy {
-                user: gathered.subject.user.clone().filter(|u| valid_iam_name(u)),
+                user: gathered.subject.user.clone(),
                 document,
             })
     };
@@ -761,12 +739,12 @@ pub fn broad_grant(check: &IamBroadGrant, target: &Target) -> Verdict {
                     Holder::User => ("user", gathered.subject.user.as_deref()),
                     Holder::Group(group) => ("group", Some(*group)),
                 };
-                match name.filter(|n| valid_iam_name(n)) {
-                    Some(name) if valid_policy_arn(arn) => verdict
+                match name {
+                    Some(name) => verdict
                         .with("attached_to_kind", kind.to_string())
                         .with("attached_to", name.to_string())
                         .with("policy_arn", arn.to_string()),
-                    _ => verdict,
+                    None => verdict,
                 }
             }
             None => verdict,

@@ -13,7 +13,7 @@ mod subject;
 use std::collections::BTreeMap;
 
 use crate::report::{Finding, FixData, Outcome, Report, TargetReport};
-use crate::rules::template::{placeholders, render};
+use crate::rules::template::{placeholders, render, render_command};
 use crate::rules::{Applies, Check, Rule, RuleSet};
 use crate::snapshot::aws::AwsError;
 use crate::snapshot::{Setup, Snapshot, Target};
@@ -137,6 +137,36 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
     values.extend(verdict.vars.iter().map(|(k, v)| (*k, v.clone())));
     let problem = verdict.outcome.is_problem();
     let text = |t: &Option<String>| t.as_ref().filter(|_| problem).map(|t| render(t, &values));
+    let command = rule
+        .fix_command
+        .as_ref()
+        .filter(|_| verdict.outcome == Outcome::Fail)
+        // A value the check itself provides is missing: this failure is
+        // not the kind the command fixes (e.g. a Deny, not a missing Allow).
+        .filter(|t| {
+            placeholders(t).iter().all(|(_, name)| {
+                !rule.check.template_names().contains(name) || verdict.vars.contains_key(name)
+            })
+        })
+        .map(|t| render_command(t, &values));
+    let mut fix = Some(render(&rule.fix, &values)).filter(|_| problem);
+    // A snapshot value without its AWS format never becomes code: no
+    // command, and the fix says which value to check by hand.
+    let fix_command = match command {
+        Some(command) if command.malformed.is_empty() => Some(command.text),
+        Some(command) => {
+            let bad: Vec<String> = command.malformed.iter().map(|m| m.describe()).collect();
+            fix = fix.map(|text| {
+                format!(
+                    "{}\nNo command is given: the snapshot's {}. Check the value in the AWS console and apply the fix by hand.",
+                    text.trim_end(),
+                    bad.join("; ")
+                )
+            });
+            None
+        }
+        None => None,
+    };
     Finding {
         rule: &rule.id,
         outcome: verdict.outcome,
@@ -147,19 +177,8 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
         documented_error: text(&rule.documented_error),
         symptom: rule.symptom.as_deref().filter(|_| problem),
         stage: rule.stage,
-        fix: Some(render(&rule.fix, &values)).filter(|_| problem),
-        fix_command: rule
-            .fix_command
-            .as_ref()
-            .filter(|_| verdict.outcome == Outcome::Fail)
-            // A value the check itself provides is missing: this failure is
-            // not the kind the command fixes (e.g. a Deny, not a missing Allow).
-            .filter(|t| {
-                placeholders(t).iter().all(|(_, name)| {
-                    !rule.check.template_names().contains(name) || verdict.vars.contains_key(name)
-                })
-            })
-            .map(|t| render(t, &values)),
+        fix,
+        fix_command,
         fix_caution: rule
             .fix_caution
             .filter(|_| verdict.outcome == Outcome::Fail),
@@ -227,10 +246,8 @@ fn not_applicable(applies: &Applies, setup: &Setup) -> Option<String> {
     None
 }
 
-/// The setup's values that may be pasted into a shell command. A value with
-/// anything but the characters AWS ids and names use (a quote, `$`, a space,
-/// a line break…) is left out, so its placeholder stays visible and the
-/// command is not offered as runnable: a snapshot is data, never code.
+/// The setup's values for a rule's texts. Fix commands take them only
+/// after checking each against its AWS format (`render_command`).
 pub fn setup_values(setup: &Setup) -> BTreeMap<&'static str, String> {
     let ssh_port = setup.ssh_port.to_string();
     let fields = [
@@ -244,17 +261,7 @@ pub fn setup_values(setup: &Setup) -> BTreeMap<&'static str, String> {
     fields
         .into_iter()
         .filter_map(|(name, value)| Some((name, value?.clone())))
-        .filter(|(_, value)| shell_safe(value))
         .collect()
-}
-
-/// Characters of AWS ids, regions and IAM names (`+=,.@_-` included).
-pub fn shell_safe(value: &str) -> bool {
-    !value.is_empty()
-        && value.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(c, '-' | '_' | '.' | '@' | '+' | '=' | ',' | ':' | '/')
-        })
 }
 
 /// The resource a finding is about, named as the customer knows it.

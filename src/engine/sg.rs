@@ -515,8 +515,7 @@ pub fn sources_restricted(check: &SourcesRestricted, target: &Target) -> Verdict
             });
         if !mine.is_empty() {
             let described: Vec<&str> = mine.iter().map(|o| o.description.as_str()).collect();
-            let shorthand: Vec<String> =
-                mine.iter().map(|o| format!("'{}'", o.shorthand)).collect();
+            let shorthand: Vec<&str> = mine.iter().map(|o| o.shorthand.as_str()).collect();
             let what = match check.offenders {
                 Offenders::Any => "are open beyond Bitmovin's addresses",
                 Offenders::OpenToEveryone => "are open to every address",
@@ -528,16 +527,14 @@ pub fn sources_restricted(check: &SourcesRestricted, target: &Target) -> Verdict
                 "Bitmovin's ports ({ports}) {what}: {}",
                 described.join("; ")
             ));
-            // A source that is not what AWS writes never enters a command.
-            let verdict = if mine.iter().all(|o| o.well_formed) {
-                verdict.with("offending_ip_permissions", shorthand.join(" "))
-            } else {
-                verdict
-            };
-            return verdict.with_fix(FixData::Revoke {
-                group_id: g.group_id.clone(),
-                permissions: mine.iter().map(|o| o.permission.clone()).collect(),
-            });
+            // The command takes the shorthand only once it is checked
+            // against AWS's format, so a malformed source is named, not run.
+            return verdict
+                .with("offending_ip_permissions", shorthand.join(" "))
+                .with_fix(FixData::Revoke {
+                    group_id: g.group_id.clone(),
+                    permissions: mine.iter().map(|o| o.permission.clone()).collect(),
+                });
         }
         if !found.prefix_lists.is_empty() {
             let could_hold = match check.offenders {

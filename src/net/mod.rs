@@ -261,9 +261,6 @@ impl Permission {
 pub struct Offender {
     /// 0.0.0.0/0 or ::/0: every address.
     pub open_to_everyone: bool,
-    /// Its source has the form AWS gives it (a parsed CIDR, or `sg-` and 8
-    /// or 17 hex digits), so its shorthand may go into a shell command.
-    pub well_formed: bool,
     /// The permission with only the offending source, in `aws` CLI shorthand.
     pub shorthand: String,
     /// "tcp 22 from 0.0.0.0/0"
@@ -302,7 +299,6 @@ pub fn restriction(
             let is_group = source_kind == "UserIdGroupPairs";
             out.offenders.push(Offender {
                 open_to_everyone,
-                well_formed: !is_group || is_group_id(&source),
                 shorthand: format!(
                     "{},{source_kind}=[{{{}}}]",
                     shorthand_head(perm),
@@ -398,8 +394,8 @@ pub fn describe_ports(perm: &IpPermission) -> String {
     }
 }
 
-/// `aws` CLI shorthand granting `sources` on `req`, one item per source
-/// kind, each quoted for the shell.
+/// `aws` CLI shorthand granting `sources` on `req`: one item, unquoted
+/// (fix commands quote each item when they check it).
 pub fn grant_shorthand(req: &PortReq, ssh_port: u16, sources: &[IpNet]) -> String {
     let head = match req.range(ssh_port) {
         Some((from, to)) => format!(
@@ -425,7 +421,7 @@ pub fn grant_shorthand(req: &PortReq, ssh_port: u16, sources: &[IpNet]) -> Strin
     if !v6.is_empty() {
         item.push_str(&format!(",Ipv6Ranges=[{}]", v6.join(",")));
     }
-    format!("'{item}'")
+    item
 }
 
 #[cfg(test)]
@@ -604,14 +600,18 @@ mod tests {
     }
 
     #[test]
-    fn grant_shorthand_is_pasteable() {
+    fn grant_shorthand_is_aws_cli_shorthand() {
         let s = grant_shorthand(&req("tcp:9999"), 22, &[net(A)]);
         assert_eq!(
             s,
-            "'IpProtocol=tcp,FromPort=9999,ToPort=9999,IpRanges=[{CidrIp=104.199.97.13/32}]'"
+            "IpProtocol=tcp,FromPort=9999,ToPort=9999,IpRanges=[{CidrIp=104.199.97.13/32}]"
         );
-        let s = grant_shorthand(&req("all"), 22, &[net("0.0.0.0/0")]);
-        assert_eq!(s, "'IpProtocol=-1,IpRanges=[{CidrIp=0.0.0.0/0}]'");
+        let s = grant_shorthand(&req("all"), 22, &[net("0.0.0.0/0"), net("::/0")]);
+        assert_eq!(
+            s,
+            "IpProtocol=-1,IpRanges=[{CidrIp=0.0.0.0/0}],Ipv6Ranges=[{CidrIpv6=::/0}]"
+        );
+        assert!(crate::aws_format::Format::IpPermissions.accepts(&s));
     }
 
     #[test]

@@ -7,14 +7,47 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-/// Snapshot text in Markdown: one line, no code fences, images or links.
+/// Snapshot text in Markdown: one line, and no code span, fence, image or
+/// HTML can start (a backslash-escaped backtick shows as itself).
 fn plain(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect::<String>()
-        .replace('`', "'")
+        .replace('\\', "\\\\")
+        .replace('`', "\\`")
         .replace("![", "[")
         .replace('<', "&lt;")
+}
+
+/// The longest run of backticks in `text`.
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+/// Data as an inline code span: delimited by more backticks than it holds,
+/// so no backtick in it can close the span (CommonMark 6.1).
+fn code_span(text: &str) -> String {
+    let text = crate::output::visible(text);
+    let ticks = "`".repeat(longest_backtick_run(&text) + 1);
+    // A space keeps a backtick at either end from joining the delimiter.
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{text}{pad}{ticks}")
+}
+
+/// Lines as a fenced code block whose fence no line can close: longer than
+/// any backtick run in them (CommonMark 4.5), and at least three.
+fn code_block(language: &str, lines: &[String]) -> String {
+    let body: Vec<String> = lines
+        .iter()
+        .map(|l| crate::output::visible(l).into_owned())
+        .collect();
+    let body = body.join("\n");
+    let fence = "`".repeat((longest_backtick_run(&body) + 1).max(3));
+    format!("{fence}{language}\n{body}\n{fence}\n")
 }
 
 fn problem(f: &Finding<'_>) -> String {
@@ -33,16 +66,17 @@ fn problem(f: &Finding<'_>) -> String {
         ));
     }
     if let Some(error) = &f.documented_error {
-        out.push_str(&format!("\n> The dashboard says: `{error}`\n"));
+        out.push_str(&format!("\n> The dashboard says: {}\n", code_span(error)));
     }
     if let Some(symptom) = &f.symptom {
         out.push_str(&format!("\n> Symptom: {symptom}\n"));
     }
     if let Some(fix) = &f.fix {
-        out.push_str(&format!("\n**Fix:** {}\n", fix.trim().replace('\n', " ")));
+        out.push_str(&format!("\n**Fix:** {}\n", plain(fix.trim())));
     }
     if let Some(lines) = f.command_lines() {
-        out.push_str(&format!("\n```sh\n{}\n```\n", lines.join("\n")));
+        out.push('\n');
+        out.push_str(&code_block("sh", &lines));
     }
     out
 }
@@ -126,10 +160,25 @@ pub fn render(report: &Report<'_>) -> String {
         }
     }
     if let Some(drift) = &report.drift {
-        out.push_str(&format!(
-            "\n## Since the baseline\n\n```text\n{}```\n",
-            drift.render_text()
-        ));
+        let lines: Vec<String> = drift.render_text().lines().map(String::from).collect();
+        out.push_str("\n## Since the baseline\n\n");
+        out.push_str(&code_block("text", &lines));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backticks_in_data_cannot_close_a_span_or_fence() {
+        assert_eq!(code_span("sg-1"), "`sg-1`");
+        assert_eq!(code_span("a`b``c"), "```a`b``c```");
+        assert_eq!(code_span("`x"), "`` `x ``");
+        let block = code_block("sh", &["echo ```".to_string(), "x\u{1b}".to_string()]);
+        assert_eq!(block, "````sh\necho ```\nx\\u{1b}\n````\n");
+        assert_eq!(plain("a`b\nc<d"), "a\\`b c&lt;d");
+        assert_eq!(plain("a\\`b`"), "a\\\\\\`b\\`");
+    }
 }

@@ -40,7 +40,7 @@ fn finding_cell(f: &Finding<'_>) -> String {
         } else {
             "the dashboard says"
         };
-        text.push_str(&format!("\n{when}{says}: {error}"));
+        text.push_str(&format!("\n{when}{says}: {}", visible(error)));
     }
     if let Some(symptom) = &f.symptom {
         let label = if when.is_empty() {
@@ -101,11 +101,11 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
                 out.push_str(&format!("\n[{}] {}\n", f.rule, f.title));
                 if let Some(fix) = &f.fix {
                     for line in fix.trim_end().lines() {
-                        out.push_str(&format!("  {line}\n"));
+                        out.push_str(&format!("  {}\n", visible(line)));
                     }
                 }
                 for line in f.command_lines().unwrap_or_default() {
-                    out.push_str(&format!("  {line}\n"));
+                    out.push_str(&format!("  {}\n", visible(&line)));
                 }
             }
         }

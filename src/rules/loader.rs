@@ -233,6 +233,19 @@ fn parse_rule(source: &Source, shared: &SharedValues) -> Result<Rule, InputError
             }
         }
     }
+    // A fix command's values are checked against their AWS format before
+    // they are pasted in; a placeholder without one would go in unchecked.
+    for (_, name) in placeholders(rule.fix_command.as_deref().unwrap_or_default()) {
+        if crate::aws_format::Format::of_placeholder(name).is_none() {
+            return Err(at_text(
+                source,
+                &format!("{{{name}}}"),
+                format!(
+                    "placeholder `{{{name}}}` has no known AWS format, so it cannot go into `fix_command` (add it to src/aws_format.rs)"
+                ),
+            ));
+        }
+    }
     Ok(rule)
 }
 

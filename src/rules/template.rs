@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::aws_format::Malformed;
+
 /// Byte offsets and names of every `{name}` in `text`.
 pub fn placeholders(text: &str) -> Vec<(usize, &str)> {
     let mut found = Vec::new();
@@ -44,6 +46,35 @@ pub fn render(text: &str, values: &BTreeMap<&str, String>) -> String {
     out
 }
 
+/// A command filled in for a shell: every value checked against its AWS
+/// format and quoted. A value that fails the check stays `<name>` and is
+/// listed in `malformed`, so the caller can say why.
+pub struct Command {
+    pub text: String,
+    pub malformed: Vec<Malformed>,
+}
+
+pub fn render_command(text: &str, values: &BTreeMap<&str, String>) -> Command {
+    let mut malformed = Vec::new();
+    let mut words: BTreeMap<&str, String> = BTreeMap::new();
+    for (_, name) in placeholders(text) {
+        let Some(value) = values.get(name) else {
+            continue;
+        };
+        match crate::aws_format::shell_words(name, value) {
+            Ok(quoted) => {
+                words.insert(name, quoted);
+            }
+            Err(bad) if !malformed.contains(&bad) => malformed.push(bad),
+            Err(_) => {}
+        }
+    }
+    Command {
+        text: render(text, &words),
+        malformed,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +93,28 @@ mod tests {
             render("--user-name {iam_user}", &values),
             "--user-name <iam_user>"
         );
+    }
+
+    #[test]
+    fn commands_take_only_well_formed_values_quoted() {
+        let values = BTreeMap::from([
+            ("region", "eu-west-1".to_string()),
+            (
+                "security_group_id",
+                "sg-0123abcd\ntouch /tmp/pwned".to_string(),
+            ),
+            ("iam_user", "bit=movin".to_string()),
+        ]);
+        let command = render_command(
+            "aws x --region {region} --group-id {security_group_id} --user {iam_user} --subnet {subnet_id}",
+            &values,
+        );
+        assert_eq!(
+            command.text,
+            "aws x --region eu-west-1 --group-id <security_group_id> --user 'bit=movin' --subnet <subnet_id>"
+        );
+        assert_eq!(command.malformed.len(), 1);
+        assert_eq!(command.malformed[0].name, "security_group_id");
     }
 
     #[test]

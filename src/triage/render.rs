@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{Diagnosis, TargetEvidence, verdict_word};
 use crate::report::Outcome;
-use crate::rules::template::render as fill;
+use crate::rules::template::{render as fill, render_command};
 use crate::rules::{FixCaution, Rule, RuleSet, Stage};
 
 /// Everything one triage found.
@@ -23,15 +23,19 @@ pub struct Triage<'a> {
     pub source: Option<String>,
 }
 
-/// Ids found in the text, for the fixes: only shell-safe ones (a pasted
-/// message is data; `sg-1$(…)` is not an id).
+/// Ids found in the text, for the fixes. A pasted message is data: a
+/// command takes an id only in its AWS format (`sg-1$(…)` is not an id).
 fn ids<'b>(diagnosis: &'b Diagnosis<'_>) -> BTreeMap<&'b str, String> {
     diagnosis
         .ids
         .iter()
-        .filter(|(_, v)| crate::engine::shell_safe(v))
-        .map(|(k, v)| (k.as_str(), v.clone()))
+        // Shown escaped in the prose; an escaped value fails any format.
+        .map(|(k, v)| (k.as_str(), visible(v).into_owned()))
         .collect()
+}
+
+fn command(template: &str, values: &BTreeMap<&str, String>) -> String {
+    render_command(template, values).text
 }
 
 fn indent(text: &str, by: &str) -> String {
@@ -87,7 +91,7 @@ pub fn text(t: &Triage<'_>, rules: &RuleSet) -> String {
                         indent(&fill(&rule.fix, &values), "    ")
                     ));
                     if let Some(command) = &rule.fix_command {
-                        let command = fill(command, &values);
+                        let command = self::command(command, &values);
                         for line in FixCaution::command_lines(rule.fix_caution, &command) {
                             out.push_str(&format!("    {line}\n"));
                         }
@@ -208,7 +212,7 @@ pub fn json(t: &Triage<'_>) -> Value {
                         "title": r.title,
                         "cause": r.why.trim(),
                         "fix": fill(&r.fix, &values),
-                        "fix_command": r.fix_command.as_ref().map(|c| fill(c, &values)),
+                        "fix_command": r.fix_command.as_ref().map(|c| command(c, &values)),
                     })
                 })
                 .collect();
