@@ -3,6 +3,7 @@
 //! report → rendering.
 
 pub mod aws_format;
+#[cfg(feature = "collector")]
 pub mod collect;
 pub mod drift;
 pub mod engine;

@@ -524,7 +524,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error}");
+            // An error can quote a snapshot's text: shown escaped, line by line.
+            let text = error.to_string();
+            let lines: Vec<_> = text.lines().map(output::visible).collect();
+            eprintln!("error: {}", lines.join("\n"));
             ExitCode::from(2)
         }
     }

@@ -5,21 +5,27 @@
 use quick_junit::{NonSuccessKind, Report as JUnit, TestCase, TestCaseStatus, TestSuite};
 
 use super::{Finding, Outcome, Report};
+use crate::output::markup_text;
+
+/// Snapshot text as XML 1.0 allows it (no U+FFFE, no control characters).
+fn xml(text: &str) -> String {
+    markup_text(text).into_owned()
+}
 
 fn case(f: &Finding<'_>, target: &str) -> TestCase {
-    let mut status = match (f.outcome, &f.muted) {
+    let status = match (f.outcome, &f.muted) {
         (_, Some(m)) => {
             let mut s = TestCaseStatus::skipped();
-            s.set_message(format!(
+            s.set_message(xml(&format!(
                 "muted until {} by {}: {}",
                 m.expires, m.owner, m.reason
-            ));
+            )));
             s
         }
         (Outcome::Pass, _) => TestCaseStatus::success(),
         (Outcome::Skip, _) => {
             let mut s = TestCaseStatus::skipped();
-            s.set_message(f.detail.clone());
+            s.set_message(xml(&f.detail));
             s
         }
         (Outcome::Fail | Outcome::Unknown, _) => {
@@ -29,7 +35,7 @@ fn case(f: &Finding<'_>, target: &str) -> TestCase {
                 NonSuccessKind::Error
             };
             let mut s = TestCaseStatus::non_success(kind);
-            s.set_message(f.detail.clone());
+            s.set_message(xml(&f.detail));
             s.set_type(format!("{} {}", f.severity, f.outcome.as_str()));
             let mut description = f.detail.clone();
             if let Some(error) = &f.documented_error {
@@ -44,20 +50,19 @@ fn case(f: &Finding<'_>, target: &str) -> TestCase {
             if let Some(command) = &f.fix_command {
                 description.push_str(&format!("\n\n{command}"));
             }
-            s.set_description(description);
+            s.set_description(xml(&description));
             s
         }
     };
-    let _ = &mut status;
     let mut case = TestCase::new(format!("{}: {}", f.rule, f.title), status);
-    case.set_classname(format!("ccaudit.{target}"));
+    case.set_classname(format!("ccaudit.{}", xml(target)));
     case
 }
 
 pub fn render(report: &Report<'_>) -> String {
     let mut junit = JUnit::new("ccaudit");
     for target in &report.targets {
-        let mut suite = TestSuite::new(target.name);
+        let mut suite = TestSuite::new(xml(target.name));
         suite.add_test_cases(target.findings.iter().map(|f| case(f, target.name)));
         junit.add_test_suite(suite);
     }

@@ -10,9 +10,12 @@ fn cell(text: &str) -> String {
 /// Snapshot text in Markdown: one line, and no code span, fence, image or
 /// HTML can start (a backslash-escaped backtick shows as itself).
 fn plain(text: &str) -> String {
-    text.chars()
+    let spaced: String = text
+        .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
+        .collect();
+    // Bidirectional controls are shown as `\u{202e}`, never sent.
+    crate::output::visible(&spaced)
         .replace('\\', "\\\\")
         .replace('`', "\\`")
         .replace("![", "[")
@@ -179,6 +182,7 @@ mod tests {
         let block = code_block("sh", &["echo ```".to_string(), "x\u{1b}".to_string()]);
         assert_eq!(block, "````sh\necho ```\nx\\u{1b}\n````\n");
         assert_eq!(plain("a`b\nc<d"), "a\\`b c&lt;d");
+        assert_eq!(plain("a\u{202e}b"), "a\\\\u{202e}b");
         assert_eq!(plain("a\\`b`"), "a\\\\\\`b\\`");
     }
 }

@@ -42,6 +42,25 @@ impl RuleSet {
         for dir in extra_dirs {
             folders.push(read_dir_sources(dir)?);
         }
+        RuleSet::from_folders(folders)
+    }
+
+    /// The built-in rules plus one folder given as (path, text) pairs; a
+    /// top-level `shared.toml` is its shared values. For tests and fuzzing:
+    /// the same checks as `load`, without touching the disk.
+    pub fn with_files(files: &[(PathBuf, String)]) -> Result<RuleSet, InputError> {
+        let folder = files
+            .iter()
+            .map(|(path, text)| Source {
+                path: path.clone(),
+                text: text.clone(),
+                is_shared: path == Path::new(SHARED_FILE),
+            })
+            .collect();
+        RuleSet::from_folders(vec![builtin_sources(), folder])
+    }
+
+    fn from_folders(folders: Vec<Vec<Source>>) -> Result<RuleSet, InputError> {
         let mut shared = SharedValues::default();
         for folder in &folders {
             for source in folder.iter().filter(|s| s.is_shared) {
