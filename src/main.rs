@@ -364,37 +364,13 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             if let Some(SymptomArg::Queue) = symptom {
                 diagnosis.symptom = Some(Stage::Queue);
             }
-            let snapshot_ref = evidence.as_ref().map(|(s, _)| s);
-            // The group the message names, unless a target was chosen.
-            let group = diagnosis
-                .ids
-                .get("security_group_id")
-                .filter(|_| target.is_none())
-                .cloned();
-            let case_evidence = diagnosis
-                .cases
-                .iter()
-                .map(|c| {
-                    snapshot_ref
-                        .map(|s| triage::weigh(&c.rules, s, target.as_deref(), group.as_deref()))
-                        .unwrap_or_default()
-                })
-                .collect();
-            let symptom_rules = diagnosis
-                .symptom
-                .map(|s| triage::symptom_rules(&rules, s))
-                .unwrap_or_default();
-            let symptom_evidence = diagnosis
-                .symptom
-                .and(snapshot_ref)
-                .map(|s| triage::weigh(&symptom_rules, s, target.as_deref(), None));
-            let result = triage::render::Triage {
+            let result = triage::render::Triage::weighed(
+                &rules,
                 diagnosis,
-                case_evidence,
-                symptom_evidence,
-                symptom_rules,
-                source: evidence.as_ref().map(|(_, source)| source.clone()),
-            };
+                evidence.as_ref().map(|(s, _)| s),
+                target.as_deref(),
+                evidence.as_ref().map(|(_, source)| source.clone()),
+            );
             match format {
                 TextOrJson::Text => output::write(None, &triage::render::text(&result, &rules))?,
                 TextOrJson::Json => {

@@ -45,19 +45,29 @@ impl RuleSet {
         RuleSet::from_folders(folders)
     }
 
-    /// The built-in rules plus one folder given as (path, text) pairs; a
-    /// top-level `shared.toml` is its shared values. For tests and fuzzing:
-    /// the same checks as `load`, without touching the disk.
-    pub fn with_files(files: &[(PathBuf, String)]) -> Result<RuleSet, InputError> {
-        let folder = files
-            .iter()
-            .map(|(path, text)| Source {
-                path: path.clone(),
-                text: text.clone(),
-                is_shared: path == Path::new(SHARED_FILE),
-            })
-            .collect();
-        RuleSet::from_folders(vec![builtin_sources(), folder])
+    /// One more rule file, checked as `load` checks it, against this set's
+    /// shared values (fast: the other rules are not read again).
+    pub fn add_file(&mut self, path: &Path, text: &str) -> Result<(), InputError> {
+        let source = Source {
+            path: path.to_path_buf(),
+            text: text.to_string(),
+            is_shared: false,
+        };
+        let rule = parse_rule(&source, &self.shared)?;
+        if let Some(first) = self.get(&rule.id) {
+            return Err(at_text(
+                &source,
+                &format!("\"{}\"", rule.id),
+                format!(
+                    "duplicate rule id `{}` (already defined in {})",
+                    rule.id,
+                    first.origin.display()
+                ),
+            ));
+        }
+        self.rules.push(rule);
+        self.rules.sort_by_key(|r| r.stage);
+        Ok(())
     }
 
     fn from_folders(folders: Vec<Vec<Source>>) -> Result<RuleSet, InputError> {

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::{Diagnosis, TargetEvidence, verdict_word};
+use super::{Diagnosis, TargetEvidence, symptom_rules, verdict_word, weigh};
 use crate::report::Outcome;
 use crate::rules::template::{render as fill, render_command};
 use crate::rules::{FixCaution, Rule, RuleSet, Stage};
+use crate::snapshot::Snapshot;
 
 /// Everything one triage found.
 pub struct Triage<'a> {
@@ -21,6 +22,50 @@ pub struct Triage<'a> {
     pub symptom_rules: Vec<&'a Rule>,
     /// Where the evidence came from ("snapshot.json", "live collection").
     pub source: Option<String>,
+}
+
+impl<'a> Triage<'a> {
+    /// The diagnosis with its evidence from `snapshot`: per case the
+    /// targets using the group the message names (or `target`), and for a
+    /// symptom every rule of its stage.
+    pub fn weighed(
+        rules: &'a RuleSet,
+        diagnosis: Diagnosis<'a>,
+        snapshot: Option<&'a Snapshot>,
+        target: Option<&str>,
+        source: Option<String>,
+    ) -> Triage<'a> {
+        // The group the message names, unless a target was chosen.
+        let group = diagnosis
+            .ids
+            .get("security_group_id")
+            .filter(|_| target.is_none())
+            .cloned();
+        let case_evidence = diagnosis
+            .cases
+            .iter()
+            .map(|c| {
+                snapshot
+                    .map(|s| weigh(&c.rules, s, target, group.as_deref()))
+                    .unwrap_or_default()
+            })
+            .collect();
+        let symptom_rules = diagnosis
+            .symptom
+            .map(|s| symptom_rules(rules, s))
+            .unwrap_or_default();
+        let symptom_evidence = diagnosis
+            .symptom
+            .and(snapshot)
+            .map(|s| weigh(&symptom_rules, s, target, None));
+        Triage {
+            diagnosis,
+            case_evidence,
+            symptom_evidence,
+            symptom_rules,
+            source,
+        }
+    }
 }
 
 /// Ids found in the text, for the fixes. A pasted message is data: a
@@ -64,14 +109,17 @@ pub fn text(t: &Triage<'_>, rules: &RuleSet) -> String {
     for (index, case) in d.cases.iter().enumerate() {
         out.push_str(&format!("Documented failure: {}\n", case.case));
         out.push_str("  (Bitmovin's Cloud Connect guide, Appendix > Troubleshooting Guide)\n");
-        out.push_str(&format!("  matched: {}\n", case.matched.join(" | ")));
+        out.push_str(&format!(
+            "  matched: {}\n",
+            visible(&case.matched.join(" | "))
+        ));
         let evidence = t.case_evidence.get(index).filter(|e| !e.is_empty());
         if evidence.is_none() && t.source.is_some() {
             let group = d
                 .ids
                 .get("security_group_id")
                 .map(String::as_str)
-                .unwrap_or("named");
+                .map_or("named".into(), |id| visible(id));
             out.push_str(&format!(
                 "\n  No target of {} uses the security group {group}: nothing to weigh (give --target NAME to check one anyway).\n",
                 t.source.as_deref().unwrap_or("the snapshot")
