@@ -3,7 +3,7 @@
 //! a buffer: a report of many targets is never held twice in memory.
 
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::InputError;
 
@@ -73,6 +73,124 @@ pub fn write_with(
     })
 }
 
+/// Several files in `dir` as one set (`--output-dir` with several formats):
+/// every file is written beside its final name first, and only when all are
+/// written are they moved into place. A move that fails puts back the ones
+/// already moved. A failed run leaves the previous set as it was, never a
+/// mix of old and new reports. Each file is rendered just before it is
+/// written, so only one is in memory at a time.
+pub fn write_set<T: Copy>(
+    dir: &Path,
+    files: &[(&str, T)],
+    render: impl Fn(T) -> String,
+) -> Result<(), InputError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| InputError::new(dir, format!("cannot create folder: {e}")))?;
+    // Only regular files are replaced: anything else in the way stops the
+    // run before a single file changes.
+    for (name, _) in files {
+        let path = dir.join(name);
+        if let Ok(meta) = std::fs::symlink_metadata(&path)
+            && !meta.file_type().is_file()
+        {
+            return Err(InputError::new(
+                &path,
+                "cannot replace it: not a regular file (no report of the set was written)",
+            ));
+        }
+    }
+    let pid = std::process::id();
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for (name, what) in files {
+        let target = dir.join(name);
+        let temporary = dir.join(format!(".{name}.{pid}.tmp"));
+        let text = render(*what);
+        let written = std::fs::File::create(&temporary).and_then(|file| {
+            let mut writer = BufWriter::new(file);
+            writer.write_all(text.as_bytes())?;
+            let file = writer.into_inner().map_err(|e| e.into_error())?;
+            if let Ok(meta) = std::fs::metadata(&target) {
+                file.set_permissions(meta.permissions())?;
+            }
+            file.sync_all()
+        });
+        staged.push((temporary, target));
+        if let Err(e) = written {
+            discard(&staged);
+            return Err(InputError::new(
+                &staged[staged.len() - 1].1,
+                format!("cannot write output: {e} (the previous reports are unchanged)"),
+            ));
+        }
+    }
+    install(&staged).map_err(|(path, e)| {
+        discard(&staged);
+        InputError::new(
+            &path,
+            format!("cannot write output: {e} (the previous reports are unchanged)"),
+        )
+    })
+}
+
+/// Move every staged file to its target, keeping each old version (a hard
+/// link) until all are in place, and putting them back if one move fails.
+fn install(staged: &[(PathBuf, PathBuf)]) -> Result<(), (PathBuf, io::Error)> {
+    let mut done: Vec<(&Path, Option<PathBuf>)> = Vec::new();
+    let mut failure = None;
+    for (temporary, target) in staged {
+        let backup = target.with_file_name(format!(
+            ".{}.{}.old",
+            target.file_name().unwrap_or_default().to_string_lossy(),
+            std::process::id()
+        ));
+        let kept = if target.exists() {
+            match std::fs::hard_link(target, &backup)
+                .or_else(|_| std::fs::copy(target, &backup).map(|_| ()))
+            {
+                Ok(()) => Some(backup),
+                Err(e) => {
+                    failure = Some((target.clone(), e));
+                    break;
+                }
+            }
+        } else {
+            None
+        };
+        match std::fs::rename(temporary, target) {
+            Ok(()) => done.push((target, kept)),
+            Err(e) => {
+                if let Some(backup) = kept {
+                    let _ = std::fs::remove_file(backup);
+                }
+                failure = Some((target.clone(), e));
+                break;
+            }
+        }
+    }
+    let Some(failure) = failure else {
+        for (_, backup) in done {
+            if let Some(backup) = backup {
+                let _ = std::fs::remove_file(backup);
+            }
+        }
+        return Ok(());
+    };
+    // Undo, newest first: the old file back, or no file where there was none.
+    for (target, backup) in done.into_iter().rev() {
+        let _ = match backup {
+            Some(backup) => std::fs::rename(backup, target),
+            None => std::fs::remove_file(target),
+        };
+    }
+    Err(failure)
+}
+
+fn discard(staged: &[(PathBuf, PathBuf)]) {
+    for (temporary, _) in staged {
+        let _ = std::fs::remove_file(temporary);
+    }
+}
+
 /// Text from a snapshot, made safe for a terminal: control characters (C0,
 /// DEL, C1, line breaks included) and the invisible bidirectional controls
 /// are written as `\u{…}`, so no escape sequence reaches the terminal and
@@ -126,7 +244,32 @@ pub fn markup_text(text: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{markup_text, visible};
+    use super::{install, markup_text, visible};
+
+    #[test]
+    fn a_failed_move_puts_the_previous_set_back() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = |name: &str| dir.path().join(name);
+        std::fs::write(path("a.json"), "old a").unwrap();
+        std::fs::write(path(".a.new"), "new a").unwrap();
+        std::fs::write(path(".b.new"), "new b").unwrap();
+        // `b` cannot be replaced: a folder with a file in it is in the way.
+        std::fs::create_dir(path("b.json")).unwrap();
+        std::fs::write(path("b.json").join("x"), "").unwrap();
+        let staged = vec![
+            (path(".a.new"), path("a.json")),
+            (path(".b.new"), path("b.json")),
+        ];
+        let (failed, _) = install(&staged).unwrap_err();
+        assert_eq!(failed, path("b.json"));
+        assert_eq!(std::fs::read_to_string(path("a.json")).unwrap(), "old a");
+        // No backup is left behind.
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.ends_with(".old")), "{names:?}");
+    }
 
     #[test]
     fn markup_keeps_lines_and_escapes_what_xml_refuses() {

@@ -102,6 +102,69 @@ fn several_formats_at_once_are_written_whole() {
 }
 
 #[test]
+fn an_output_set_is_replaced_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().to_str().expect("utf-8");
+    let set = || {
+        ccaudit(&[
+            "audit",
+            MESSY,
+            "--format",
+            "json",
+            "--format",
+            "sarif",
+            "--format",
+            "html",
+            "--output-dir",
+            folder,
+        ])
+    };
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    // The previous set: three old files.
+    for name in ["report.json", "report.sarif", "report.html"] {
+        std::fs::write(dir.path().join(name), format!("old {name}")).expect("write");
+    }
+    // Replaced whole.
+    assert_eq!(set().status.code(), Some(1));
+    for name in ["report.json", "report.sarif", "report.html"] {
+        let text = std::fs::read_to_string(dir.path().join(name)).expect("read");
+        assert!(!text.starts_with("old "), "{name} was not replaced");
+    }
+    assert_eq!(listing(), ["report.html", "report.json", "report.sarif"]);
+    // A set that cannot be written whole leaves the previous one as it was.
+    let before: Vec<String> = ["report.json", "report.sarif"]
+        .iter()
+        .map(|n| std::fs::read_to_string(dir.path().join(n)).expect("read"))
+        .collect();
+    std::fs::remove_file(dir.path().join("report.html")).expect("remove");
+    std::fs::create_dir(dir.path().join("report.html")).expect("a folder in the way");
+    let out = set();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("report.html") && stderr.contains("no report of the set was written"),
+        "{stderr}"
+    );
+    let after: Vec<String> = ["report.json", "report.sarif"]
+        .iter()
+        .map(|n| std::fs::read_to_string(dir.path().join(n)).expect("read"))
+        .collect();
+    assert_eq!(before, after, "the previous set is unchanged");
+    assert_eq!(
+        listing(),
+        ["report.html", "report.json", "report.sarif"],
+        "no temporary file left"
+    );
+}
+
+#[test]
 fn sarif_is_valid_sarif_2_1_0_with_stable_fingerprints() {
     // The official OASIS schema, kept in the repository (as in ../shared/schemas/).
     let schema_path = root().join("tests/schemas/sarif-schema-2.1.0.json");

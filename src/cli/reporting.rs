@@ -207,11 +207,13 @@ pub fn render_audit(
     };
     match &args.output_dir {
         Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| InputError::new(dir, format!("cannot create folder: {e}")))?;
-            for format in &args.format {
-                output::write(Some(&dir.join(format.file_name())), &render(*format, None))?;
-            }
+            // All formats or none: never a new JSON beside an old SARIF.
+            let files: Vec<(&str, AuditFormat)> = args
+                .format
+                .iter()
+                .map(|format| (format.file_name(), *format))
+                .collect();
+            output::write_set(dir, &files, |format| render(format, None))?;
         }
         None => {
             let out = args.output.as_deref();
