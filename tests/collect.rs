@@ -397,6 +397,21 @@ fn credentials_bitmovin_keys_and_a_restricted_auditor() {
         }
     }
     assert_same_verdicts(&report, "t", "guide-production", "guide-production");
+    // Complete: with only the auditor policy, no call was refused. (Not
+    // being in an organization is an answer, not a refusal.)
+    let saved: Value = serde_json::from_slice(&snapshot).expect("snapshot JSON");
+    let text = saved.to_string();
+    let codes: Vec<&str> = text
+        .split("\"Error\":{\"Code\":\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(
+        codes
+            .iter()
+            .all(|c| *c == "AWSOrganizationsNotInUseException"),
+        "calls refused with only the auditor policy: {codes:?}"
+    );
     let user_arn = finding(&report, "iam-ec2-permissions")["resource"]
         .as_str()
         .expect("resource")
