@@ -92,7 +92,7 @@ impl Run {
     }
 }
 
-fn target_args<'a>(group: &'a str) -> Vec<&'a str> {
+fn target_args(group: &str) -> Vec<&str> {
     vec![
         "--region",
         "eu-central-1",
@@ -181,10 +181,6 @@ fn canaries_never_appear_in_any_output() {
     let files = run.files();
     assert!(files.len() >= 10, "{} files written", files.len());
     for (path, text) in files {
-        assert!(
-            leaks(&text).is_empty(),
-            "a canary is in {}",
-            path.display()
-        );
+        assert!(leaks(&text).is_empty(), "a canary is in {}", path.display());
     }
 }

@@ -44,7 +44,10 @@ where
                 ),
             }
         }
-        SdkError::TimeoutError(_) => record("Timeout", "no answer within the time limit"),
+        SdkError::TimeoutError(_) => record(
+            "Timeout",
+            "no answer within the time limit (--timeout: retries, and the waits after throttling, included)",
+        ),
         SdkError::DispatchFailure(failure) => {
             let what = if failure.is_timeout() {
                 "timed out"
