@@ -130,25 +130,51 @@ impl Snapshot {
         };
         match schema {
             Some(Some(schema)) if schema != SCHEMA => {
-                return Err(InputError::new(
+                return Err(located(
                     path,
+                    bytes,
+                    r#""schema"\s*:"#,
                     format!(
-                        "unsupported snapshot schema \"{schema}\" (this ccaudit reads \"{SCHEMA}\")"
+                        "unsupported snapshot schema \"{}\" (this ccaudit reads \"{SCHEMA}\")",
+                        schema.escape_debug()
                     ),
                 ));
             }
             Some(None) => {
-                return Err(InputError::new(
+                return Err(located(
                     path,
+                    bytes,
+                    r"\S",
                     format!("not a ccaudit snapshot: no \"schema\" field (expected \"{SCHEMA}\")"),
                 ));
             }
             _ => {}
         }
         let snapshot = parsed.map_err(json_error)?;
+        if snapshot.targets.is_empty() {
+            // An audit of nothing would pass: that is no evidence.
+            return Err(located(
+                path,
+                bytes,
+                r#""targets"\s*:"#,
+                "the snapshot has no targets: nothing to audit".to_string(),
+            ));
+        }
         unique_names(path, bytes, &snapshot)?;
         Ok(snapshot)
     }
+}
+
+/// An error at the first match of `pattern` in the file (its first line
+/// when nothing matches).
+fn located(path: &Path, bytes: &[u8], pattern: &str, message: String) -> InputError {
+    let text = String::from_utf8_lossy(bytes);
+    let offset = regex::Regex::new(pattern)
+        .ok()
+        .and_then(|r| r.find(&text))
+        .map_or(0, |m| m.start());
+    let (line, col) = crate::error::line_col(&text, offset);
+    InputError::at(path, line, col, message)
 }
 
 /// Two targets with one name would be confused by drift, suppressions and
@@ -213,8 +239,22 @@ mod tests {
     fn wrong_schema_is_named() {
         let err = parse(&MINIMAL.replace("snapshot/v1", "snapshot/v9")).unwrap_err();
         assert!(err.message.contains("ccaudit/snapshot/v9"), "{err}");
+        assert_eq!(err.position, Some((1, 2)), "at the schema field");
         let err = parse(r#"{"targets": []}"#).unwrap_err();
         assert!(err.message.contains("no \"schema\""), "{err}");
+        for empty in ["{}", "[]", "  \n  {}"] {
+            let err = parse(empty).unwrap_err();
+            assert!(err.message.contains("no \"schema\""), "{empty}: {err}");
+            assert!(err.position.is_some(), "{empty}: {err}");
+        }
+        assert_eq!(parse("  \n  {}").unwrap_err().position, Some((2, 3)));
+    }
+
+    #[test]
+    fn a_snapshot_without_targets_is_no_evidence() {
+        let err = parse(r#"{"schema": "ccaudit/snapshot/v1", "targets": []}"#).unwrap_err();
+        assert!(err.message.contains("no targets"), "{err}");
+        assert_eq!(err.position, Some((1, 35)));
     }
 
     #[test]
