@@ -94,9 +94,13 @@ fn every_field_of(rules: &RuleSet, name: &str) -> (usize, usize, usize) {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        // Alone, and after the real value so that prefix checks (`sg-…`,
-        // `arn:aws:…`) still lead the text deep into the rules.
-        for text in [PAYLOAD.to_string(), format!("{original}{PAYLOAD}")] {
+        // Alone (starting like a spreadsheet formula), and after the real
+        // value so that prefix checks (`sg-…`, `arn:aws:…`) still lead the
+        // text deep into the rules.
+        for text in [
+            format!("=cmd|' /C calc'!A0{PAYLOAD}"),
+            format!("{original}{PAYLOAD}"),
+        ] {
             places += 1;
             let bytes = replace_at(&single, &place, &text).to_string();
             if let Err(problem) = audit_bytes(rules, bytes.as_bytes()) {

@@ -246,7 +246,14 @@ pub fn report_outputs(report: &Report<'_>, rules: &RuleSet) -> Result<(), String
     let csv = report::csv::render(report);
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     for record in reader.records() {
-        record.map_err(|e| format!("csv: {e}"))?;
+        let record = record.map_err(|e| format!("csv: {e}"))?;
+        // A spreadsheet would run a cell that starts like a formula.
+        if let Some(cell) = record
+            .iter()
+            .find(|c| c.starts_with(['=', '+', '-', '@', '\t', '\r']))
+        {
+            return Err(format!("csv: a formula cell: {cell:?}"));
+        }
     }
     terminal_safe("fix script", &fix::shell(report, "snapshot.json", None))?;
     shell_script(&fix::shell(report, "snapshot.json", None))?;
