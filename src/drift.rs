@@ -199,13 +199,16 @@ impl Drift {
             .any(|c| c.severity >= threshold)
     }
 
+    /// For a terminal: names and resources come from snapshots (through
+    /// the reports) and are shown escaped.
     pub fn render_text(&self) -> String {
+        use crate::output::visible;
         let mut out = String::new();
         for name in &self.appeared {
-            out.push_str(&format!("+ target {name} appeared\n"));
+            out.push_str(&format!("+ target {} appeared\n", visible(name)));
         }
         for name in &self.vanished {
-            out.push_str(&format!("- target {name} vanished\n"));
+            out.push_str(&format!("- target {} vanished\n", visible(name)));
         }
         for t in &self.targets {
             let groups = [
@@ -217,12 +220,16 @@ impl Drift {
             if groups.iter().all(|(_, list)| list.is_empty()) {
                 continue;
             }
-            out.push_str(&format!("{}:\n", t.target));
+            out.push_str(&format!("{}:\n", visible(&t.target)));
             for (label, list) in groups {
                 for c in list.iter() {
                     out.push_str(&format!(
                         "  {label:<13} {:<8} {:<24} {} ({} → {})\n",
-                        c.severity, c.rule, c.resource, c.before, c.after
+                        c.severity,
+                        visible(&c.rule),
+                        visible(&c.resource),
+                        visible(&c.before),
+                        visible(&c.after)
                     ));
                 }
             }

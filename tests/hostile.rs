@@ -301,3 +301,40 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn drift_between_hostile_reports_prints_escaped() {
+    let rules = RuleSet::builtin().expect("rules");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut paths = Vec::new();
+    for (index, name) in [format!("old{PAYLOAD}"), format!("new{PAYLOAD}")]
+        .iter()
+        .enumerate()
+    {
+        let mut base = scenario("several-problems");
+        base["targets"][0]["name"] = Value::from(name.as_str());
+        base["targets"][1]["setup"]["security_group_id"] =
+            Value::from(format!("sg-{index}{PAYLOAD}"));
+        let bytes = base.to_string();
+        let snapshot = Snapshot::from_slice(std::path::Path::new("d.json"), bytes.as_bytes())
+            .expect("free-form names");
+        let report = engine::audit(&rules, &snapshot, &[]).to_json_string();
+        let path = dir.path().join(format!("report-{index}.json"));
+        std::fs::write(&path, report).expect("write");
+        paths.push(path);
+    }
+    let run = Command::new(env!("CARGO_BIN_EXE_ccaudit"))
+        .args([
+            "diff",
+            paths[0].to_str().expect("utf-8"),
+            paths[1].to_str().expect("utf-8"),
+        ])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8(run.stdout).expect("utf-8");
+    properties::terminal_safe("diff", &stdout).unwrap();
+    assert!(
+        stdout.contains("appeared") && stdout.contains("vanished"),
+        "{stdout}"
+    );
+}
