@@ -103,7 +103,7 @@ fn every_field_of(rules: &RuleSet, name: &str) -> (usize, usize, usize) {
         ] {
             places += 1;
             let bytes = replace_at(&single, &place, &text).to_string();
-            if let Err(problem) = audit_bytes(rules, bytes.as_bytes()) {
+            if let Err(problem) = audit_bytes(rules, bytes.as_bytes(), true) {
                 panic!("{name} {}: {problem}", place.0);
             }
             let Ok(snapshot) =
@@ -229,7 +229,7 @@ fn triage_of_a_hostile_message_and_snapshot_prints_escaped() {
             // A command with a `<name>` left to fill in is shown, not run.
             let unfilled = regex_lite_placeholder(command);
             if command.starts_with("aws ") && !unfilled {
-                properties::shell_script(command).unwrap();
+                properties::shell_script(command, true).unwrap();
             }
         }
         assert!(stdout.contains("sg-self-all-traffic"), "{stdout}");
@@ -294,7 +294,7 @@ proptest! {
         let original = base.pointer(&place.0).and_then(Value::as_str).unwrap_or_default();
         let text = if keep_prefix { format!("{original}{text}") } else { text };
         let bytes = replace_at(&base, place, &text).to_string();
-        prop_assert_eq!(audit_bytes(&rules, bytes.as_bytes()), Ok(()));
+        prop_assert_eq!(audit_bytes(&rules, bytes.as_bytes(), false), Ok(()));
         if let Ok(snapshot) = Snapshot::from_slice(std::path::Path::new("p.json"), bytes.as_bytes()) {
             let report = engine::audit(&rules, &snapshot, &[]);
             prop_assert_eq!(shell_parses(&fix::shell(&report, "p.json", None)), Ok(()));

@@ -14,7 +14,7 @@ mod properties;
 static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().expect("built-in rules"));
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(problem) = properties::audit_bytes(&RULES, data) {
+    if let Err(problem) = properties::audit_bytes(&RULES, data, false) {
         panic!("{problem}");
     }
 });

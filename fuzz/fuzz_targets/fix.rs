@@ -58,8 +58,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let report = engine::audit(&RULES, &snapshot, &[]);
-    let checked = properties::shell_script(&fix::shell(&report, "fuzz.json", None))
-        .and_then(|()| properties::terraform(&fix::terraform(&report, None)));
+    let checked = properties::shell_script(&fix::shell(&report, "fuzz.json", None), false)
+        .and_then(|()| properties::terraform(&fix::terraform(&report, None), false));
     if let Err(problem) = checked {
         panic!("{problem}");
     }

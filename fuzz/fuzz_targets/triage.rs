@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
     }
     for line in printed.lines().map(str::trim_start) {
         if line.starts_with("aws ") && !line.contains('<') {
-            if let Err(problem) = properties::shell_script(line) {
+            if let Err(problem) = properties::shell_script(line, false) {
                 panic!("{problem}");
             }
         }

@@ -13,7 +13,10 @@ use ccaudit::{engine, fix};
 
 /// Text a hostile customer might put in any field: shell, Terraform,
 /// Markdown and HTML syntax, terminal escapes, bidi overrides, a CR, a
-/// noncharacter. `START` and `END` let a check see whether it was cut up.
+/// noncharacter. `START` and `END` let a check see whether it was cut up
+/// or where it went: the checks look for them only when asked (`markers`),
+/// since arbitrary fuzzer input may hold them legitimately (an IAM user
+/// may be named PWNSTART).
 pub const START: &str = "PWNSTART";
 pub const END: &str = "PWNEND";
 /// (No `/` or `:`: ARNs are split there, which would cut it up for real.)
@@ -76,7 +79,7 @@ pub fn unquoted(line: &str) -> Result<String, String> {
 /// A fix script: every line a comment, blank, or a command whose unquoted
 /// characters are plain words (no `$`, `` ` ``, `;`, `|`, `&`, `<`, `>`,
 /// `(`, line break…), so no snapshot text can run.
-pub fn shell_script(script: &str) -> Result<(), String> {
+pub fn shell_script(script: &str, markers: bool) -> Result<(), String> {
     terminal_safe("shell script", script)?;
     for line in script.lines() {
         let trimmed = line.trim_start();
@@ -93,7 +96,7 @@ pub fn shell_script(script: &str) -> Result<(), String> {
         {
             return Err(format!("unquoted {bad:?} in a runnable line: {line}"));
         }
-        if line.contains(START) || line.contains(END) {
+        if markers && (line.contains(START) || line.contains(END)) {
             return Err(format!("snapshot text in a runnable line: {line}"));
         }
     }
@@ -114,14 +117,14 @@ fn hcl_string_ok(literal: &str) -> bool {
 
 /// Terraform fixes: comments, blocks of ours, and `key = value` lines whose
 /// value is a checked literal; snapshot text only in comments.
-pub fn terraform(hcl: &str) -> Result<(), String> {
+pub fn terraform(hcl: &str, markers: bool) -> Result<(), String> {
     terminal_safe("terraform", hcl)?;
     for line in hcl.lines() {
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed == "}" {
             continue;
         }
-        if line.contains(START) || line.contains(END) {
+        if markers && (line.contains(START) || line.contains(END)) {
             return Err(format!("snapshot text outside a comment: {line}"));
         }
         let block = trimmed.ends_with(" {")
@@ -163,7 +166,7 @@ pub fn terraform(hcl: &str) -> Result<(), String> {
 
 /// Markdown: no HTML, image or link from data, and the payload never cut
 /// into pieces by a backtick or fence of its own.
-pub fn markdown(text: &str) -> Result<(), String> {
+pub fn markdown(text: &str, markers: bool) -> Result<(), String> {
     use pulldown_cmark::{Event, Options, Parser, Tag, TextMergeStream};
     terminal_safe("markdown", text)?;
     let parser = Parser::new_ext(text, Options::ENABLE_TABLES);
@@ -177,7 +180,7 @@ pub fn markdown(text: &str) -> Result<(), String> {
             }
             // A tail without its head was split off by syntax in the data
             // (a head without its tail may just be shortened).
-            Event::Text(t) | Event::Code(t) if t.contains(END) && !t.contains(START) => {
+            Event::Text(t) | Event::Code(t) if markers && t.contains(END) && !t.contains(START) => {
                 return Err(format!("snapshot text cut by Markdown syntax: {t:?}"));
             }
             _ => {}
@@ -234,14 +237,14 @@ pub fn html(text: &str) -> Result<(), String> {
 }
 
 /// Every rendering of a report, each checked.
-pub fn report_outputs(report: &Report<'_>, rules: &RuleSet) -> Result<(), String> {
+pub fn report_outputs(report: &Report<'_>, rules: &RuleSet, markers: bool) -> Result<(), String> {
     terminal_safe("table", &report::table::render(report, Some(100)))?;
     let json = report.to_json_string();
     serde_json::from_str::<serde_json::Value>(&json).map_err(|e| format!("json: {e}"))?;
     let sarif = report::sarif::render(report, rules, "snapshot.json");
     serde_json::from_str::<serde_json::Value>(&sarif).map_err(|e| format!("sarif: {e}"))?;
     xml("junit", &report::junit::render(report))?;
-    markdown(&report::markdown::render(report))?;
+    markdown(&report::markdown::render(report), markers)?;
     html(&report::html::render(report))?;
     let csv = report::csv::render(report);
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
@@ -256,18 +259,18 @@ pub fn report_outputs(report: &Report<'_>, rules: &RuleSet) -> Result<(), String
         }
     }
     terminal_safe("fix script", &fix::shell(report, "snapshot.json", None))?;
-    shell_script(&fix::shell(report, "snapshot.json", None))?;
-    terraform(&fix::terraform(report, None))?;
+    shell_script(&fix::shell(report, "snapshot.json", None), markers)?;
+    terraform(&fix::terraform(report, None), markers)?;
     Ok(())
 }
 
 /// Parse `bytes` as a snapshot and check every output of its audit. An
 /// unusable snapshot is fine: its error must still be safe to print.
-pub fn audit_bytes(rules: &RuleSet, bytes: &[u8]) -> Result<(), String> {
+pub fn audit_bytes(rules: &RuleSet, bytes: &[u8], markers: bool) -> Result<(), String> {
     match Snapshot::from_slice(Path::new("snapshot.json"), bytes) {
         Ok(snapshot) => {
             let report = engine::audit(rules, &snapshot, &[]);
-            report_outputs(&report, rules)
+            report_outputs(&report, rules, markers)
         }
         Err(error) => {
             let text = error.to_string();
