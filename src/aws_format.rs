@@ -67,13 +67,13 @@ fn regex(pattern: &str) -> Regex {
 // Patterns from the AWS API references: EC2 ids are a prefix and 8 or 17
 // lowercase hex digits; IAM names use `[\w+=,.@-]`; IAM paths any printable
 // ASCII between slashes; Service Quotas codes `[a-zA-Z][a-zA-Z0-9-]{1,128}`.
-static REGION: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-z]{2}(-[a-z]+){1,3}-[0-9]{1,2}$"));
+static REGION: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-z]{2,4}(-[a-z]+){1,3}-[0-9]{1,2}$"));
 static SUBNET_ID: LazyLock<Regex> = LazyLock::new(|| regex(r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$"));
 static ACCOUNT_ID: LazyLock<Regex> = LazyLock::new(|| regex(r"^[0-9]{12}$"));
 static IAM_NAME: LazyLock<Regex> = LazyLock::new(|| regex(r"^[A-Za-z0-9_+=,.@-]{1,128}$"));
 static POLICY_ARN: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"^arn:aws(-cn|-us-gov|-iso|-iso-[a-z])?:iam::([0-9]{12}|aws):policy/([!-~]*/)?[A-Za-z0-9_+=,.@-]{1,128}$",
+        r"^arn:aws(-cn|-us-gov|-eusc|-iso|-iso-[a-z])?:iam::([0-9]{12}|aws):policy/([!-~]*/)?[A-Za-z0-9_+=,.@-]{1,128}$",
     )
 });
 static SERVICE_CODE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-zA-Z][a-zA-Z0-9-]{1,63}$"));
@@ -213,6 +213,9 @@ mod tests {
             (Format::Region, "eu-west-1"),
             (Format::Region, "us-gov-west-1"),
             (Format::Region, "ap-southeast-5"),
+            (Format::Region, "il-central-1"),
+            (Format::Region, "us-isob-east-1"),
+            (Format::Region, "eusc-de-east-1"),
             (Format::SecurityGroupId, "sg-0123456789abcdef0"),
             (Format::SubnetId, "subnet-0a1b2c3d"),
             (Format::AccountId, "123456789012"),

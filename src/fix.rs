@@ -61,6 +61,8 @@ fn missing_values(command: &str) -> Vec<String> {
 }
 
 pub fn shell(report: &Report<'_>, source: &str, target: Option<&str>) -> String {
+    // The snapshot's file name is the customer's too: one comment line.
+    let source = one_line(source);
     let mut out = format!(
         "#!/bin/sh\n\
          # Fixes for the failing findings of {source}, written by ccaudit {}.\n\
@@ -143,24 +145,30 @@ fn ident(parts: &[&str]) -> String {
     id
 }
 
-/// A Terraform string literal: JSON's escapes, plus `$${` and `%%{` so that
-/// neither an interpolation nor a template directive can start.
+/// A Terraform string literal, in HCL's own escapes (`\n`, `\"`, `\\`,
+/// `\uNNNN` for any other control or bidirectional character), plus `$${`
+/// and `%%{` so that neither an interpolation nor a template directive can
+/// start.
 fn hcl_string(text: &str) -> String {
-    let quoted = serde_json::Value::from(text)
-        .to_string()
-        .replace("${", "$${")
-        .replace("%{", "%%{");
-    // JSON leaves the invisible bidirectional controls as they are; HCL
-    // reads `\uNNNN` escapes, so they never reach a file or a terminal raw.
-    quoted
-        .chars()
-        .map(|c| match c {
-            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
-                format!("\\u{:04X}", u32::from(c))
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control()
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                out.push_str(&format!("\\u{:04X}", u32::from(c)));
             }
-            c => c.to_string(),
-        })
-        .collect()
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out.replace("${", "$${").replace("%{", "%%{")
 }
 
 /// Every value of `permission` in its AWS format, or the first that is not.
@@ -444,7 +452,8 @@ mod tests {
         assert_eq!(ident(&["1st"]), "t1st");
         assert_eq!(hcl_string("a \"b\" ${c}"), "\"a \\\"b\\\" $${c}\"");
         assert_eq!(hcl_string("%{if x}"), "\"%%{if x}\"");
-        assert_eq!(hcl_string("a\u{202e}b\u{1b}"), "\"a\\u202Eb\\u001b\"");
+        assert_eq!(hcl_string("a\u{202e}b\u{1b}"), "\"a\\u202Eb\\u001B\"");
+        assert_eq!(hcl_string("\u{8}\u{c}\\b"), "\"\\u0008\\u000C\\\\b\"");
     }
 
     #[test]

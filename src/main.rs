@@ -483,11 +483,7 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             );
             let text = match format {
                 TableOrJson::Table => quotas::render_table(&lines, table_width()),
-                TableOrJson::Json => {
-                    let mut text = serde_json::to_string_pretty(&lines).unwrap_or_default();
-                    text.push('\n');
-                    text
-                }
+                TableOrJson::Json => output::json_string(&lines),
             };
             output::write(None, &text)?;
             Ok(ExitCode::SUCCESS)

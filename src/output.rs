@@ -123,18 +123,31 @@ pub fn write_set<T: Copy>(
             ));
         }
     }
-    install(&staged).map_err(|(path, e)| {
+    install(&staged).map_err(|failure| {
         discard(&staged);
+        let outcome = if failure.restored {
+            "the previous reports are unchanged"
+        } else {
+            "the previous reports could not all be put back"
+        };
         InputError::new(
-            &path,
-            format!("cannot write output: {e} (the previous reports are unchanged)"),
+            &failure.path,
+            format!("cannot write output: {} ({outcome})", failure.error),
         )
     })
 }
 
+/// Why a set could not be installed, and whether the old set is whole.
+#[derive(Debug)]
+struct InstallFailure {
+    path: PathBuf,
+    error: io::Error,
+    restored: bool,
+}
+
 /// Move every staged file to its target, keeping each old version (a hard
 /// link) until all are in place, and putting them back if one move fails.
-fn install(staged: &[(PathBuf, PathBuf)]) -> Result<(), (PathBuf, io::Error)> {
+fn install(staged: &[(PathBuf, PathBuf)]) -> Result<(), InstallFailure> {
     let mut done: Vec<(&Path, Option<PathBuf>)> = Vec::new();
     let mut failure = None;
     for (temporary, target) in staged {
@@ -167,7 +180,7 @@ fn install(staged: &[(PathBuf, PathBuf)]) -> Result<(), (PathBuf, io::Error)> {
             }
         }
     }
-    let Some(failure) = failure else {
+    let Some((path, error)) = failure else {
         for (_, backup) in done {
             if let Some(backup) = backup {
                 let _ = std::fs::remove_file(backup);
@@ -176,19 +189,94 @@ fn install(staged: &[(PathBuf, PathBuf)]) -> Result<(), (PathBuf, io::Error)> {
         return Ok(());
     };
     // Undo, newest first: the old file back, or no file where there was none.
+    let mut restored = true;
     for (target, backup) in done.into_iter().rev() {
-        let _ = match backup {
+        let undone = match backup {
             Some(backup) => std::fs::rename(backup, target),
             None => std::fs::remove_file(target),
         };
+        restored &= undone.is_ok();
     }
-    Err(failure)
+    Err(InstallFailure {
+        path,
+        error,
+        restored,
+    })
 }
 
 fn discard(staged: &[(PathBuf, PathBuf)]) {
     for (temporary, _) in staged {
         let _ = std::fs::remove_file(temporary);
     }
+}
+
+/// JSON as serde_json pretty-prints it, but with the characters a terminal
+/// acts on that JSON may leave raw (DEL, the C1 controls, bidirectional
+/// overrides, U+2028/U+2029, U+FFFE/U+FFFF) written as `\uXXXX`: the same
+/// JSON to a parser, nothing for a terminal to act on.
+struct TerminalSafe(serde_json::ser::PrettyFormatter<'static>);
+
+fn json_escaped(c: char) -> bool {
+    matches!(c,
+        '\u{7f}'..='\u{9f}'
+        | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}')
+}
+
+macro_rules! delegate {
+    ($($name:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {$(
+        fn $name<W: ?Sized + Write>(&mut self, writer: &mut W $(, $arg: $ty)*) -> io::Result<()> {
+            self.0.$name(writer $(, $arg)*)
+        }
+    )*};
+}
+
+impl serde_json::ser::Formatter for TerminalSafe {
+    delegate!(
+        begin_array(),
+        end_array(),
+        begin_array_value(first: bool),
+        begin_object(),
+        end_object(),
+        begin_object_key(first: bool),
+        begin_object_value(),
+        end_array_value(),
+        end_object_value(),
+    );
+
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some((at, c)) = rest.char_indices().find(|(_, c)| json_escaped(*c)) {
+            writer.write_all(&rest.as_bytes()[..at])?;
+            write!(writer, "\\u{:04x}", u32::from(c))?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+}
+
+/// `value` as pretty JSON safe for a terminal, ending with a line break.
+pub fn write_json<T: serde::Serialize + ?Sized>(
+    writer: &mut dyn Write,
+    value: &T,
+) -> io::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(
+        &mut *writer,
+        TerminalSafe(serde_json::ser::PrettyFormatter::new()),
+    );
+    value.serialize(&mut serializer).map_err(io::Error::other)?;
+    writer.write_all(b"\n")
+}
+
+/// `value` as pretty JSON safe for a terminal, ending with a line break.
+pub fn json_string<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let mut bytes = Vec::new();
+    let _ = write_json(&mut bytes, value);
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// Text from a snapshot, made safe for a terminal: control characters (C0,
@@ -247,6 +335,48 @@ mod tests {
     use super::{install, markup_text, visible};
 
     #[test]
+    fn a_failed_rename_after_the_backup_puts_everything_back() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = |name: &str| dir.path().join(name);
+        for name in ["a.json", "b.json"] {
+            std::fs::write(path(name), format!("old {name}")).unwrap();
+        }
+        std::fs::write(path(".a.new"), "new a").unwrap();
+        // The staged `b` is gone: its backup is made, then the rename fails.
+        let staged = vec![
+            (path(".a.new"), path("a.json")),
+            (path(".b.missing"), path("b.json")),
+        ];
+        let failure = install(&staged).unwrap_err();
+        assert_eq!(failure.path, path("b.json"));
+        assert!(failure.restored);
+        for name in ["a.json", "b.json"] {
+            assert_eq!(
+                std::fs::read_to_string(path(name)).unwrap(),
+                format!("old {name}")
+            );
+        }
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a.json", "b.json"], "no backup left behind");
+    }
+
+    #[test]
+    fn json_leaves_nothing_raw_for_a_terminal() {
+        let value = serde_json::json!({"name": "a\u{9b}2J\u{202e}b\u{1b}\u{fffe}ü"});
+        let text = super::json_string(&value);
+        assert_eq!(
+            text,
+            "{\n  \"name\": \"a\\u009b2J\\u202eb\\u001b\\ufffeü\"\n}\n"
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
+    }
+
+    #[test]
     fn a_failed_move_puts_the_previous_set_back() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = |name: &str| dir.path().join(name);
@@ -260,8 +390,9 @@ mod tests {
             (path(".a.new"), path("a.json")),
             (path(".b.new"), path("b.json")),
         ];
-        let (failed, _) = install(&staged).unwrap_err();
-        assert_eq!(failed, path("b.json"));
+        let failure = install(&staged).unwrap_err();
+        assert_eq!(failure.path, path("b.json"));
+        assert!(failure.restored);
         assert_eq!(std::fs::read_to_string(path("a.json")).unwrap(), "old a");
         // No backup is left behind.
         let names: Vec<String> = std::fs::read_dir(dir.path())

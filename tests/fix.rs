@@ -293,9 +293,7 @@ fn snapshot_text_never_becomes_shell_code() {
     let fix = extra["fix"].as_str().unwrap_or("");
     assert!(
         fix.contains("No command is given: the snapshot's")
-            && fix.contains(
-                "offending_ip_permissions \"IpProtocol=-1,UserIdGroupPairs=[{GroupId=sg-"
-            ),
+            && fix.contains("offending_ip_permissions \"sg-1'$(touch"),
         "{fix}"
     );
 }

@@ -209,19 +209,43 @@ fn triage_of_a_hostile_message_and_snapshot_prints_escaped() {
         Value::from(format!("sg-0a1b2c3d4e5f60718{PAYLOAD}"));
     let path = dir.path().join("hostile.json");
     std::fs::write(&path, base.to_string()).expect("write");
+    // The file's own name is the customer's too.
+    let path = {
+        let hostile = dir.path().join("snap\u{1b}[2J\u{202e}.json");
+        std::fs::rename(&path, &hostile).expect("rename");
+        hostile
+    };
     let message = format!("No 'All' IpPermission found for Group sg-0a1b2c3d4e5f60718{PAYLOAD} .");
-    for format in ["text", "json"] {
+    let target = format!("media{PAYLOAD}");
+    // The group named in the message, and the hostile target itself (its
+    // evidence, fix and commands printed).
+    for (format, extra) in [
+        ("text", None),
+        ("json", None),
+        ("text", Some(target.as_str())),
+        ("json", Some(target.as_str())),
+    ] {
+        let mut args = vec![
+            "triage",
+            &message,
+            "--snapshot",
+            path.to_str().expect("utf-8"),
+            "--format",
+            format,
+        ];
+        if let Some(name) = extra {
+            args.extend(["--target", name]);
+        }
         let run = Command::new(env!("CARGO_BIN_EXE_ccaudit"))
-            .args([
-                "triage",
-                &message,
-                "--snapshot",
-                path.to_str().expect("utf-8"),
-                "--format",
-                format,
-            ])
+            .args(&args)
             .output()
             .expect("runs");
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
         let stdout = String::from_utf8(run.stdout).expect("utf-8");
         properties::terminal_safe("triage", &stdout).unwrap();
         for line in stdout.lines() {
@@ -233,6 +257,9 @@ fn triage_of_a_hostile_message_and_snapshot_prints_escaped() {
             }
         }
         assert!(stdout.contains("sg-self-all-traffic"), "{stdout}");
+        if extra.is_some() && format == "text" {
+            assert!(stdout.contains("Evidence from"), "{stdout}");
+        }
     }
 }
 

@@ -208,11 +208,13 @@ pub fn render_audit(
     match &args.output_dir {
         Some(dir) => {
             // All formats or none: never a new JSON beside an old SARIF.
-            let files: Vec<(&str, AuditFormat)> = args
-                .format
-                .iter()
-                .map(|format| (format.file_name(), *format))
-                .collect();
+            // A format asked for twice is one file.
+            let mut files: Vec<(&str, AuditFormat)> = Vec::new();
+            for format in &args.format {
+                if !files.iter().any(|(name, _)| *name == format.file_name()) {
+                    files.push((format.file_name(), *format));
+                }
+            }
             output::write_set(dir, &files, |format| render(format, None))?;
         }
         None => {
@@ -245,6 +247,5 @@ pub fn write_json(
     writer: &mut dyn std::io::Write,
     value: &serde_json::Value,
 ) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *writer, value)?;
-    writer.write_all(b"\n")
+    output::write_json(writer, value)
 }

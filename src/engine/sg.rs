@@ -528,9 +528,20 @@ pub fn sources_restricted(check: &SourcesRestricted, target: &Target) -> Verdict
                 described.join("; ")
             ));
             // The command takes the shorthand only once it is checked
-            // against AWS's format, so a malformed source is named, not run.
+            // against AWS's format. Each source is checked here first: a
+            // group id holding `}] IpProtocol=…` would otherwise split into
+            // well-formed items of its own. A malformed one becomes the
+            // value, so the fix names it and gives no command.
+            let malformed = mine
+                .iter()
+                .flat_map(|o| &o.permission.group_ids)
+                .find(|g| !net::is_group_id(g));
+            let value = match malformed {
+                Some(group) => group.clone(),
+                None => shorthand.join(" "),
+            };
             return verdict
-                .with("offending_ip_permissions", shorthand.join(" "))
+                .with("offending_ip_permissions", value)
                 .with_fix(FixData::Revoke {
                     group_id: g.group_id.clone(),
                     permissions: mine.iter().map(|o| o.permission.clone()).collect(),

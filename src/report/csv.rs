@@ -3,11 +3,14 @@
 
 use super::Report;
 
+/// Also: control characters and bidirectional overrides shown escaped, so
+/// that a CSV printed to a terminal sends it nothing to act on.
 fn cell(text: &str) -> String {
+    let text = crate::output::visible(text);
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
-        text.to_string()
+        text.into_owned()
     }
 }
 

@@ -7,19 +7,45 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-/// Snapshot text in Markdown: one line, and no code span, fence, image or
-/// HTML can start (a backslash-escaped backtick shows as itself).
+/// Snapshot text in Markdown: one line, with every character that could
+/// start a code span, emphasis, link, image or HTML backslash-escaped (it
+/// shows as itself) or written as an entity, and a leading `#`, `>`, `-`,
+/// `+`, `=` or `1.` escaped so the text cannot start a heading, quote or
+/// list. (`|` is left to `cell`, which escapes it in tables.)
 fn plain(text: &str) -> String {
     let spaced: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     // Bidirectional controls are shown as `\u{202e}`, never sent.
-    crate::output::visible(&spaced)
-        .replace('\\', "\\\\")
-        .replace('`', "\\`")
-        .replace("![", "[")
-        .replace('<', "&lt;")
+    let shown = crate::output::visible(&spaced);
+    let trimmed = shown.trim_start();
+    let digits = trimmed.chars().take_while(char::is_ascii_digit).count();
+    // The byte of a list marker the text starts with, if any.
+    let marker = match trimmed.chars().next() {
+        Some('#' | '>' | '-' | '+' | '=' | '*') => Some(shown.len() - trimmed.len()),
+        Some(_) if digits > 0 && matches!(trimmed[digits..].chars().next(), Some('.' | ')')) => {
+            Some(shown.len() - trimmed.len() + digits)
+        }
+        _ => None,
+    };
+    let mut out = String::with_capacity(shown.len() + 8);
+    for (at, c) in shown.char_indices() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '!' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if Some(at) == marker => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The longest run of backticks in `text`.
@@ -182,6 +208,13 @@ mod tests {
         let block = code_block("sh", &["echo ```".to_string(), "x\u{1b}".to_string()]);
         assert_eq!(block, "````sh\necho ```\nx\\u{1b}\n````\n");
         assert_eq!(plain("a`b\nc<d"), "a\\`b c&lt;d");
+        assert_eq!(
+            plain("!![x](http://e/p.png)"),
+            "\\!\\!\\[x\\](http://e/p.png)"
+        );
+        assert_eq!(plain("# head"), "\\# head");
+        assert_eq!(plain("12. item"), "12\\. item");
+        assert_eq!(plain("sg-0a1b 10.0.0.0/8"), "sg-0a1b 10.0.0.0/8");
         assert_eq!(plain("a\u{202e}b"), "a\\\\u{202e}b");
         assert_eq!(plain("a\\`b`"), "a\\\\\\`b\\`");
     }

@@ -192,14 +192,11 @@ impl<'a> Report<'a> {
     }
 
     pub fn to_json_string(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
-        text.push('\n');
-        text
+        crate::output::json_string(self)
     }
 
     /// The JSON report, streamed into `writer`.
     pub fn write_json(&self, writer: &mut dyn std::io::Write) -> std::io::Result<()> {
-        serde_json::to_writer_pretty(&mut *writer, self)?;
-        writer.write_all(b"\n")
+        crate::output::write_json(writer, self)
     }
 }

@@ -236,7 +236,5 @@ pub fn render(report: &Report<'_>, rules: &RuleSet, snapshot: &str) -> String {
         .version(json!("2.1.0"))
         .runs(vec![run])
         .build();
-    let mut text = serde_json::to_string_pretty(&sarif).unwrap_or_default();
-    text.push('\n');
-    text
+    crate::output::json_string(&sarif)
 }

@@ -122,7 +122,7 @@ pub fn text(t: &Triage<'_>, rules: &RuleSet) -> String {
                 .map_or("named".into(), |id| visible(id));
             out.push_str(&format!(
                 "\n  No target of {} uses the security group {group}: nothing to weigh (give --target NAME to check one anyway).\n",
-                t.source.as_deref().unwrap_or("the snapshot")
+                visible(t.source.as_deref().unwrap_or("the snapshot"))
             ));
         }
         match evidence {
@@ -149,7 +149,7 @@ pub fn text(t: &Triage<'_>, rules: &RuleSet) -> String {
             Some(targets) => {
                 out.push_str(&format!(
                     "\nEvidence from {}:\n",
-                    t.source.as_deref().unwrap_or("the snapshot")
+                    visible(t.source.as_deref().unwrap_or("the snapshot"))
                 ));
                 for target in targets {
                     out.push_str(&format!("\n  target {}:\n", visible(target.target)));
@@ -161,11 +161,13 @@ pub fn text(t: &Triage<'_>, rules: &RuleSet) -> String {
                             visible(&f.detail)
                         ));
                         if f.outcome == Outcome::Fail {
+                            // Filled with the snapshot's values: shown escaped.
                             if let Some(fix) = &f.fix {
-                                out.push_str(&indent(fix, "      "));
+                                let lines: Vec<_> = fix.lines().map(visible).collect();
+                                out.push_str(&indent(&lines.join("\n"), "      "));
                             }
                             for line in f.command_lines().unwrap_or_default() {
-                                out.push_str(&format!("      {line}\n"));
+                                out.push_str(&format!("      {}\n", visible(&line)));
                             }
                         }
                     }

@@ -20,7 +20,7 @@ use ccaudit::{engine, fix};
 pub const START: &str = "PWNSTART";
 pub const END: &str = "PWNEND";
 /// (No `/` or `:`: ARNs are split there, which would cut it up for real.)
-pub const PAYLOAD: &str = "PWNSTART\n$(touch ccaudit-pwned)`id`';\"${x}%{y}\u{1b}[31m\u{9b}2J\u{202e}\r\u{fffe}\u{7}```\n<script>alert(1)<img src=x onerror=alert(1)>|\\]]><!--&amp;PWNEND";
+pub const PAYLOAD: &str = "PWNSTART\n$(touch ccaudit-pwned)`id`';\"${x}%{y}\u{1b}[31m\u{9b}2J\u{202e}\r\u{fffe}\u{7}```\n<script>alert(1)<img src=x onerror=alert(1)>|\\]]><!--&amp;[link](evil) !![img](p.png) *em* _u_PWNEND";
 
 fn hidden(c: char) -> bool {
     (c.is_control() && c != '\n')
@@ -153,7 +153,9 @@ pub fn terraform(hcl: &str, markers: bool) -> Result<(), String> {
             && value.ends_with('"')
             && serde_json::from_str::<String>(value).is_ok()
             && hcl_string_ok(value);
-        let number = value.parse::<f64>().is_ok();
+        let number = !value.is_empty()
+            && value.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && value.parse::<f64>().is_ok();
         let reference = value
             .strip_prefix("aws.")
             .is_some_and(|a| a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
@@ -238,15 +240,32 @@ pub fn html(text: &str) -> Result<(), String> {
 
 /// Every rendering of a report, each checked.
 pub fn report_outputs(report: &Report<'_>, rules: &RuleSet, markers: bool) -> Result<(), String> {
-    terminal_safe("table", &report::table::render(report, Some(100)))?;
+    // Every format may be printed to a terminal (stdout is the default).
+    let table = report::table::render(report, Some(100));
     let json = report.to_json_string();
-    serde_json::from_str::<serde_json::Value>(&json).map_err(|e| format!("json: {e}"))?;
     let sarif = report::sarif::render(report, rules, "snapshot.json");
-    serde_json::from_str::<serde_json::Value>(&sarif).map_err(|e| format!("sarif: {e}"))?;
-    xml("junit", &report::junit::render(report))?;
-    markdown(&report::markdown::render(report), markers)?;
-    html(&report::html::render(report))?;
+    let junit = report::junit::render(report);
+    let markdown_text = report::markdown::render(report);
+    let html_text = report::html::render(report);
     let csv = report::csv::render(report);
+    let script = fix::shell(report, "snapshot.json", None);
+    let hcl = fix::terraform(report, None);
+    for (what, text) in [
+        ("table", &table),
+        ("json", &json),
+        ("sarif", &sarif),
+        ("junit", &junit),
+        ("markdown", &markdown_text),
+        ("html", &html_text),
+        ("csv", &csv),
+    ] {
+        terminal_safe(what, text)?;
+    }
+    serde_json::from_str::<serde_json::Value>(&json).map_err(|e| format!("json: {e}"))?;
+    serde_json::from_str::<serde_json::Value>(&sarif).map_err(|e| format!("sarif: {e}"))?;
+    xml("junit", &junit)?;
+    markdown(&markdown_text, markers)?;
+    html(&html_text)?;
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     for record in reader.records() {
         let record = record.map_err(|e| format!("csv: {e}"))?;
@@ -258,9 +277,8 @@ pub fn report_outputs(report: &Report<'_>, rules: &RuleSet, markers: bool) -> Re
             return Err(format!("csv: a formula cell: {cell:?}"));
         }
     }
-    terminal_safe("fix script", &fix::shell(report, "snapshot.json", None))?;
-    shell_script(&fix::shell(report, "snapshot.json", None), markers)?;
-    terraform(&fix::terraform(report, None), markers)?;
+    shell_script(&script, markers)?;
+    terraform(&hcl, markers)?;
     Ok(())
 }
 
