@@ -44,10 +44,11 @@ fuzz_target!(|data: &[u8]| {
                 !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
             })
         });
-        if line.starts_with("aws ") && !unfilled {
-            if let Err(problem) = properties::shell_script(line, false) {
-                panic!("{problem}");
-            }
+        if line.starts_with("aws ")
+            && !unfilled
+            && let Err(problem) = properties::shell_script(line, false)
+        {
+            panic!("{problem}");
         }
     }
     let json = triage::render::json(&result).to_string();
