@@ -250,9 +250,7 @@ fn triage_of_a_hostile_message_and_snapshot_prints_escaped() {
         properties::terminal_safe("triage", &stdout).unwrap();
         for line in stdout.lines() {
             let command = line.trim_start();
-            // A command with a `<name>` left to fill in is shown, not run.
-            let unfilled = regex_lite_placeholder(command);
-            if command.starts_with("aws ") && !unfilled {
+            if command.starts_with("aws ") && !properties::has_placeholder(command) {
                 properties::shell_script(command, true).unwrap();
             }
         }
@@ -261,14 +259,6 @@ fn triage_of_a_hostile_message_and_snapshot_prints_escaped() {
             assert!(stdout.contains("Evidence from"), "{stdout}");
         }
     }
-}
-
-fn regex_lite_placeholder(command: &str) -> bool {
-    command.split('<').skip(1).any(|rest| {
-        rest.split_once('>').is_some_and(|(name, _)| {
-            !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-        })
-    })
 }
 
 /// Text from every corner of Unicode, with the characters that mean

@@ -103,6 +103,15 @@ pub fn shell_script(script: &str, markers: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// A command with a `<name>` left to fill in: shown to a person, not run.
+pub fn has_placeholder(command: &str) -> bool {
+    command.split('<').skip(1).any(|rest| {
+        rest.split_once('>').is_some_and(|(name, _)| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        })
+    })
+}
+
 /// A Terraform string literal: no `${` or `%{` starts a template.
 fn hcl_string_ok(literal: &str) -> bool {
     let bytes = literal.as_bytes();
