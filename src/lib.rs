@@ -1,5 +1,5 @@
 //! ccaudit: audits AWS accounts set up for Bitmovin Cloud Connect against
-//! Bitmovin's guide. See DESIGN.md for the pipeline: snapshot → rules →
+//! Bitmovin's guide. See docs/architecture.md for the pipeline: snapshot → rules →
 //! report → rendering.
 
 pub mod aws_format;

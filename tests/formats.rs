@@ -166,7 +166,7 @@ fn an_output_set_is_replaced_whole_or_not_at_all() {
 
 #[test]
 fn sarif_is_valid_sarif_2_1_0_with_stable_fingerprints() {
-    // The official OASIS schema, kept in the repository (as in ../shared/schemas/).
+    // The official OASIS schema, kept in the repository.
     let schema_path = root().join("tests/schemas/sarif-schema-2.1.0.json");
     let schema: Value =
         serde_json::from_str(&std::fs::read_to_string(&schema_path).expect("the SARIF schema"))

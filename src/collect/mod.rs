@@ -80,7 +80,7 @@ pub struct TargetStats {
 }
 
 pub struct Collection {
-    /// The snapshot, as JSON (DESIGN.md's contract).
+    /// The snapshot, as JSON (the contract of docs/snapshot.md).
     pub snapshot: Value,
     pub stats: Vec<TargetStats>,
 }

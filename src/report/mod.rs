@@ -1,5 +1,5 @@
 //! The report: one value per audit, rendered to each format. Its JSON form
-//! is a contract (DESIGN.md): extend it, never rename.
+//! is a contract (docs/report.md): extend it, never rename.
 
 pub mod csv;
 pub mod html;

@@ -1,5 +1,5 @@
 //! The snapshot: raw evidence about one or more targets (an account and
-//! region set up for Cloud Connect), in the contract of DESIGN.md.
+//! region set up for Cloud Connect), in the contract of docs/snapshot.md.
 
 pub mod aws;
 
