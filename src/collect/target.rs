@@ -712,9 +712,11 @@ pub fn quota_keys(rules: &crate::rules::RuleSet) -> Vec<String> {
     let keys: BTreeSet<String> = rules
         .rules
         .iter()
-        .filter_map(|r| match &r.check {
-            crate::rules::Check::QuotaAtLeast(c) => Some(c.quota.clone()),
-            _ => None,
+        .filter_map(|r| {
+            let crate::rules::Check::QuotaAtLeast(c) = &r.check else {
+                return None;
+            };
+            Some(c.quota.clone())
         })
         .collect();
     keys.into_iter().collect()

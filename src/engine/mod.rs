@@ -286,7 +286,13 @@ fn resource(check: &Check, target: &Target) -> String {
         | Check::AccessKeyActive(_)
         | Check::KeysOwner(_) => iam::user_label(target),
         Check::QuotaAtLeast(c) => c.quota.clone(),
-        _ => setup.security_group_id.clone(),
+        Check::GroupIdFormat(_)
+        | Check::GroupExists(_)
+        | Check::IngressSelfAllTraffic(_)
+        | Check::IngressAllows(_)
+        | Check::EgressAllows(_)
+        | Check::SourcesRestricted(_)
+        | Check::GroupInLaunchVpc(_) => setup.security_group_id.clone(),
     }
 }
 

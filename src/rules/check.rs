@@ -90,7 +90,12 @@ impl Check {
                 Some("iam:GetUser")
             }
             Check::QuotaAtLeast(_) => Some("servicequotas:GetServiceQuota"),
-            _ => Some("ec2:DescribeSecurityGroups"),
+            Check::GroupExists(_)
+            | Check::IngressSelfAllTraffic(_)
+            | Check::IngressAllows(_)
+            | Check::EgressAllows(_)
+            | Check::SourcesRestricted(_)
+            | Check::GroupInLaunchVpc(_) => Some("ec2:DescribeSecurityGroups"),
         }
     }
 
@@ -105,7 +110,16 @@ impl Check {
             Check::IamBroadGrant(_) => &["attached_to_kind", "attached_to", "policy_arn"],
             Check::QuotaAtLeast(_) => &["service_code", "quota_code", "required", "recommended"],
             Check::AccessKeyActive(_) => &["iam_user"],
-            _ => &[],
+            Check::ApiCallSucceeds(_)
+            | Check::AccountMatches(_)
+            | Check::KeysOwner(_)
+            | Check::GroupIdFormat(_)
+            | Check::GroupExists(_)
+            | Check::IngressSelfAllTraffic(_)
+            | Check::DefaultVpcExists(_)
+            | Check::GroupInLaunchVpc(_)
+            | Check::SubnetAttribute(_)
+            | Check::EncoderVersionAtLeast(_) => &[],
         }
     }
 
@@ -151,7 +165,17 @@ impl Check {
                     .map_err(|e| (span.start + 1 + e.offset..span.end, e.message))?;
                 c.parsed = Some(parsed);
             }
-            _ => {}
+            // No `@shared` references or formulas in their parameters.
+            Check::ApiCallSucceeds(_)
+            | Check::AccountMatches(_)
+            | Check::KeysOwner(_)
+            | Check::IngressSelfAllTraffic(_)
+            | Check::DefaultVpcExists(_)
+            | Check::GroupInLaunchVpc(_)
+            | Check::SubnetAttribute(_)
+            | Check::EncoderVersionAtLeast(_)
+            | Check::IamBroadGrant(_)
+            | Check::AccessKeyActive(_) => {}
         }
         Ok(())
     }

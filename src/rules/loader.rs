@@ -381,7 +381,23 @@ fn validate_check(check: &Check) -> Result<(), String> {
                 return Err(format!("margin {} must be at least 1", c.margin.value));
             }
         }
-        _ => {}
+        // Serde and `resolve` check everything their parameters can get wrong.
+        Check::ApiCallSucceeds(_)
+        | Check::AccountMatches(_)
+        | Check::KeysOwner(_)
+        | Check::GroupIdFormat(_)
+        | Check::GroupExists(_)
+        | Check::IngressSelfAllTraffic(_)
+        | Check::EgressAllows(_)
+        | Check::SourcesRestricted(_)
+        | Check::DefaultVpcExists(_)
+        | Check::GroupInLaunchVpc(_)
+        | Check::SubnetAttribute(_)
+        | Check::EncoderVersionAtLeast(_)
+        | Check::IamNoMfaCondition(_)
+        | Check::IamActionsAllowed(_)
+        | Check::IamBroadGrant(_)
+        | Check::AccessKeyActive(_) => {}
     }
     Ok(())
 }
