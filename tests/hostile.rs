@@ -355,3 +355,42 @@ fn drift_between_hostile_reports_prints_escaped() {
         "{stdout}"
     );
 }
+
+#[test]
+fn sarif_of_a_hostile_snapshot_is_valid_sarif() {
+    // Hostile text (U+FFFE, controls, bidi, markup) in the names and ids
+    // that SARIF turns into locations, messages and fingerprints.
+    let rules = RuleSet::builtin().expect("rules");
+    let mut base = scenario("several-problems");
+    base["targets"][0]["name"] = Value::from(format!("media{PAYLOAD}"));
+    base["targets"][0]["setup"]["security_group_id"] =
+        Value::from(format!("sg-0a1b2c3d4e5f60718{PAYLOAD}"));
+    base["targets"][1]["setup"]["region"] = Value::from(format!("eu-west-1{PAYLOAD}"));
+    let bytes = base.to_string();
+    let snapshot = Snapshot::from_slice(std::path::Path::new("h\u{fffe}.json"), bytes.as_bytes())
+        .expect("free-form text");
+    let report = engine::audit(&rules, &snapshot, &[]);
+    let sarif: Value = serde_json::from_str(&ccaudit::report::sarif::render(
+        &report,
+        &rules,
+        "h\u{fffe} \u{1b}.json",
+    ))
+    .expect("SARIF is JSON");
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("tests/schemas/sarif-schema-2.1.0.json"))
+            .expect("the SARIF schema"),
+    )
+    .expect("schema json");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert!(
+        sarif["runs"][0]["results"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty()),
+        "the hostile snapshot has findings to report"
+    );
+}
