@@ -273,6 +273,13 @@ fn snapshot_text_never_becomes_shell_code() {
         hcl.contains("pwned_too"),
         "the hostile ids are in the output, as comments"
     );
+    // A provider block only for a real region name; the target with the
+    // malformed region gets comments, no resource.
+    assert!(!hcl.contains("region = \"eu-central-1$"), "{hcl}");
+    assert!(
+        hcl.contains("# Not emitted: the snapshot's region"),
+        "{hcl}"
+    );
     // Every comment line stays one line: the group id's line break did not
     // start a line of its own.
     assert!(!script.lines().any(|l| l.starts_with("touch")), "{script}");
