@@ -309,7 +309,8 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             if let Some(path) = &save_snapshot {
                 output::write_with(Some(path), |w| write_json(w, &collected))?;
             }
-            let bytes = serde_json::to_vec(&collected).unwrap_or_default();
+            // A `Value` prints without fail: no error to lose.
+            let bytes = collected.to_string().into_bytes();
             let snapshot = Snapshot::from_slice(std::path::Path::new("<collected>"), &bytes)?;
             let source = save_snapshot
                 .as_ref()
@@ -346,7 +347,8 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
                 (Some(path), _) => Some((Snapshot::load(path)?, path.display().to_string())),
                 (None, true) => {
                     let collected = targets.collect(&rules)?;
-                    let bytes = serde_json::to_vec(&collected).unwrap_or_default();
+                    // A `Value` prints without fail: no error to lose.
+                    let bytes = collected.to_string().into_bytes();
                     let snapshot =
                         Snapshot::from_slice(std::path::Path::new("<collected>"), &bytes)?;
                     Some((snapshot, "live collection".to_string()))
@@ -396,9 +398,7 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             );
             match format {
                 TextOrJson::Text => output::write(None, &drift.render_text())?,
-                TextOrJson::Json => output::write_with(None, |w| {
-                    write_json(w, &serde_json::to_value(&drift).unwrap_or_default())
-                })?,
+                TextOrJson::Json => output::write_with(None, |w| output::write_json(w, &drift))?,
             }
             let regressed = fail_on_new
                 && fail_on
