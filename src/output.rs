@@ -302,14 +302,14 @@ pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Text from a snapshot for XML and HTML: line breaks and tabs kept, every
+/// Text from a snapshot for XML and HTML: line breaks kept, every
 /// other character those formats refuse or browsers warn about (C0 and C1
 /// controls, noncharacters such as U+FFFE) and the bidirectional controls
 /// written as `\u{…}`, so the document stays well-formed for any input.
 pub fn markup_text(text: &str) -> std::borrow::Cow<'_, str> {
     let refused = |c: char| {
         let code = u32::from(c);
-        (c.is_control() && c != '\n' && c != '\t')
+        (c.is_control() && c != '\n')
             || (0xfdd0..=0xfdef).contains(&code)
             || code & 0xfffe == 0xfffe
             || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
@@ -404,7 +404,7 @@ mod tests {
 
     #[test]
     fn markup_keeps_lines_and_escapes_what_xml_refuses() {
-        assert_eq!(markup_text("a\nb\tc"), "a\nb\tc");
+        assert_eq!(markup_text("a\nb\tc"), "a\nb\\u{9}c");
         assert_eq!(
             markup_text("x\u{fffe}\u{1}\u{9b}\u{ffff}\u{1fffe}\r"),
             "x\\u{fffe}\\u{1}\\u{9b}\\u{ffff}\\u{1fffe}\\u{d}"
