@@ -159,9 +159,7 @@ fn hcl_string(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control()
-                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
-            {
+            c if c.is_control() || crate::output::is_bidi_control(c) => {
                 out.push_str(&format!("\\u{:04X}", u32::from(c)));
             }
             c => out.push(c),

@@ -217,10 +217,10 @@ fn discard(staged: &[(PathBuf, PathBuf)]) {
 struct TerminalSafe(serde_json::ser::PrettyFormatter<'static>);
 
 fn json_escaped(c: char) -> bool {
-    matches!(c,
-        '\u{7f}'..='\u{9f}'
-        | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-        | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}')
+    matches!(
+        c,
+        '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}'
+    ) || is_bidi_control(c)
 }
 
 macro_rules! delegate {
@@ -279,15 +279,19 @@ pub fn json_string<T: serde::Serialize + ?Sized>(value: &T) -> String {
     String::from_utf8(bytes).unwrap_or_default()
 }
 
+/// The invisible bidirectional controls (marks, embeddings, overrides,
+/// isolates): text can look other than it is with them, so no output sends
+/// them raw.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Text from a snapshot, made safe for a terminal: control characters (C0,
 /// DEL, C1, line breaks included) and the invisible bidirectional controls
 /// are written as `\u{…}`, so no escape sequence reaches the terminal and
 /// a line stays one line.
 pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
-    let hidden = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
+    let hidden = |c: char| c.is_control() || is_bidi_control(c);
     if !text.chars().any(hidden) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -312,7 +316,7 @@ pub fn markup_text(text: &str) -> std::borrow::Cow<'_, str> {
         (c.is_control() && c != '\n')
             || (0xfdd0..=0xfdef).contains(&code)
             || code & 0xfffe == 0xfffe
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            || is_bidi_control(c)
     };
     if !text.chars().any(refused) {
         return std::borrow::Cow::Borrowed(text);
