@@ -1,80 +1,65 @@
 //! Drift between two runs: what failed anew, what was fixed, what still
 //! fails, what became unknown, per target, and targets that appeared or
-//! vanished. Reads JSON reports (the report contract), so yesterday's file
-//! is all a nightly job keeps.
+//! vanished. The baseline is yesterday's JSON report (read by
+//! `report::baseline`), so that file is all a nightly job keeps.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::InputError;
-use crate::report::{Outcome, Report};
+use crate::findings::{Muted, Outcome, TargetReport};
 use crate::rules::Severity;
 
-/// The parts of a JSON report drift needs.
-#[derive(Debug, Clone, Deserialize)]
-pub struct PastReport {
-    pub schema: String,
-    pub targets: Vec<PastTarget>,
+/// One run's verdicts as drift compares them: read from a baseline JSON
+/// report (`report::baseline`) or taken from the findings of this run.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Verdicts {
+    pub targets: Vec<TargetVerdicts>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct PastTarget {
+pub struct TargetVerdicts {
     pub name: String,
-    pub findings: Vec<PastFinding>,
+    pub findings: Vec<Verdict>,
 }
 
+/// The parts of a finding drift needs.
 #[derive(Debug, Clone, Deserialize)]
-pub struct PastFinding {
+pub struct Verdict {
     pub rule: String,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub severity: Severity,
     pub resource: String,
     pub title: String,
     #[serde(default)]
     pub detail: String,
     #[serde(default)]
-    pub muted: Option<serde_json::Value>,
+    pub muted: Option<Muted>,
 }
 
-impl PastReport {
-    pub fn load(path: &Path) -> Result<PastReport, InputError> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| InputError::new(path, format!("cannot read report: {e}")))?;
-        let report: PastReport = serde_json::from_slice(&bytes).map_err(|e| {
-            let text = e.to_string();
-            let message = text
-                .rsplit_once(" at line ")
-                .map_or(text.as_str(), |(m, _)| m)
-                .to_string();
-            InputError::at(
-                path,
-                e.line(),
-                e.column(),
-                format!("not a ccaudit JSON report: {message}"),
-            )
-        })?;
-        if report.schema != crate::report::SCHEMA {
-            return Err(InputError::new(
-                path,
-                format!(
-                    "unsupported report schema \"{}\" (expected \"{}\")",
-                    report.schema,
-                    crate::report::SCHEMA
-                ),
-            ));
-        }
-        Ok(report)
-    }
-
-    /// A report being written now, read the same way.
-    pub fn of(report: &Report<'_>) -> PastReport {
-        let value = serde_json::to_value(report).unwrap_or_default();
-        serde_json::from_value(value).unwrap_or(PastReport {
-            schema: crate::report::SCHEMA.into(),
-            targets: Vec::new(),
-        })
+impl Verdicts {
+    /// The verdicts of the findings being reported now.
+    pub fn of(targets: &[TargetReport<'_>]) -> Verdicts {
+        let targets = targets
+            .iter()
+            .map(|t| TargetVerdicts {
+                name: t.name.to_string(),
+                findings: t
+                    .findings
+                    .iter()
+                    .map(|f| Verdict {
+                        rule: f.rule.to_string(),
+                        outcome: f.outcome,
+                        severity: f.severity,
+                        resource: f.resource.clone(),
+                        title: f.title.to_string(),
+                        detail: f.detail.clone(),
+                        muted: f.muted.as_deref().cloned(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        Verdicts { targets }
     }
 }
 
@@ -106,12 +91,8 @@ pub struct Drift {
     pub vanished: Vec<String>,
 }
 
-fn is(outcome: &str, wanted: Outcome) -> bool {
-    outcome == wanted.as_str()
-}
-
-pub fn compare(old: &PastReport, new: &PastReport) -> Drift {
-    let old_targets: BTreeMap<&str, &PastTarget> =
+pub fn compare(old: &Verdicts, new: &Verdicts) -> Drift {
+    let old_targets: BTreeMap<&str, &TargetVerdicts> =
         old.targets.iter().map(|t| (t.name.as_str(), t)).collect();
     let new_names: BTreeSet<&str> = new.targets.iter().map(|t| t.name.as_str()).collect();
     let mut drift = Drift {
@@ -129,7 +110,7 @@ pub fn compare(old: &PastReport, new: &PastReport) -> Drift {
             .collect(),
         ..Drift::default()
     };
-    let empty = PastTarget {
+    let empty = TargetVerdicts {
         name: String::new(),
         findings: Vec::new(),
     };
@@ -141,7 +122,7 @@ pub fn compare(old: &PastReport, new: &PastReport) -> Drift {
             .unwrap_or(&empty);
         // One finding per rule and target: the rule is the key (a resource's
         // label may change when only the evidence about it did).
-        let before: BTreeMap<&str, &PastFinding> = before
+        let before: BTreeMap<&str, &Verdict> = before
             .findings
             .iter()
             .map(|f| (f.rule.as_str(), f))
@@ -156,7 +137,8 @@ pub fn compare(old: &PastReport, new: &PastReport) -> Drift {
                 continue;
             }
             let past = before.get(f.rule.as_str());
-            let was = past.map_or("absent", |p| p.outcome.as_str());
+            let was = past.map(|p| p.outcome);
+            let was_label = was.map_or("absent", Outcome::as_str);
             // Muted yesterday, counted today (its suppression expired): news.
             let was_muted = past.is_some_and(|p| p.muted.is_some());
             let change = Change {
@@ -165,21 +147,21 @@ pub fn compare(old: &PastReport, new: &PastReport) -> Drift {
                 resource: f.resource.clone(),
                 title: f.title.clone(),
                 before: if was_muted {
-                    format!("{was} (muted)")
+                    format!("{was_label} (muted)")
                 } else {
-                    was.to_string()
+                    was_label.to_string()
                 },
-                after: f.outcome.clone(),
+                after: f.outcome.as_str().to_string(),
                 detail: f.detail.clone(),
             };
-            let failed_before = is(was, Outcome::Fail) && !was_muted;
-            let now_fails = is(&f.outcome, Outcome::Fail);
-            let now_unknown = is(&f.outcome, Outcome::Unknown);
+            let failed_before = was == Some(Outcome::Fail) && !was_muted;
+            let now_fails = f.outcome == Outcome::Fail;
+            let now_unknown = f.outcome == Outcome::Unknown;
             match (failed_before, now_fails) {
                 (false, true) => t.new_failures.push(change),
                 (true, true) => t.still_failing.push(change),
                 (true, false) if !now_unknown => t.fixed.push(change),
-                _ if now_unknown && (!is(was, Outcome::Unknown) || was_muted) => {
+                _ if now_unknown && (was != Some(Outcome::Unknown) || was_muted) => {
                     t.new_unknowns.push(change)
                 }
                 _ => {}

@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 
 use crate::aws_format::{Format, Malformed, check};
+use crate::findings::{Finding, FixData, Outcome, TargetReport};
 use crate::net::Permission;
-use crate::report::{Finding, FixData, Outcome, Report, TargetReport};
 use crate::rules::FixCaution;
 
 fn failing<'r, 'a>(target: &'r TargetReport<'a>) -> Vec<&'r Finding<'a>> {
@@ -20,9 +20,11 @@ fn failing<'r, 'a>(target: &'r TargetReport<'a>) -> Vec<&'r Finding<'a>> {
     list
 }
 
-fn selected<'r, 'a>(report: &'r Report<'a>, target: Option<&str>) -> Vec<&'r TargetReport<'a>> {
-    report
-        .targets
+fn selected<'r, 'a>(
+    targets: &'r [TargetReport<'a>],
+    target: Option<&str>,
+) -> Vec<&'r TargetReport<'a>> {
+    targets
         .iter()
         .filter(|t| target.is_none_or(|name| t.name == name))
         .collect()
@@ -60,7 +62,7 @@ fn missing_values(command: &str) -> Vec<String> {
     names.into_iter().collect()
 }
 
-pub fn shell(report: &Report<'_>, source: &str, target: Option<&str>) -> String {
+pub fn shell(targets: &[TargetReport<'_>], source: &str, target: Option<&str>) -> String {
     // The snapshot's file name is the customer's too: one comment line.
     let source = one_line(source);
     let mut out = format!(
@@ -76,7 +78,7 @@ pub fn shell(report: &Report<'_>, source: &str, target: Option<&str>) -> String 
     // Targets sharing a group or an account need a command once: a second
     // identical authorize or quota request would fail and stop the script.
     let mut emitted: BTreeSet<String> = BTreeSet::new();
-    for t in selected(report, target) {
+    for t in selected(targets, target) {
         let fixes = failing(t);
         if fixes.is_empty() {
             continue;
@@ -272,8 +274,8 @@ fn provider_alias(region: &str) -> String {
     ident(&[region])
 }
 
-pub fn terraform(report: &Report<'_>, target: Option<&str>) -> String {
-    let targets = selected(report, target);
+pub fn terraform(targets: &[TargetReport<'_>], target: Option<&str>) -> String {
+    let targets = selected(targets, target);
     let mut out = format!(
         "# Fixes for the failing findings, written by ccaudit {}. Review before `terraform apply`.\n\
          # Resources that remove access or would widen it are not emitted; see the comments.\n\n",

@@ -8,6 +8,7 @@ pub mod collect;
 pub mod drift;
 pub mod engine;
 pub mod error;
+pub mod findings;
 pub mod fix;
 pub mod iam;
 pub mod net;

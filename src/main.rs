@@ -15,7 +15,7 @@ use ccaudit::error::InputError;
 use ccaudit::rules::{RuleSet, Stage};
 use ccaudit::snapshot::{DEFAULT_INSTANCES_PER_ENCODING, Snapshot};
 use ccaudit::version::EncoderVersion;
-use ccaudit::{drift, engine, fix, output, quotas, rule_docs, triage};
+use ccaudit::{drift, engine, fix, output, quotas, report, rule_docs, triage};
 
 #[derive(Parser)]
 #[command(
@@ -393,8 +393,8 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             fail_on,
         } => {
             let drift = drift::compare(
-                &drift::PastReport::load(&old)?,
-                &drift::PastReport::load(&new)?,
+                &report::baseline::load(&old)?,
+                &report::baseline::load(&new)?,
             );
             match format {
                 TextOrJson::Text => output::write(None, &drift.render_text())?,

@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::error::InputError;
+use crate::findings::{Muted, TargetReport};
 use crate::iam::glob;
-use crate::report::Report;
 use crate::rules::RuleSet;
 
 #[derive(Debug, Deserialize)]
@@ -60,14 +60,6 @@ pub struct Suppression {
     pub expires: String,
     /// Where it is written ("file:line").
     pub origin: String,
-}
-
-/// Why a finding is muted (shown in every format).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Muted {
-    pub reason: String,
-    pub owner: String,
-    pub expires: String,
 }
 
 /// What the suppressions did in one audit.
@@ -140,11 +132,16 @@ fn pattern_matches(pattern: &Option<String>, value: Option<&str>) -> bool {
     }
 }
 
-/// Mute the findings that live entries match; `today` is YYYY-MM-DD.
-pub fn apply(report: &mut Report<'_>, entries: &[Suppression], today: &str) -> SuppressionReport {
+/// Mute the findings that live entries match; `today` is YYYY-MM-DD. The
+/// report's summary must be counted afterwards: muting changes it.
+pub fn apply(
+    targets: &mut [TargetReport<'_>],
+    entries: &[Suppression],
+    today: &str,
+) -> SuppressionReport {
     let live = |s: &Suppression| s.expires.as_str() >= today;
     let mut used = vec![false; entries.len()];
-    for target in &mut report.targets {
+    for target in targets {
         for finding in &mut target.findings {
             if !finding.outcome.is_problem() {
                 continue;
@@ -169,7 +166,6 @@ pub fn apply(report: &mut Report<'_>, entries: &[Suppression], today: &str) -> S
             }
         }
     }
-    report.recount();
     SuppressionReport {
         expired: entries.iter().filter(|s| !live(s)).cloned().collect(),
         stale: entries

@@ -8,7 +8,7 @@
 mod common;
 
 use ccaudit::engine::evaluate;
-use ccaudit::report::Outcome;
+use ccaudit::findings::Outcome;
 use ccaudit::rules::Rule;
 use common::{builtin_rules, fixture, read_json, snapshot_of};
 use serde_json::{Value, json};

@@ -10,8 +10,8 @@ mod properties;
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use ccaudit::engine;
 use ccaudit::fix;
+use ccaudit::report::Report;
 use ccaudit::rules::RuleSet;
 use ccaudit::snapshot::Snapshot;
 use proptest::prelude::*;
@@ -112,7 +112,7 @@ fn every_field_of(rules: &RuleSet, name: &str) -> (usize, usize, usize) {
                 continue;
             };
             parsed += 1;
-            let report = engine::audit(rules, &snapshot, &[]);
+            let report = Report::audit(rules, &snapshot, &[]);
             refused += report
                 .targets
                 .iter()
@@ -174,8 +174,8 @@ fn fix_scripts_from_hostile_setups_pass_sh_n() {
         let hostile = replace_at(&base, &place, PAYLOAD).to_string();
         let snapshot = Snapshot::from_slice(std::path::Path::new("h.json"), hostile.as_bytes())
             .expect("setup text is free-form");
-        let report = engine::audit(&rules, &snapshot, &[]);
-        let script = fix::shell(&report, "h.json", None);
+        let report = Report::audit(&rules, &snapshot, &[]);
+        let script = fix::shell(&report.targets, "h.json", None);
         if let Err(problem) = shell_parses(&script) {
             panic!("{}: {problem}\n{script}", place.0);
         }
@@ -313,8 +313,8 @@ proptest! {
         let bytes = replace_at(&base, place, &text).to_string();
         prop_assert_eq!(audit_bytes(&rules, bytes.as_bytes(), false), Ok(()));
         if let Ok(snapshot) = Snapshot::from_slice(std::path::Path::new("p.json"), bytes.as_bytes()) {
-            let report = engine::audit(&rules, &snapshot, &[]);
-            prop_assert_eq!(shell_parses(&fix::shell(&report, "p.json", None)), Ok(()));
+            let report = Report::audit(&rules, &snapshot, &[]);
+            prop_assert_eq!(shell_parses(&fix::shell(&report.targets, "p.json", None)), Ok(()));
         }
     }
 }
@@ -335,7 +335,7 @@ fn drift_between_hostile_reports_prints_escaped() {
         let bytes = base.to_string();
         let snapshot = Snapshot::from_slice(std::path::Path::new("d.json"), bytes.as_bytes())
             .expect("free-form names");
-        let report = engine::audit(&rules, &snapshot, &[]).to_json_string();
+        let report = Report::audit(&rules, &snapshot, &[]).to_json_string();
         let path = dir.path().join(format!("report-{index}.json"));
         std::fs::write(&path, report).expect("write");
         paths.push(path);
@@ -369,7 +369,7 @@ fn sarif_of_a_hostile_snapshot_is_valid_sarif() {
     let bytes = base.to_string();
     let snapshot = Snapshot::from_slice(std::path::Path::new("h\u{fffe}.json"), bytes.as_bytes())
         .expect("free-form text");
-    let report = engine::audit(&rules, &snapshot, &[]);
+    let report = Report::audit(&rules, &snapshot, &[]);
     let sarif: Value = serde_json::from_str(&ccaudit::report::sarif::render(
         &report,
         &rules,

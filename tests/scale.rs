@@ -3,7 +3,8 @@
 
 mod common;
 
-use ccaudit::engine::{audit, evaluate};
+use ccaudit::engine::evaluate;
+use ccaudit::report::Report;
 use common::{builtin_rules, fixture, read_json, snapshot_of};
 
 #[test]
@@ -33,7 +34,7 @@ fn many_targets_keep_their_order_and_verdicts() {
         .collect();
     let snapshot = snapshot_of(targets);
     let rules = builtin_rules();
-    let report = audit(&rules, &snapshot, &[]);
+    let report = Report::audit(&rules, &snapshot, &[]);
 
     assert_eq!(report.targets.len(), 1500);
     for (i, (target, reported)) in snapshot.targets.iter().zip(&report.targets).enumerate() {

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use ccaudit::engine::audit;
+use ccaudit::report::Report;
 use ccaudit::snapshot::Snapshot;
 use common::{builtin_rules, fixture, read_json};
 
@@ -15,7 +15,7 @@ fn check_scenario(name: &str) {
     let snapshot = Snapshot::load(&dir.join("snapshot.json")).unwrap_or_else(|e| panic!("{e}"));
     let expected = read_json(&dir.join("expected.json"));
     let rules = builtin_rules();
-    let report = audit(&rules, &snapshot, &[]);
+    let report = Report::audit(&rules, &snapshot, &[]);
     let mut differences = Vec::new();
     assert_eq!(
         report.targets.len(),

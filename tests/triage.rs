@@ -277,10 +277,10 @@ fn queue_causes_are_ranked_by_evidence() {
         outcomes, sorted,
         "failing first, then unknown, then ruled out, then not applicable"
     );
-    assert_eq!(findings[0].outcome, ccaudit::report::Outcome::Fail);
+    assert_eq!(findings[0].outcome, ccaudit::findings::Outcome::Fail);
     let failing: Vec<&str> = findings
         .iter()
-        .filter(|f| f.outcome == ccaudit::report::Outcome::Fail)
+        .filter(|f| f.outcome == ccaudit::findings::Outcome::Fail)
         .map(|f| f.rule)
         .collect();
     assert!(

@@ -12,7 +12,8 @@ use std::sync::LazyLock;
 
 use ccaudit::rules::RuleSet;
 use ccaudit::snapshot::Snapshot;
-use ccaudit::{engine, fix};
+use ccaudit::engine;
+use ccaudit::fix;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

@@ -9,7 +9,8 @@ use std::sync::LazyLock;
 
 use ccaudit::rules::RuleSet;
 use ccaudit::snapshot::Snapshot;
-use ccaudit::{engine, fix, report};
+use ccaudit::fix;
+use ccaudit::report::{self, Report};
 use libfuzzer_sys::fuzz_target;
 
 static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().expect("built-in rules"));
@@ -26,10 +27,10 @@ fuzz_target!(|data: &[u8]| {
     let mut rules = RULES.clone();
     match rules.add_file(Path::new("rules/fuzz.toml"), &text) {
         Ok(()) => {
-            let report = engine::audit(&rules, &SNAPSHOT, &[]);
+            let report = Report::audit(&rules, &SNAPSHOT, &[]);
             let _ = report::table::render(&report, Some(100));
-            let _ = fix::shell(&report, "guide-production.json", None);
-            let _ = fix::terraform(&report, None);
+            let _ = fix::shell(&report.targets, "guide-production.json", None);
+            let _ = fix::terraform(&report.targets, None);
         }
         Err(error) => assert!(!error.to_string().is_empty()),
     }

@@ -8,9 +8,10 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use ccaudit::error::InputError;
+use ccaudit::report::{self, Report};
 use ccaudit::rules::{RuleSet, Severity};
 use ccaudit::snapshot::Snapshot;
-use ccaudit::{drift, engine, output, report, suppress};
+use ccaudit::{drift, engine, output, suppress};
 
 /// How to report an audit: formats, destinations, exit code, history.
 #[derive(clap::Args)]
@@ -47,7 +48,7 @@ pub struct ReportArgs {
 /// The files a report reads besides the snapshot, loaded once.
 pub struct ReportInputs {
     suppressions: Option<Vec<suppress::Suppression>>,
-    baseline: Option<drift::PastReport>,
+    baseline: Option<drift::Verdicts>,
 }
 
 impl ReportArgs {
@@ -69,7 +70,7 @@ impl ReportArgs {
             baseline: self
                 .baseline
                 .as_deref()
-                .map(drift::PastReport::load)
+                .map(report::baseline::load)
                 .transpose()?,
         })
     }
@@ -186,14 +187,15 @@ pub fn render_audit(
         suppressions,
         baseline,
     } = inputs;
-    let mut report = engine::audit(rules, snapshot, &args.only);
-    if let Some(entries) = &suppressions {
+    let mut targets = engine::audit(rules, snapshot, &args.only);
+    let suppressions = suppressions.map(|entries| {
         let today = args.now.clone().unwrap_or_else(suppress::today);
-        report.suppressions = Some(suppress::apply(&mut report, entries, &today));
-    }
-    if let Some(old) = &baseline {
-        report.drift = Some(drift::compare(old, &drift::PastReport::of(&report)));
-    }
+        suppress::apply(&mut targets, &entries, &today)
+    });
+    let drift = baseline.map(|old| drift::compare(&old, &drift::Verdicts::of(&targets)));
+    let mut report = Report::new(targets);
+    report.suppressions = suppressions;
+    report.drift = drift;
     let render = |format: AuditFormat, width: Option<u16>| -> String {
         match format {
             AuditFormat::Table => report::table::render(&report, width),

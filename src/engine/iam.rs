@@ -12,10 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::scp::{Scps, scps};
 use super::subject::{Subject, subject};
 use super::{Verdict, call_failed, not_collected};
+use crate::findings::FixData;
 use crate::iam::{
     self, ActionSpec, Decision, Effect, NamedPolicy, PolicyDocument, PolicySet, RequestFacts, glob,
 };
-use crate::report::FixData;
 use crate::rules::check::{IamBroadGrant, IamGrants};
 use crate::rules::shared::Grant;
 use crate::snapshot::Target;

@@ -12,7 +12,7 @@ mod subject;
 
 use std::collections::BTreeMap;
 
-use crate::report::{Finding, FixData, Outcome, Report, TargetReport};
+use crate::findings::{Finding, FixData, Outcome, TargetReport};
 use crate::rules::template::{placeholders, render, render_command};
 use crate::rules::{Applies, Check, Rule, RuleSet};
 use crate::snapshot::aws::AwsError;
@@ -96,7 +96,13 @@ pub fn not_collected(key: &str) -> String {
 }
 
 /// Audit every target with every rule (or only the rules named in `only`).
-pub fn audit<'a>(rules: &'a RuleSet, snapshot: &'a Snapshot, only: &[String]) -> Report<'a> {
+/// Every target's findings, in snapshot order; `Report::audit` wraps them
+/// in the report envelope.
+pub fn audit<'a>(
+    rules: &'a RuleSet,
+    snapshot: &'a Snapshot,
+    only: &[String],
+) -> Vec<TargetReport<'a>> {
     let selected: Vec<&Rule> = rules
         .rules
         .iter()
@@ -111,7 +117,7 @@ pub fn audit<'a>(rules: &'a RuleSet, snapshot: &'a Snapshot, only: &[String]) ->
     // Targets are independent: split them over the cores, keeping order.
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = snapshot.targets.len().div_ceil(workers).max(64);
-    let targets = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let handles: Vec<_> = snapshot
             .targets
             .chunks(chunk)
@@ -124,8 +130,7 @@ pub fn audit<'a>(rules: &'a RuleSet, snapshot: &'a Snapshot, only: &[String]) ->
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
             .collect()
-    });
-    Report::new(targets)
+    })
 }
 
 pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {

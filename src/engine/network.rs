@@ -3,7 +3,7 @@
 //! custom subnets need.
 
 use super::{Verdict, call_failed, not_collected};
-use crate::report::FixData;
+use crate::findings::FixData;
 use crate::rules::check::{EncoderVersionAtLeast, SubnetAttribute, SubnetAttributeName};
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, Paged, Subnet, Vpc, evidence};

@@ -1,7 +1,7 @@
 //! Service quotas against the guide's formulas.
 
 use super::{Verdict, call_failed, not_collected, number};
-use crate::report::FixData;
+use crate::findings::FixData;
 use crate::rules::check::QuotaAtLeast;
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, ServiceQuota, evidence_for};

@@ -4,12 +4,12 @@
 use ipnet::IpNet;
 
 use super::{Verdict, call_failed, not_collected};
+use crate::findings::FixData;
+use crate::net::ports::{PortRange, PortReq};
 use crate::net::{self, Permission, Reach, Source};
-use crate::report::FixData;
 use crate::rules::check::{
     EgressAllows, GroupExists, GroupIdFormat, IngressAllows, Offenders, SourcesRestricted,
 };
-use crate::rules::ports::{PortRange, PortReq};
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, IpPermission, SecurityGroup, evidence};
 

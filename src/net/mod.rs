@@ -4,10 +4,12 @@
 //! it, a wider CIDR covers the addresses inside it). A source given only as
 //! a prefix list cannot be seen into, so it yields `Unknown`, never a guess.
 
+pub mod ports;
+
 use ipnet::IpNet;
 
-use crate::rules::ports::{PortReq, Protocol};
 use crate::snapshot::aws::IpPermission;
+use ports::{PortReq, Protocol};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reach {

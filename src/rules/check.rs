@@ -6,8 +6,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::formula::Formula;
-use super::ports::PortReq;
 use super::shared::{Cidrs, Grant, Pattern, ResourceScopes, Shared, SharedValues};
+use crate::net::ports::PortReq;
 use crate::version::EncoderVersion;
 
 #[derive(Debug, Clone, Deserialize)]

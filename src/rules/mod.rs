@@ -5,7 +5,6 @@
 pub mod check;
 pub mod formula;
 pub mod loader;
-pub mod ports;
 pub mod shared;
 pub mod template;
 

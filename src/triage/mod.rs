@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::engine::evaluate;
-use crate::report::{Finding, Outcome};
+use crate::findings::{Finding, Outcome};
 use crate::rules::{Rule, RuleSet, Stage};
 use crate::snapshot::Snapshot;
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{Diagnosis, TargetEvidence, symptom_rules, verdict_word, weigh};
-use crate::report::Outcome;
+use crate::findings::Outcome;
 use crate::rules::template::{render as fill, render_command};
 use crate::rules::{FixCaution, Rule, RuleSet, Stage};
 use crate::snapshot::Snapshot;

@@ -6,10 +6,10 @@
 
 use std::path::Path;
 
+use ccaudit::fix;
 use ccaudit::report::{self, Report};
 use ccaudit::rules::RuleSet;
 use ccaudit::snapshot::Snapshot;
-use ccaudit::{engine, fix};
 
 /// Text a hostile customer might put in any field: shell, Terraform,
 /// Markdown and HTML syntax, terminal escapes, bidi overrides, a CR, a
@@ -257,8 +257,8 @@ pub fn report_outputs(report: &Report<'_>, rules: &RuleSet, markers: bool) -> Re
     let markdown_text = report::markdown::render(report);
     let html_text = report::html::render(report);
     let csv = report::csv::render(report);
-    let script = fix::shell(report, "snapshot.json", None);
-    let hcl = fix::terraform(report, None);
+    let script = fix::shell(&report.targets, "snapshot.json", None);
+    let hcl = fix::terraform(&report.targets, None);
     for (what, text) in [
         ("table", &table),
         ("json", &json),
@@ -296,7 +296,7 @@ pub fn report_outputs(report: &Report<'_>, rules: &RuleSet, markers: bool) -> Re
 pub fn audit_bytes(rules: &RuleSet, bytes: &[u8], markers: bool) -> Result<(), String> {
     match Snapshot::from_slice(Path::new("snapshot.json"), bytes) {
         Ok(snapshot) => {
-            let report = engine::audit(rules, &snapshot, &[]);
+            let report = Report::audit(rules, &snapshot, &[]);
             report_outputs(&report, rules, markers)
         }
         Err(error) => {

@@ -1,0 +1,49 @@
+//! Reading a JSON report back (the report contract, docs/report.md) as the
+//! verdicts drift compares: the baseline of `--baseline` and both sides of
+//! `ccaudit diff`.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::drift::{TargetVerdicts, Verdicts};
+use crate::error::InputError;
+
+/// The parts of a JSON report drift needs; other fields are ignored, so a
+/// report written by a later version with more fields still reads.
+#[derive(Deserialize)]
+struct Document {
+    schema: String,
+    targets: Vec<TargetVerdicts>,
+}
+
+pub fn load(path: &Path) -> Result<Verdicts, InputError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| InputError::new(path, format!("cannot read report: {e}")))?;
+    let document: Document = serde_json::from_slice(&bytes).map_err(|e| {
+        let text = e.to_string();
+        let message = text
+            .rsplit_once(" at line ")
+            .map_or(text.as_str(), |(m, _)| m)
+            .to_string();
+        InputError::at(
+            path,
+            e.line(),
+            e.column(),
+            format!("not a ccaudit JSON report: {message}"),
+        )
+    })?;
+    if document.schema != super::SCHEMA {
+        return Err(InputError::new(
+            path,
+            format!(
+                "unsupported report schema \"{}\" (expected \"{}\")",
+                document.schema,
+                super::SCHEMA
+            ),
+        ));
+    }
+    Ok(Verdicts {
+        targets: document.targets,
+    })
+}
