@@ -1,5 +1,5 @@
-//! Helpers shared by the integration tests: fixture paths, JSON merge
-//! patches (RFC 7386) for rule cases, and the built-in rule set.
+//! Helpers shared by the integration tests: fixture paths, the base target
+//! of the rule cases, and the built-in rule set.
 
 #![allow(dead_code)]
 
@@ -20,25 +20,6 @@ pub fn fixture(relative: &str) -> PathBuf {
 pub fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// RFC 7386: objects merge key by key, `null` deletes, anything else replaces.
-pub fn merge_patch(target: &mut Value, patch: &Value) {
-    let Value::Object(patch) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(Default::default());
-    }
-    let object = target.as_object_mut().expect("made an object above");
-    for (key, value) in patch {
-        if value.is_null() {
-            object.remove(key);
-        } else {
-            merge_patch(object.entry(key.clone()).or_insert(Value::Null), value);
-        }
-    }
 }
 
 /// A snapshot holding the given targets, parsed like a file would be.
