@@ -119,29 +119,3 @@ fn every_rule_has_cases_both_ways_and_complete_text() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
-
-/// The stable rule ids of docs/report.md (a contract) are exactly the
-/// built-in rules: a rule is neither dropped nor added without the contract.
-#[test]
-fn documented_rule_ids_are_the_built_in_rules() {
-    let doc =
-        std::fs::read_to_string(common::root().join("docs/report.md")).expect("docs/report.md");
-    let (_, list) = doc
-        .split_once("<!-- rule ids: one per line, checked by tests/rule_cases.rs -->")
-        .expect("the rule id list's start marker");
-    let (list, _) = list
-        .split_once("<!-- end of rule ids -->")
-        .expect("the rule id list's end marker");
-    let documented: std::collections::BTreeSet<&str> = list
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("- `")?.strip_suffix('`'))
-        .collect();
-    let rules = builtin_rules();
-    let built_in: std::collections::BTreeSet<&str> =
-        rules.rules.iter().map(|r| r.id.as_str()).collect();
-    assert!(!documented.is_empty(), "no rule id found in docs/report.md");
-    assert_eq!(
-        documented, built_in,
-        "docs/report.md's stable rule ids and the built-in rules differ"
-    );
-}
