@@ -3,9 +3,10 @@
 //! server speaking the
 //! real wire format. Each scenario seeds an account through the SDK as the
 //! guide (or a mistake) would set it up, runs `ccaudit scan`, and compares
-//! every verdict with the matching offline fixture's expected.json.
+//! its verdicts with the matching offline fixture's expected.json.
 
 mod aws;
+mod common;
 mod servers;
 
 use std::collections::BTreeMap;
@@ -126,25 +127,36 @@ impl Scan<'_> {
     }
 }
 
+/// The scan's verdicts for target `name` meet what the offline fixture's
+/// expected.json says of `fixture_target` (see `common::verdict_differences`).
 fn assert_same_verdicts(report: &Value, name: &str, scenario: &str, fixture_target: &str) {
-    let got = &aws::verdicts(report)[name];
-    let want = aws::expected(scenario, fixture_target);
-    let differences: Vec<String> = want
+    let expected = common::read_json(&common::fixture(&format!(
+        "scenarios/{scenario}/expected.json"
+    )));
+    let findings = report["targets"]
+        .as_array()
+        .expect("targets")
         .iter()
-        .filter(|(rule, outcome)| got.get(*rule) != Some(*outcome))
-        .map(|(rule, outcome)| {
-            format!(
-                "{rule}: fixture says {outcome}, moto scan says {:?}",
-                got.get(rule)
-            )
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no target {name} in the report"))["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let text = |key: &str| f[key].as_str().unwrap_or("");
+            (text("rule"), (text("outcome"), text("detail")))
         })
         .collect();
+    let differences = common::verdict_differences(
+        &common::builtin_rules(),
+        &expected[fixture_target],
+        &findings,
+    );
     assert!(
         differences.is_empty(),
-        "{scenario}:\n{}\nreport: {report:#}",
+        "{scenario}/{fixture_target}, moto scan:\n{}\nreport: {report:#}",
         differences.join("\n")
     );
-    assert_eq!(got.len(), want.len());
 }
 
 fn finding<'a>(report: &'a Value, rule: &str) -> &'a Value {

@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{base_target, fixture, merge_patch, read_json};
+use common::base_target;
 use serde_json::{Value, json};
 
 fn ccaudit(args: &[&str]) -> Output {
@@ -16,13 +16,12 @@ fn ccaudit(args: &[&str]) -> Output {
         .expect("run")
 }
 
-/// A snapshot of the guide's target under `names`, each patched.
+/// A snapshot of the given targets, each under its name.
 fn snapshot(dir: &Path, file: &str, targets: &[(&str, Value)]) -> String {
     let targets: Vec<Value> = targets
         .iter()
-        .map(|(name, patch)| {
-            let mut t = base_target();
-            merge_patch(&mut t, patch);
+        .map(|(name, target)| {
+            let mut t = target.clone();
             t["name"] = json!(name);
             t
         })
@@ -36,14 +35,20 @@ fn snapshot(dir: &Path, file: &str, targets: &[(&str, Value)]) -> String {
     path.to_str().expect("utf-8").to_string()
 }
 
-/// The base group without one inbound permission (by FromPort).
+/// The guide's target without one inbound permission (by FromPort).
 fn without_port(port: i64) -> Value {
-    let base = read_json(&fixture("scenarios/guide-production/snapshot.json"));
-    let mut groups =
-        base["targets"][0]["aws"]["ec2:DescribeSecurityGroups"]["SecurityGroups"].clone();
-    let perms = groups[0]["IpPermissions"].as_array_mut().expect("perms");
+    let mut target = base_target();
+    let perms = target["aws"]["ec2:DescribeSecurityGroups"]["SecurityGroups"][0]["IpPermissions"]
+        .as_array_mut()
+        .expect("perms");
+    let before = perms.len();
     perms.retain(|p| p["FromPort"] != json!(port));
-    json!({"aws": {"ec2:DescribeSecurityGroups": {"SecurityGroups": groups}}})
+    assert_eq!(
+        perms.len(),
+        before - 1,
+        "the guide's group opens port {port}"
+    );
+    target
 }
 
 fn json_report(snapshot: &str, extra: &[&str]) -> (Output, Value) {
@@ -65,7 +70,7 @@ fn drift_reports_what_changed_and_fail_on_new_only_counts_regressions() {
         &[
             ("a", without_port(22)),
             ("b", without_port(22)),
-            ("gone", json!({})),
+            ("gone", base_target()),
         ],
     );
     let new = snapshot(
@@ -74,7 +79,7 @@ fn drift_reports_what_changed_and_fail_on_new_only_counts_regressions() {
         &[
             ("a", without_port(9999)),
             ("b", without_port(22)),
-            ("new", json!({})),
+            ("new", base_target()),
         ],
     );
     let (_, old_report) = json_report(&old, &["--fail-on", "none"]);
@@ -286,7 +291,7 @@ expires = 2027-01-31
 #[test]
 fn bad_suppression_files_are_input_errors_with_a_place() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let snap = snapshot(dir.path(), "s.json", &[("t", json!({}))]);
+    let snap = snapshot(dir.path(), "s.json", &[("t", base_target())]);
     let cases = [
         (
             "unknown rule",

@@ -479,19 +479,3 @@ pub fn verdicts(report: &Value) -> BTreeMap<String, BTreeMap<String, String>> {
         })
         .collect()
 }
-
-/// The verdicts a fixture scenario expects for one of its targets.
-pub fn expected(scenario: &str, target: &str) -> BTreeMap<String, String> {
-    let path = format!(
-        "{}/fixtures/scenarios/{scenario}/expected.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let all: Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("expected.json")).expect("json");
-    all[target]
-        .as_object()
-        .unwrap_or_else(|| panic!("{scenario} has no target {target}"))
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
-        .collect()
-}

@@ -1,8 +1,10 @@
-//! Helpers shared by the integration tests: fixture paths, JSON merge
-//! patches (RFC 7386) for rule cases, and the built-in rule set.
+//! Helpers shared by the integration tests: fixture paths, the base target
+//! of the rule cases, the built-in rule set, and a target's verdicts against
+//! its scenario's expected.json.
 
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ccaudit::rules::RuleSet;
@@ -22,25 +24,6 @@ pub fn read_json(path: &Path) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// RFC 7386: objects merge key by key, `null` deletes, anything else replaces.
-pub fn merge_patch(target: &mut Value, patch: &Value) {
-    let Value::Object(patch) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(Default::default());
-    }
-    let object = target.as_object_mut().expect("made an object above");
-    for (key, value) in patch {
-        if value.is_null() {
-            object.remove(key);
-        } else {
-            merge_patch(object.entry(key.clone()).or_insert(Value::Null), value);
-        }
-    }
-}
-
 /// A snapshot holding the given targets, parsed like a file would be.
 pub fn snapshot_of(targets: Vec<Value>) -> Snapshot {
     let document = serde_json::json!({ "schema": "ccaudit/snapshot/v1", "targets": targets });
@@ -55,4 +38,43 @@ pub fn builtin_rules() -> RuleSet {
 pub fn base_target() -> Value {
     let snapshot = read_json(&fixture("scenarios/guide-production/snapshot.json"));
     snapshot["targets"][0].clone()
+}
+
+/// How a target's findings (rule id → outcome and detail) differ from what
+/// its scenario's expected.json says of it (`expected`, an object of rule id
+/// → outcome): a named rule has exactly the named outcome, a name that is no
+/// rule of `rules` is an error, and no rule that is not named fails.
+pub fn verdict_differences(
+    rules: &RuleSet,
+    expected: &Value,
+    findings: &BTreeMap<&str, (&str, &str)>,
+) -> Vec<String> {
+    let Some(expected) = expected.as_object() else {
+        return vec![format!(
+            "no expectations (an object of rule id → outcome): {expected}"
+        )];
+    };
+    let mut differences = Vec::new();
+    for id in expected.keys() {
+        if !rules.rules.iter().any(|rule| rule.id == *id) {
+            differences.push(format!("{id}: named, but there is no such rule"));
+        }
+    }
+    for rule in &rules.rules {
+        let id = rule.id.as_str();
+        let (got, detail) = findings.get(id).copied().unwrap_or(("no finding", ""));
+        match expected.get(id) {
+            Some(want) if want.as_str() != Some(got) => {
+                let want = want
+                    .as_str()
+                    .map_or_else(|| want.to_string(), str::to_string);
+                differences.push(format!("{id}: expected {want}, got {got} ({detail})"));
+            }
+            None if matches!(got, "fail" | "no finding") => differences.push(format!(
+                "{id}: not named, so it must not fail, but got {got} ({detail})"
+            )),
+            _ => {}
+        }
+    }
+    differences
 }
