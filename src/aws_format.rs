@@ -90,27 +90,6 @@ static IP_PERMISSION: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 impl Format {
-    /// The format of a fix-command placeholder; `None` for a name no fix
-    /// command may use (the rule loader refuses it).
-    pub fn of_placeholder(name: &str) -> Option<Format> {
-        Some(match name {
-            "region" => Format::Region,
-            "security_group_id" => Format::SecurityGroupId,
-            "subnet_id" => Format::SubnetId,
-            "account_id" => Format::AccountId,
-            "iam_user" | "attached_to" => Format::IamName,
-            "attached_to_kind" => Format::PrincipalKind,
-            "policy_arn" => Format::PolicyArn,
-            "service_code" => Format::ServiceCode,
-            "quota_code" => Format::QuotaCode,
-            "recommended" => Format::Number,
-            "ssh_port" => Format::Port,
-            "ip_permissions" | "offending_ip_permissions" => Format::IpPermissions,
-            "policy_json" => Format::PolicyDocument,
-            _ => return None,
-        })
-    }
-
     pub fn accepts(self, value: &str) -> bool {
         match self {
             Format::Region => REGION.is_match(value),
@@ -189,18 +168,14 @@ pub fn check(format: Format, name: &str, value: &str) -> Result<(), Malformed> {
     }
 }
 
-/// `value` checked as the value of placeholder `name` and quoted for a
-/// shell; a name without a known format is never let through.
-pub fn shell_words(name: &str, value: &str) -> Result<String, Malformed> {
-    let malformed = |expected| Malformed {
+/// `value` (of placeholder `name`) checked against `format` and quoted for
+/// a shell.
+pub fn shell_words(format: Format, name: &str, value: &str) -> Result<String, Malformed> {
+    format.shell_words(value).map_err(|expected| Malformed {
         name: name.to_string(),
         value: value.to_string(),
         expected,
-    };
-    match Format::of_placeholder(name) {
-        Some(format) => format.shell_words(value).map_err(malformed),
-        None => Err(malformed("a value ccaudit knows how to check")),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -271,23 +246,26 @@ mod tests {
         // and quoting keeps `$(…)` data.
         let arn = "arn:aws:iam::123456789012:policy/$(touch${IFS}x)/p";
         assert_eq!(
-            shell_words("policy_arn", arn).unwrap(),
+            shell_words(Format::PolicyArn, "policy_arn", arn).unwrap(),
             "'arn:aws:iam::123456789012:policy/$(touch${IFS}x)/p'"
         );
-        assert_eq!(shell_words("region", "eu-west-1").unwrap(), "eu-west-1");
+        assert_eq!(
+            shell_words(Format::Region, "region", "eu-west-1").unwrap(),
+            "eu-west-1"
+        );
         assert_eq!(
             shell_words(
+                Format::IpPermissions,
                 "ip_permissions",
                 "IpProtocol=tcp,FromPort=22,ToPort=22,IpRanges=[{CidrIp=1.2.3.4/32}] IpProtocol=-1"
             )
             .unwrap(),
             "'IpProtocol=tcp,FromPort=22,ToPort=22,IpRanges=[{CidrIp=1.2.3.4/32}]' 'IpProtocol=-1'"
         );
-        let bad = shell_words("subnet_id", "subnet-1\u{1b}[2J").unwrap_err();
+        let bad = shell_words(Format::SubnetId, "subnet_id", "subnet-1\u{1b}[2J").unwrap_err();
         assert_eq!(
             bad.describe(),
             "subnet_id \"subnet-1\\u{1b}[2J\" is not a subnet id (subnet- and 8 or 17 hex digits)"
         );
-        assert!(shell_words("unheard_of", "x").is_err());
     }
 }

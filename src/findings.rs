@@ -4,10 +4,11 @@
 //! read them. Their JSON form is part of the report contract
 //! (docs/report.md).
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use crate::net::Permission;
-use crate::rules::{FixCaution, Severity, Stage};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -33,6 +34,125 @@ impl Outcome {
     /// taken for a good one.
     pub fn is_problem(self) -> bool {
         matches!(self, Outcome::Fail | Outcome::Unknown)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a problem shows up for the customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// The dashboard refuses the region settings.
+    RegionSettings,
+    /// Encodings sit in Queue.
+    Queue,
+    /// Encodings are slow or fail to scale.
+    Capacity,
+    /// Works, but not as the guide recommends.
+    Advice,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::RegionSettings => "region-settings",
+            Stage::Queue => "queue",
+            Stage::Capacity => "capacity",
+            Stage::Advice => "advice",
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a fix command needs a person's decision before it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FixCaution {
+    /// It takes access away (revoking a source, detaching a policy).
+    RemovesAccess,
+    /// It opens access beyond Bitmovin's needs (e.g. a port to anywhere).
+    WidensAccess,
+    /// It creates a new secret that must then be entered elsewhere.
+    CreatesSecret,
+    /// It only reads: it finds the right value, it changes nothing.
+    Diagnostic,
+}
+
+impl FixCaution {
+    /// The line printed above the command.
+    pub fn note(self) -> &'static str {
+        match self {
+            FixCaution::RemovesAccess => "Review first: this removes access. Uncomment to run.",
+            FixCaution::WidensAccess => {
+                "This opens the ports to any address, as the guide allows; narrow the sources to where your streams come from, then uncomment."
+            }
+            FixCaution::CreatesSecret => {
+                "This creates a new secret access key, shown once: enter it in the Bitmovin dashboard. Uncomment to run."
+            }
+            FixCaution::Diagnostic => "Read-only: finds the right value to enter.",
+        }
+    }
+
+    /// A fix command as a person should see it: with the reason above it,
+    /// and commented out when it must not simply be run.
+    pub fn command_lines(caution: Option<FixCaution>, command: &str) -> Vec<String> {
+        match caution {
+            None => vec![command.to_string()],
+            Some(FixCaution::Diagnostic) => vec![
+                format!("# {}", FixCaution::Diagnostic.note()),
+                command.to_string(),
+            ],
+            Some(caution) => vec![format!("# {}", caution.note()), format!("# {command}")],
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixCaution::RemovesAccess => "removes-access",
+            FixCaution::WidensAccess => "widens-access",
+            FixCaution::CreatesSecret => "creates-secret",
+            FixCaution::Diagnostic => "diagnostic",
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! report → rendering.
 
 pub mod aws_format;
+pub mod checks;
 #[cfg(feature = "collector")]
 pub mod collect;
 pub mod drift;
@@ -19,5 +20,6 @@ pub mod rule_docs;
 pub mod rules;
 pub mod snapshot;
 pub mod suppress;
+pub mod template;
 pub mod triage;
 pub mod version;

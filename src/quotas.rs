@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::engine::number;
+use crate::checks::verdict::number;
 use crate::rules::{Check, RuleSet};
 use crate::version::EncoderVersion;
 

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::report::table::new_table;
-use crate::rules::{Check, Rule, RuleSet};
+use crate::rules::{Rule, RuleSet};
 
 #[derive(Serialize)]
 struct RuleSummary<'a> {
@@ -103,7 +103,7 @@ pub fn explain(rule: &Rule) -> String {
     out.push_str(&format!("\nWhy it matters\n{}\n", indent(&rule.why)));
     out.push_str(&format!(
         "\nHow ccaudit judges it\n{}\n",
-        indent(&wrap(how_judged(&rule.check), 76))
+        indent(&wrap(rule.check.how_judged(), 76))
     ));
     if let Some(error) = &rule.documented_error {
         out.push_str(&format!(
@@ -130,63 +130,6 @@ pub fn explain(rule: &Rule) -> String {
     }
     out.push_str(&format!("\nDefined in {}\n", rule.origin.display()));
     out
-}
-
-/// The semantics of a check type, as `rules explain` states them.
-fn how_judged(check: &Check) -> &'static str {
-    match check {
-        Check::ApiCallSucceeds(_) => {
-            "Pass when the named call succeeded (with the fields a success carries); fail on the listed error codes; unknown when the call was not made or failed for another reason."
-        }
-        Check::AccountMatches(_) => {
-            "Compares the Account of sts:GetCallerIdentity, made with the dashboard's keys, with setup.account_id. Unknown when the keys were not tested."
-        }
-        Check::KeysOwner(_) => {
-            "Reads the Arn of sts:GetCallerIdentity made with the dashboard's keys: Bitmovin acts as that principal. Fail when it is not an IAM user (a role session, a federated user, the root user), or is another IAM user than setup.iam_user (the configured user's policies then do not apply). Unknown when the keys were not tested."
-        }
-        Check::GroupIdFormat(_) => {
-            "Matches setup.security_group_id against the id pattern, and fails on EC2's InvalidGroupId.Malformed."
-        }
-        Check::GroupExists(_) => {
-            "Pass when ec2:DescribeSecurityGroups in the target's region shows the group; fail on InvalidGroup.NotFound, naming the regions where it does exist when they were searched."
-        }
-        Check::IngressSelfAllTraffic(_) => {
-            "Looks for an inbound permission of protocol -1 whose source is the group itself."
-        }
-        Check::IngressAllows(_) => {
-            "Every port must be reachable from every listed source (a wider CIDR covers a narrower one; a port range covers its ports; -1 covers everything). With from_any_address, any address range counts except those inside `excluding`: for live streams, Bitmovin's own addresses and security groups are no stream source. The finding names the sources it saw. A port reachable only through a prefix list is unknown."
-        }
-        Check::EgressAllows(_) => {
-            "Every port must be reachable outbound to every listed destination."
-        }
-        Check::SourcesRestricted(_) => {
-            "Lists every source on the given ports beyond the allowed ones and the group itself. `offenders` chooses which this rule reports: sources open to every address (0.0.0.0/0, ::/0; the dashboard's documented rejection), the other extra sources (least privilege), or any. A prefix list on those ports is unknown."
-        }
-        Check::DefaultVpcExists(_) => {
-            "Pass when ec2:DescribeVpcs shows a VPC with IsDefault true in the region."
-        }
-        Check::GroupInLaunchVpc(_) => {
-            "Compares the group's VpcId with the VPC the instances start in: the subnet's VPC, or the default VPC."
-        }
-        Check::SubnetAttribute(_) => {
-            "Reads the attribute of setup.subnet_id from ec2:DescribeSubnets."
-        }
-        Check::EncoderVersionAtLeast(_) => {
-            "Compares setup.encoder_version with the version (STABLE and BETA count as newest)."
-        }
-        Check::IamBroadGrant(_) => {
-            "Judges the owner of the dashboard's keys (unknown when the IAM evidence describes another principal). Fails when a listed managed policy is attached to the user or one of its groups, or when an Allow statement's actions take in every action of a listed wildcard; the fix command detaches the policy from where it is attached (the user, or a group)."
-        }
-        Check::IamNoMfaCondition(_) | Check::IamActionsAllowed(_) => {
-            "Judges the owner of the dashboard's keys (unknown when the IAM evidence describes another principal). Bitmovin's requests are (action, resource) pairs of the guide's policy in the target's region and account; an action the guide grants on * is asked on the resources AWS authorizes it against (resource_scopes), or, with no resource-level permissions, on the string * itself, as AWS does; a statement applies only when its Action and its Resource match. Evaluated like AWS for access-key requests: inline and attached policies of the user and its groups, the permissions boundary and the organization's service control policies (every level from the root to the account must allow; an explicit Deny anywhere blocks). Access keys carry no MFA keys, and aws:RequestedRegion is the target's region; a grant or Deny that depends on any other condition (aws:SourceIp, tags, time) is unknown, naming it. A pass says when the SCPs could not be weighed or the keys' owner was not verified."
-        }
-        Check::AccessKeyActive(_) => {
-            "Reads iam:ListAccessKeys of the keys' owner (unknown when the evidence describes another principal)."
-        }
-        Check::QuotaAtLeast(_) => {
-            "Compares the applied quota with the formula. The AWS default stands in only when Service Quotas answered NoSuchResourceException (no applied value); an applied value that was not collected, or a failed call, is unknown: an applied value can be lower than the default."
-        }
-    }
 }
 
 /// Words folded to lines of at most `width` characters.

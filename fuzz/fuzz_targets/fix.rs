@@ -10,10 +10,10 @@
 use std::path::Path;
 use std::sync::LazyLock;
 
-use ccaudit::rules::RuleSet;
-use ccaudit::snapshot::Snapshot;
 use ccaudit::engine;
 use ccaudit::fix;
+use ccaudit::rules::RuleSet;
+use ccaudit::snapshot::Snapshot;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

@@ -7,10 +7,10 @@
 use std::path::Path;
 use std::sync::LazyLock;
 
-use ccaudit::rules::RuleSet;
-use ccaudit::snapshot::Snapshot;
 use ccaudit::fix;
 use ccaudit::report::{self, Report};
+use ccaudit::rules::RuleSet;
+use ccaudit::snapshot::Snapshot;
 use libfuzzer_sys::fuzz_target;
 
 static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().expect("built-in rules"));

@@ -7,11 +7,10 @@ use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
 
-use super::check::Check;
-use super::shared::{SHARED_FILE, SharedValues};
-use super::template::placeholders;
-use super::{Rule, SETUP_TEMPLATE_NAMES, Stage, Triage};
+use super::{Rule, Stage, Triage};
+use crate::checks::shared::{SHARED_FILE, SharedValues};
 use crate::error::{InputError, line_col};
+use crate::template::{Placeholder, placeholders};
 use regex::Regex;
 
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/rules");
@@ -231,48 +230,48 @@ fn parse_rule(source: &Source, shared: &SharedValues) -> Result<Rule, InputError
         ));
     }
 
-    rule.check.resolve(shared).map_err(|(span, message)| {
-        InputError::at_span(&source.path, &source.text, Some(span), message)
+    rule.check.prepare(shared).map_err(|e| match e.span {
+        Some(span) => InputError::at_span(&source.path, &source.text, Some(span), e.message),
+        None => at_text(source, "[check", e.message),
     })?;
-    validate_check(&rule.check).map_err(|message| at_text(source, "[check", message))?;
 
     if let Some(triage) = &mut rule.triage {
         triage.compiled = compile_triage(triage, shared)
             .map_err(|(needle, message)| at_text(source, &needle, message))?;
     }
 
-    let mut allowed: Vec<&str> = SETUP_TEMPLATE_NAMES.to_vec();
-    allowed.extend_from_slice(rule.check.template_names());
+    let mut allowed: Vec<Placeholder> = Placeholder::SETUP.to_vec();
+    allowed.extend_from_slice(rule.check.placeholders());
     let texts = [
         ("fix_command", rule.fix_command.as_deref()),
         ("documented_error", rule.documented_error.as_deref()),
     ];
     for (field, text) in texts {
         for (_, name) in placeholders(text.unwrap_or_default()) {
-            if !allowed.contains(&name) {
+            let known = Placeholder::from_name(name);
+            if known.is_none_or(|p| !allowed.contains(&p)) {
+                let names: Vec<&str> = allowed.iter().map(|p| p.name()).collect();
                 return Err(at_text(
                     source,
                     &format!("{{{name}}}"),
                     format!(
                         "unknown placeholder `{{{name}}}` in `{field}` (a `{}` rule may use: {})",
                         rule.check.type_name(),
-                        allowed.join(", ")
+                        names.join(", ")
                     ),
                 ));
             }
-        }
-    }
-    // A fix command's values are checked against their AWS format before
-    // they are pasted in; a placeholder without one would go in unchecked.
-    for (_, name) in placeholders(rule.fix_command.as_deref().unwrap_or_default()) {
-        if crate::aws_format::Format::of_placeholder(name).is_none() {
-            return Err(at_text(
-                source,
-                &format!("{{{name}}}"),
-                format!(
-                    "placeholder `{{{name}}}` has no known AWS format, so it cannot go into `fix_command` (add it to src/aws_format.rs)"
-                ),
-            ));
+            // A fix command's values are checked against their AWS format
+            // before they are pasted in; one without a format cannot go in.
+            if field == "fix_command" && known.and_then(Placeholder::format).is_none() {
+                return Err(at_text(
+                    source,
+                    &format!("{{{name}}}"),
+                    format!(
+                        "placeholder `{{{name}}}` has no known AWS format, so it cannot go into `fix_command` (add one in src/template.rs)"
+                    ),
+                ));
+            }
         }
     }
     Ok(rule)
@@ -347,57 +346,4 @@ fn compile_symptoms(
         }
     }
     Ok(compiled)
-}
-
-/// Structural checks serde cannot express.
-fn validate_check(check: &Check) -> Result<(), String> {
-    match check {
-        Check::IngressAllows(c) => {
-            if c.from.is_some() == c.from_any_address {
-                return Err(
-                    "`ingress-allows` needs exactly one of `from` or `from_any_address = true`"
-                        .into(),
-                );
-            }
-            if c.ports.is_empty() {
-                return Err("`ingress-allows` needs at least one port".into());
-            }
-            if c.excluding.is_some() && !c.from_any_address {
-                return Err("`excluding` goes with `from_any_address = true`".into());
-            }
-        }
-        Check::QuotaAtLeast(c) => {
-            let valid = c
-                .quota
-                .split_once('/')
-                .is_some_and(|(s, q)| !s.is_empty() && !q.is_empty());
-            if !valid {
-                return Err(format!(
-                    "quota `{}` must be written `service/QuotaCode`",
-                    c.quota
-                ));
-            }
-            if c.margin.value < 1.0 {
-                return Err(format!("margin {} must be at least 1", c.margin.value));
-            }
-        }
-        // Serde and `resolve` check everything their parameters can get wrong.
-        Check::ApiCallSucceeds(_)
-        | Check::AccountMatches(_)
-        | Check::KeysOwner(_)
-        | Check::GroupIdFormat(_)
-        | Check::GroupExists(_)
-        | Check::IngressSelfAllTraffic(_)
-        | Check::EgressAllows(_)
-        | Check::SourcesRestricted(_)
-        | Check::DefaultVpcExists(_)
-        | Check::GroupInLaunchVpc(_)
-        | Check::SubnetAttribute(_)
-        | Check::EncoderVersionAtLeast(_)
-        | Check::IamNoMfaCondition(_)
-        | Check::IamActionsAllowed(_)
-        | Check::IamBroadGrant(_)
-        | Check::AccessKeyActive(_) => {}
-    }
-    Ok(())
 }

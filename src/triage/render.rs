@@ -1,15 +1,14 @@
 //! What `ccaudit triage` prints, as text for a person or JSON for tools.
 
 use crate::output::visible;
-use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
 use super::{Diagnosis, TargetEvidence, symptom_rules, verdict_word, weigh};
 use crate::findings::Outcome;
-use crate::rules::template::{render as fill, render_command};
 use crate::rules::{FixCaution, Rule, RuleSet, Stage};
 use crate::snapshot::Snapshot;
+use crate::template::{Placeholder, Values, render as fill, render_command};
 
 /// Everything one triage found.
 pub struct Triage<'a> {
@@ -70,16 +69,17 @@ impl<'a> Triage<'a> {
 
 /// Ids found in the text, for the fixes. A pasted message is data: a
 /// command takes an id only in its AWS format (`sg-1$(…)` is not an id).
-fn ids<'b>(diagnosis: &'b Diagnosis<'_>) -> BTreeMap<&'b str, String> {
+/// The ids found in the text that fill a rule's placeholders.
+fn ids(diagnosis: &Diagnosis<'_>) -> Values {
     diagnosis
         .ids
         .iter()
         // Shown escaped in the prose; an escaped value fails any format.
-        .map(|(k, v)| (k.as_str(), visible(v).into_owned()))
+        .filter_map(|(k, v)| Some((Placeholder::from_name(k)?, visible(v).into_owned())))
         .collect()
 }
 
-fn command(template: &str, values: &BTreeMap<&str, String>) -> String {
+fn command(template: &str, values: &Values) -> String {
     render_command(template, values).text
 }
 

@@ -3,7 +3,7 @@
 //! Bitmovin calls AWS as that principal, so IAM evidence about any other
 //! user proves nothing, and a rule reading it says unknown, never pass.
 
-use super::{Verdict, call_failed, not_collected};
+use crate::checks::verdict::{Verdict, call_failed, not_collected};
 use crate::iam::Principal;
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, evidence};

@@ -38,10 +38,10 @@ pub struct SharedValues {
     pub patterns: BTreeMap<String, Pattern>,
     /// Symptom (a stage, e.g. `queue`) → how people describe it.
     #[serde(default)]
-    pub symptoms: BTreeMap<super::Stage, Vec<String>>,
+    pub symptoms: BTreeMap<crate::findings::Stage, Vec<String>>,
     /// `symptoms` compiled (case-insensitive) when loaded.
     #[serde(skip)]
-    pub symptom_patterns: Vec<(super::Stage, Regex)>,
+    pub symptom_patterns: Vec<(crate::findings::Stage, Regex)>,
 }
 
 /// A list of networks; each entry is checked when the file is read.

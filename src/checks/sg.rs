@@ -1,17 +1,22 @@
 //! The security group: its id, its existence in the region, and what its
 //! inbound and outbound permissions let through.
 
+pub mod egress_allows;
+pub mod group_exists;
+pub mod group_id_format;
+pub mod ingress_allows;
+pub mod ingress_self_all_traffic;
+pub mod sources_restricted;
+
 use ipnet::IpNet;
 
-use super::{Verdict, call_failed, not_collected};
+use crate::checks::verdict::{Verdict, call_failed, not_collected};
 use crate::findings::FixData;
 use crate::net::ports::{PortRange, PortReq};
 use crate::net::{self, Permission, Reach, Source};
-use crate::rules::check::{
-    EgressAllows, GroupExists, GroupIdFormat, IngressAllows, Offenders, SourcesRestricted,
-};
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, IpPermission, SecurityGroup, evidence};
+use crate::template::Placeholder;
 
 const KEY: &str = "ec2:DescribeSecurityGroups";
 /// EC2's answers for a group id that is malformed or not in the region.
@@ -95,68 +100,6 @@ pub fn group_vpc(target: &Target) -> Result<Option<&String>, Verdict> {
     }
 }
 
-pub fn group_id_format(check: &GroupIdFormat, target: &Target) -> Verdict {
-    let id = &target.setup.security_group_id;
-    if !check.pattern.value.0.is_match(id) {
-        return Verdict::fail(format!(
-            "`{id}` is not a security group id (expected sg- followed by 8 or 17 lowercase hex digits)"
-        ));
-    }
-    match evidence(target.aws.security_groups.as_ref()) {
-        Evidence::Failed(e) if e.code == MALFORMED => {
-            Verdict::fail(format!("EC2 rejects `{id}`: {}", e.message))
-        }
-        _ => Verdict::pass(format!("`{id}` is a well-formed security group id")),
-    }
-}
-
-pub fn group_exists(check: &GroupExists, target: &Target) -> Verdict {
-    let setup = &target.setup;
-    let malformed = !check.well_formed.value.0.is_match(&setup.security_group_id);
-    match evidence(target.aws.security_groups.as_ref()) {
-        Evidence::Failed(e) if e.code == MALFORMED => Verdict::skip(format!(
-            "`{}` is malformed (see sg-id-valid)",
-            setup.security_group_id
-        )),
-        _ if malformed => Verdict::skip(format!(
-            "`{}` is malformed (see sg-id-valid)",
-            setup.security_group_id
-        )),
-        _ => match group(target) {
-            Group::Found(g) => Verdict::pass(format!(
-                "{} exists in {}{}",
-                g.group_id,
-                setup.region,
-                g.vpc_id
-                    .as_ref()
-                    .map(|v| format!(" (in {v})"))
-                    .unwrap_or_default()
-            )),
-            Group::DoesNotExist(_) => Verdict::fail(match regions_elsewhere(target) {
-                Some((found, _)) if !found.is_empty() => format!(
-                    "{} exists in {}, not {}",
-                    setup.security_group_id,
-                    found.join(", "),
-                    setup.region
-                ),
-                Some((_, 0)) => format!(
-                    "{} does not exist in {} nor in any other region of the account",
-                    setup.security_group_id, setup.region
-                ),
-                Some((_, unchecked)) => format!(
-                    "{} does not exist in {}, nor in the other regions searched ({unchecked} could not be searched)",
-                    setup.security_group_id, setup.region
-                ),
-                None => format!(
-                    "{} does not exist in {}: it was created in another region, or deleted",
-                    setup.security_group_id, setup.region
-                ),
-            }),
-            Group::Unseen(why) => Verdict::unknown(why),
-        },
-    }
-}
-
 /// Where else the snapshot looked for the group: the regions where it is,
 /// and how many could not be searched. None when no other region was searched.
 fn regions_elsewhere(target: &Target) -> Option<(Vec<&str>, usize)> {
@@ -179,32 +122,6 @@ fn regions_elsewhere(target: &Target) -> Option<(Vec<&str>, usize)> {
         }
     }
     Some((found, unchecked))
-}
-
-pub fn self_all_traffic(target: &Target) -> Verdict {
-    with_permissions(target, Direction::Inbound, |g, perms| {
-        if net::self_all_traffic(perms, &g.group_id) {
-            Verdict::pass(format!(
-                "inbound all traffic from {} itself is allowed",
-                g.group_id
-            ))
-        } else {
-            Verdict::fail(format!(
-                "no inbound rule allows all traffic (protocol -1) from {} itself",
-                g.group_id
-            ))
-            .with_fix(FixData::Ingress {
-                group_id: g.group_id.clone(),
-                permissions: vec![Permission {
-                    protocol: "-1".into(),
-                    from_port: None,
-                    to_port: None,
-                    cidrs: Vec::new(),
-                    group_ids: vec![g.group_id.clone()],
-                }],
-            })
-        }
-    })
 }
 
 /// Which (port, source) pairs are not reached, and which are undecided.
@@ -302,46 +219,13 @@ fn verdict_for(
             detail.push_str(&format!("; undecided: {}", coverage.undecided.join("; ")));
         }
         return Verdict::fail(detail)
-            .with("ip_permissions", shorthand.join(" "))
+            .with(Placeholder::IpPermissions, shorthand.join(" "))
             .with_fix(fix);
     }
     if !coverage.undecided.is_empty() {
         return Verdict::unknown(format!("undecided: {}", coverage.undecided.join("; ")));
     }
     Verdict::pass(ok)
-}
-
-pub fn ingress_allows(check: &IngressAllows, target: &Target) -> Verdict {
-    let ssh_port = target.setup.ssh_port;
-    with_permissions(target, Direction::Inbound, |g, perms| {
-        let ports: Vec<String> = check
-            .ports
-            .iter()
-            .map(|r| describe_req(r, ssh_port))
-            .collect();
-        match &check.from {
-            Some(sources) => {
-                let covered = coverage(
-                    perms,
-                    &check.ports,
-                    ssh_port,
-                    &sources.value.0,
-                    Direction::Inbound,
-                );
-                let from: Vec<String> = sources.value.0.iter().map(IpNet::to_string).collect();
-                let ok = format!(
-                    "inbound {} allowed from {}",
-                    ports.join(", "),
-                    from.join(" and ")
-                );
-                verdict_for(covered, ssh_port, &g.group_id, false, ok)
-            }
-            None => {
-                let excluding = check.excluding.as_ref().map_or(&[][..], |e| &e.value.0[..]);
-                stream_sources(&g.group_id, perms, &check.ports, ssh_port, excluding)
-            }
-        }
-    })
 }
 
 /// Each port must be reachable from at least one address range other than
@@ -406,7 +290,7 @@ fn stream_sources(
                 .join(", "),
             shown.join("; ")
         ))
-        .with("ip_permissions", shorthand.join(" "))
+        .with(Placeholder::IpPermissions, shorthand.join(" "))
         .with_fix(FixData::Ingress {
             group_id: group_id.to_string(),
             permissions,
@@ -468,111 +352,4 @@ fn unreached(perms: &[IpPermission], req: &PortReq, ssh_port: u16, source: Sourc
             ports: Some(PortRange::Fixed(a, b)),
         })
         .collect()
-}
-
-pub fn egress_allows(check: &EgressAllows, target: &Target) -> Verdict {
-    let ssh_port = target.setup.ssh_port;
-    with_permissions(target, Direction::Outbound, |g, perms| {
-        let covered = coverage(
-            perms,
-            &check.ports,
-            ssh_port,
-            &check.to.value.0,
-            Direction::Outbound,
-        );
-        let to: Vec<String> = check.to.value.0.iter().map(IpNet::to_string).collect();
-        verdict_for(
-            covered,
-            ssh_port,
-            &g.group_id,
-            true,
-            format!("outbound all traffic to {} allowed", to.join(", ")),
-        )
-    })
-}
-
-pub fn sources_restricted(check: &SourcesRestricted, target: &Target) -> Verdict {
-    let ssh_port = target.setup.ssh_port;
-    with_permissions(target, Direction::Inbound, |g, perms| {
-        let found = net::restriction(
-            perms,
-            &check.ports,
-            ssh_port,
-            &check.allowed.value.0,
-            &g.group_id,
-        );
-        let ports: Vec<String> = check
-            .ports
-            .iter()
-            .map(|r| describe_req(r, ssh_port))
-            .collect();
-        let ports = ports.join(", ");
-        let (mine, others): (Vec<&net::Offender>, Vec<&net::Offender>) =
-            found.offenders.iter().partition(|o| match check.offenders {
-                Offenders::Any => true,
-                Offenders::OpenToEveryone => o.open_to_everyone,
-                Offenders::OtherSources => !o.open_to_everyone,
-            });
-        if !mine.is_empty() {
-            let described: Vec<&str> = mine.iter().map(|o| o.description.as_str()).collect();
-            let shorthand: Vec<&str> = mine.iter().map(|o| o.shorthand.as_str()).collect();
-            let what = match check.offenders {
-                Offenders::Any => "are open beyond Bitmovin's addresses",
-                Offenders::OpenToEveryone => "are open to every address",
-                Offenders::OtherSources => {
-                    "are also open to sources other than Bitmovin's addresses"
-                }
-            };
-            let verdict = Verdict::fail(format!(
-                "Bitmovin's ports ({ports}) {what}: {}",
-                described.join("; ")
-            ));
-            // The command takes the shorthand only once it is checked
-            // against AWS's format. Each source is checked here first: a
-            // group id holding `}] IpProtocol=…` would otherwise split into
-            // well-formed items of its own. A malformed one becomes the
-            // value, so the fix names it and gives no command.
-            let malformed = mine
-                .iter()
-                .flat_map(|o| &o.permission.group_ids)
-                .find(|g| !net::is_group_id(g));
-            let value = match malformed {
-                Some(group) => group.clone(),
-                None => shorthand.join(" "),
-            };
-            return verdict
-                .with("offending_ip_permissions", value)
-                .with_fix(FixData::Revoke {
-                    group_id: g.group_id.clone(),
-                    permissions: mine.iter().map(|o| o.permission.clone()).collect(),
-                });
-        }
-        if !found.prefix_lists.is_empty() {
-            let could_hold = match check.offenders {
-                Offenders::OpenToEveryone => "0.0.0.0/0 or ::/0",
-                _ => "other addresses",
-            };
-            return Verdict::unknown(format!(
-                "prefix lists on Bitmovin's ports may hold {could_hold}: {}",
-                found.prefix_lists.join("; ")
-            ));
-        }
-        Verdict::pass(match (check.offenders, others.is_empty()) {
-            (Offenders::OpenToEveryone, true) => {
-                format!("{ports} open only to Bitmovin's addresses and the group itself")
-            }
-            (Offenders::OpenToEveryone, false) => format!(
-                "{ports} not open to every address (other extra sources: {})",
-                others
-                    .iter()
-                    .map(|o| o.description.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            (Offenders::OtherSources, false) => format!(
-                "{ports}: no extra source besides every address (0.0.0.0/0 or ::/0), which is a separate finding"
-            ),
-            _ => format!("{ports} open only to Bitmovin's addresses and the group itself"),
-        })
-    })
 }

@@ -5,7 +5,7 @@
 //! management account, outside an organization, or where the root does not
 //! have the policy type enabled.
 
-use super::{call_failed, not_collected};
+use crate::checks::verdict::{call_failed, not_collected};
 use crate::iam::{NamedPolicy, ScpLevel};
 use crate::snapshot::AwsEvidence;
 use crate::snapshot::aws::{Evidence, Paged, evidence, evidence_for};

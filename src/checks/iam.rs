@@ -7,21 +7,26 @@
 //! policy we did not see). The user judged is the owner of the dashboard's
 //! keys (see `subject`).
 
+pub mod actions_allowed;
+pub mod broad_grant;
+pub mod no_mfa_condition;
+mod scp;
+
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::scp::{Scps, scps};
-use super::subject::{Subject, subject};
-use super::{Verdict, call_failed, not_collected};
-use crate::findings::FixData;
-use crate::iam::{
-    self, ActionSpec, Decision, Effect, NamedPolicy, PolicyDocument, PolicySet, RequestFacts, glob,
-};
-use crate::rules::check::{IamBroadGrant, IamGrants};
-use crate::rules::shared::Grant;
+use scp::{Scps, scps};
+use serde::Deserialize;
+
+use crate::checks::ParamError;
+use crate::checks::shared::{Grant, ResourceScopes, Shared, SharedValues};
+use crate::checks::subject::{Subject, subject};
+use crate::checks::verdict::{Verdict, call_failed, not_collected};
+use crate::iam::{ActionSpec, NamedPolicy, PolicyDocument, PolicySet, RequestFacts, glob};
 use crate::snapshot::Target;
 use crate::snapshot::aws::{
     AttachedPolicies, AwsEvidence, Document, Evidence, Paged, PolicyNames, evidence, evidence_for,
 };
+use crate::template::Placeholder;
 
 /// Where a managed policy is attached.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -515,248 +520,9 @@ impl Refusals {
 /// The judged user's name for fix commands (checked there, like every value).
 fn with_subject_user(verdict: Verdict, subject: &Subject) -> Verdict {
     match subject.user.as_deref() {
-        Some(user) => verdict.with("iam_user", user.to_string()),
+        Some(user) => verdict.with(Placeholder::IamUser, user.to_string()),
         None => verdict,
     }
-}
-
-pub fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
-    let gathered = match gather(target) {
-        Ok(g) => g,
-        Err(verdict) => return verdict,
-    };
-    let mut denied = Refusals::default();
-    let mut not_allowed = Vec::new();
-    let mut undecided = Vec::new();
-    let pairs = requests(check, target);
-    for (action, resource) in &pairs {
-        match iam::decide(&gathered.set, action, resource) {
-            Decision::Allowed { .. } => {}
-            Decision::ExplicitDeny { by } => denied.add(format!("denied by {by}"), action),
-            Decision::BoundaryDenies { boundary } => {
-                denied.add(format!("not allowed by the {boundary}"), action)
-            }
-            Decision::ScpDenies { level } => denied.add(
-                format!("not allowed by any service control policy on {level}"),
-                action,
-            ),
-            Decision::NotAllowed => not_allowed.push(format!("{action} on {resource}")),
-            Decision::Unknown { why } => undecided.push(format!("{action} on {resource}: {why}")),
-        }
-    }
-    let fix_vars = |v: Verdict| {
-        let document = policy_json(&check.grants.value);
-        with_subject_user(v, &gathered.subject)
-            .with("policy_json", document.clone())
-            .with_fix(FixData::UserPolicy {
-                user: gathered.subject.user.clone(),
-                document,
-            })
-    };
-    if !denied.is_empty() {
-        // Adding an Allow does not undo a Deny: no policy to put here.
-        return Verdict::fail(denied.describe());
-    }
-    if !gathered.gaps.is_empty() {
-        return Verdict::unknown(gathered.gaps_text());
-    }
-    if !not_allowed.is_empty() {
-        return fix_vars(Verdict::fail(format!(
-            "no policy allows {} of the {} required action/resource pairs: {}",
-            not_allowed.len(),
-            pairs.len(),
-            listing(&not_allowed, 4)
-        )));
-    }
-    if !undecided.is_empty() {
-        return Verdict::unknown(format!("cannot decide offline: {}", listing(&undecided, 3)));
-    }
-    let read = gathered.set.identity.len() + usize::from(gathered.set.boundary.is_some());
-    let scp_levels = gathered.set.scp_levels.len();
-    let scps = if scp_levels == 0 {
-        String::new()
-    } else {
-        let policies: usize = gathered
-            .set
-            .scp_levels
-            .iter()
-            .map(|l| l.policies.len())
-            .sum();
-        format!(", and {policies} service control policies on {scp_levels} levels")
-    };
-    Verdict::pass(format!(
-        "all {} action/resource pairs of the guide's policy are allowed in {} ({read} {} read{scps}){}",
-        pairs.len(),
-        target.setup.region,
-        if read == 1 { "policy" } else { "policies" },
-        gathered.caveats(true)
-    ))
-}
-
-pub fn no_mfa_condition(check: &IamGrants, target: &Target) -> Verdict {
-    let gathered = match gather(target) {
-        Ok(g) => g,
-        Err(verdict) => return verdict,
-    };
-    let owned = requests(check, target);
-    let pairs = borrowed(&owned);
-    let dependencies = iam::mfa_dependencies(&gathered.set, &pairs);
-    let describe =
-        |d: &iam::MfaDependency| format!("{} ({}): {}", d.origin, d.statement, d.explanation);
-    // A Deny that applies without MFA blocks Bitmovin outright.
-    let blocking: Vec<String> = dependencies
-        .iter()
-        .filter(|d| d.effect == Effect::Deny && d.certain)
-        .map(describe)
-        .collect();
-    if !blocking.is_empty() {
-        return Verdict::fail(listing(&blocking, 2));
-    }
-    // An Allow granted only with MFA matters when nothing else grants the
-    // same requests; when that cannot be decided, neither can this rule.
-    let mfa_only_allows: Vec<&iam::MfaDependency> = dependencies
-        .iter()
-        .filter(|d| d.effect == Effect::Allow)
-        .collect();
-    let mut needed_only_with_mfa = Vec::new();
-    let mut undecided = Vec::new();
-    // MFA-only Allows that cost Bitmovin nothing, and why.
-    let mut harmless = Vec::new();
-    for allow in &mfa_only_allows {
-        let (mut unmet, mut denied) = (false, false);
-        for (action, resource) in &allow.requests {
-            match iam::decide(&gathered.set, action, resource) {
-                Decision::Allowed { .. } => {}
-                Decision::Unknown { why } => {
-                    undecided.push(format!("{action} on {resource}: {why}"))
-                }
-                // A grant this statement would give, were MFA present.
-                missing if allow.source.would_grant(&missing) => unmet = true,
-                // Another cause (a Deny, another level's refusal): the
-                // permissions rule reports it.
-                _ => denied = true,
-            }
-        }
-        let name = format!("{} ({})", allow.origin, allow.statement);
-        if unmet {
-            needed_only_with_mfa.push(describe(allow));
-        } else if denied {
-            harmless.push(format!(
-                "{name}, an MFA-only Allow of actions refused for another reason (see iam-ec2-permissions)"
-            ));
-        } else {
-            harmless.push(format!(
-                "{name}, an MFA-only Allow of actions granted elsewhere too"
-            ));
-        }
-    }
-    if !needed_only_with_mfa.is_empty() && gathered.gaps.is_empty() {
-        return Verdict::fail(listing(&needed_only_with_mfa, 2));
-    }
-    let uncertain: Vec<String> = dependencies
-        .iter()
-        .filter(|d| d.effect == Effect::Deny && !d.certain)
-        .map(describe)
-        .collect();
-    if !gathered.gaps.is_empty() {
-        return Verdict::unknown(gathered.gaps_text());
-    }
-    if !uncertain.is_empty() {
-        return Verdict::unknown(format!(
-            "an MFA Deny may apply, depending on a condition that cannot be checked offline or on which resources it covers: {}",
-            listing(&uncertain, 2)
-        ));
-    }
-    if !undecided.is_empty() {
-        let allows: Vec<String> = mfa_only_allows
-            .iter()
-            .map(|d| format!("{} ({})", d.origin, d.statement))
-            .collect();
-        return Verdict::unknown(format!(
-            "{} grants the needed EC2 actions only with MFA, which access keys never carry, and whether anything else grants them cannot be decided offline: {}",
-            listing(&allows, 2),
-            listing(&undecided, 2)
-        ));
-    }
-    let mut inert: Vec<String> = iam::inert_mfa_statements(&gathered.set, &pairs)
-        .iter()
-        .map(|d| format!("{} ({})", d.origin, d.statement))
-        .collect();
-    inert.extend(harmless);
-    let caveats = gathered.caveats(true);
-    if inert.is_empty() {
-        Verdict::pass(format!(
-            "no policy ties the needed EC2 actions to MFA{caveats}"
-        ))
-    } else {
-        Verdict::pass(format!(
-            "MFA conditions in {} do not block Bitmovin's access-key requests{caveats}",
-            inert.join(", ")
-        ))
-    }
-}
-
-pub fn broad_grant(check: &IamBroadGrant, target: &Target) -> Verdict {
-    let gathered = match gather(target) {
-        Ok(g) => g,
-        Err(verdict) => return verdict,
-    };
-    let attachments: Vec<&(&str, Holder)> = gathered
-        .attached
-        .iter()
-        .filter(|(arn, _)| check.managed_policies.iter().any(|m| m == arn))
-        .collect();
-    let mut broad: Vec<String> = attachments
-        .iter()
-        .map(|(arn, holder)| format!("{arn} is attached to {holder}"))
-        .collect();
-    for policy in &gathered.set.identity {
-        for (index, statement) in policy.document.statements.iter().enumerate() {
-            if statement.effect != Effect::Allow {
-                continue;
-            }
-            if let Some(action) = check
-                .actions
-                .iter()
-                .find(|a| covers_all_of(&statement.actions, a))
-            {
-                let name = statement
-                    .sid
-                    .clone()
-                    .unwrap_or_else(|| format!("statement #{}", index + 1));
-                broad.push(format!("{} ({name}) allows {action}", policy.origin));
-            }
-        }
-    }
-    if !broad.is_empty() {
-        broad.dedup();
-        let verdict = Verdict::fail(listing(&broad, 3));
-        // The command detaches the first attachment from where it really is
-        // (the user, or a group); the detail names every other one.
-        return match attachments.first() {
-            Some((arn, holder)) => {
-                let (kind, name) = match holder {
-                    Holder::User => ("user", gathered.subject.user.as_deref()),
-                    Holder::Group(group) => ("group", Some(*group)),
-                };
-                match name {
-                    Some(name) => verdict
-                        .with("attached_to_kind", kind.to_string())
-                        .with("attached_to", name.to_string())
-                        .with("policy_arn", arn.to_string()),
-                    None => verdict,
-                }
-            }
-            None => verdict,
-        };
-    }
-    if !gathered.gaps.is_empty() {
-        return Verdict::unknown(gathered.gaps_text());
-    }
-    Verdict::pass(format!(
-        "no managed full-access policy and no EC2 action wildcard is granted{}",
-        gathered.caveats(false)
-    ))
 }
 
 /// Does an Allow's action scope take in every action `broad` matches?
@@ -771,6 +537,34 @@ fn covers_all_of(spec: &ActionSpec, broad: &str) -> bool {
             .any(|p| glob::intersects(&p.to_ascii_lowercase(), &broad)),
     }
 }
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IamGrants {
+    pub grants: Shared<Vec<Grant>>,
+    /// What AWS authorizes the actions granted on `*` against; an action
+    /// not listed there has no resource-level permissions.
+    pub resource_scopes: Option<Shared<ResourceScopes>>,
+}
+
+impl IamGrants {
+    /// Resolve the `@name` references of the two iam-* check types that
+    /// take grants.
+    pub fn resolve(&mut self, shared: &SharedValues) -> Result<(), ParamError> {
+        self.grants
+            .resolve(shared)
+            .map_err(ParamError::at(&self.grants.span))?;
+        if let Some(scopes) = &mut self.resource_scopes {
+            scopes
+                .resolve(shared)
+                .map_err(ParamError::at(&scopes.span))?;
+        }
+        Ok(())
+    }
+}
+
+/// How the two check types that take grants judge them (`rules explain`).
+const HOW_GRANTS_ARE_JUDGED: &str = "Judges the owner of the dashboard's keys (unknown when the IAM evidence describes another principal). Bitmovin's requests are (action, resource) pairs of the guide's policy in the target's region and account; an action the guide grants on * is asked on the resources AWS authorizes it against (resource_scopes), or, with no resource-level permissions, on the string * itself, as AWS does; a statement applies only when its Action and its Resource match. Evaluated like AWS for access-key requests: inline and attached policies of the user and its groups, the permissions boundary and the organization's service control policies (every level from the root to the account must allow; an explicit Deny anywhere blocks). Access keys carry no MFA keys, and aws:RequestedRegion is the target's region; a grant or Deny that depends on any other condition (aws:SourceIp, tags, time) is unknown, naming it. A pass says when the SCPs could not be weighed or the keys' owner was not verified.";
 
 #[cfg(test)]
 mod tests {

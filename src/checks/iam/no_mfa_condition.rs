@@ -1,0 +1,146 @@
+//! `iam-no-mfa-condition`: no policy makes a needed action depend on MFA.
+
+use serde::Deserialize;
+
+use super::{borrowed, gather, listing, requests};
+use crate::checks::iam::IamGrants;
+use crate::checks::shared::SharedValues;
+use crate::checks::verdict::Verdict;
+use crate::checks::{CheckType, ParamError};
+use crate::iam;
+use crate::iam::{Decision, Effect};
+use crate::snapshot::Target;
+use crate::template::Placeholder;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct IamNoMfaCondition(pub super::IamGrants);
+
+impl CheckType for IamNoMfaCondition {
+    fn how_judged(&self) -> &'static str {
+        super::HOW_GRANTS_ARE_JUDGED
+    }
+
+    fn prepare(&mut self, shared: &SharedValues) -> Result<(), ParamError> {
+        self.0.resolve(shared)
+    }
+
+    fn evidence_key(&self) -> Option<&'static str> {
+        Some("iam:GetUser")
+    }
+
+    fn placeholders(&self) -> &'static [Placeholder] {
+        &[Placeholder::PolicyJson, Placeholder::IamUser]
+    }
+
+    fn resource(&self, target: &Target) -> String {
+        super::user_label(target)
+    }
+
+    fn evaluate(&self, target: &Target) -> Verdict {
+        no_mfa_condition(&self.0, target)
+    }
+}
+
+fn no_mfa_condition(check: &IamGrants, target: &Target) -> Verdict {
+    let gathered = match gather(target) {
+        Ok(g) => g,
+        Err(verdict) => return verdict,
+    };
+    let owned = requests(check, target);
+    let pairs = borrowed(&owned);
+    let dependencies = iam::mfa_dependencies(&gathered.set, &pairs);
+    let describe =
+        |d: &iam::MfaDependency| format!("{} ({}): {}", d.origin, d.statement, d.explanation);
+    // A Deny that applies without MFA blocks Bitmovin outright.
+    let blocking: Vec<String> = dependencies
+        .iter()
+        .filter(|d| d.effect == Effect::Deny && d.certain)
+        .map(describe)
+        .collect();
+    if !blocking.is_empty() {
+        return Verdict::fail(listing(&blocking, 2));
+    }
+    // An Allow granted only with MFA matters when nothing else grants the
+    // same requests; when that cannot be decided, neither can this rule.
+    let mfa_only_allows: Vec<&iam::MfaDependency> = dependencies
+        .iter()
+        .filter(|d| d.effect == Effect::Allow)
+        .collect();
+    let mut needed_only_with_mfa = Vec::new();
+    let mut undecided = Vec::new();
+    // MFA-only Allows that cost Bitmovin nothing, and why.
+    let mut harmless = Vec::new();
+    for allow in &mfa_only_allows {
+        let (mut unmet, mut denied) = (false, false);
+        for (action, resource) in &allow.requests {
+            match iam::decide(&gathered.set, action, resource) {
+                Decision::Allowed { .. } => {}
+                Decision::Unknown { why } => {
+                    undecided.push(format!("{action} on {resource}: {why}"))
+                }
+                // A grant this statement would give, were MFA present.
+                missing if allow.source.would_grant(&missing) => unmet = true,
+                // Another cause (a Deny, another level's refusal): the
+                // permissions rule reports it.
+                _ => denied = true,
+            }
+        }
+        let name = format!("{} ({})", allow.origin, allow.statement);
+        if unmet {
+            needed_only_with_mfa.push(describe(allow));
+        } else if denied {
+            harmless.push(format!(
+                "{name}, an MFA-only Allow of actions refused for another reason (see iam-ec2-permissions)"
+            ));
+        } else {
+            harmless.push(format!(
+                "{name}, an MFA-only Allow of actions granted elsewhere too"
+            ));
+        }
+    }
+    if !needed_only_with_mfa.is_empty() && gathered.gaps.is_empty() {
+        return Verdict::fail(listing(&needed_only_with_mfa, 2));
+    }
+    let uncertain: Vec<String> = dependencies
+        .iter()
+        .filter(|d| d.effect == Effect::Deny && !d.certain)
+        .map(describe)
+        .collect();
+    if !gathered.gaps.is_empty() {
+        return Verdict::unknown(gathered.gaps_text());
+    }
+    if !uncertain.is_empty() {
+        return Verdict::unknown(format!(
+            "an MFA Deny may apply, depending on a condition that cannot be checked offline or on which resources it covers: {}",
+            listing(&uncertain, 2)
+        ));
+    }
+    if !undecided.is_empty() {
+        let allows: Vec<String> = mfa_only_allows
+            .iter()
+            .map(|d| format!("{} ({})", d.origin, d.statement))
+            .collect();
+        return Verdict::unknown(format!(
+            "{} grants the needed EC2 actions only with MFA, which access keys never carry, and whether anything else grants them cannot be decided offline: {}",
+            listing(&allows, 2),
+            listing(&undecided, 2)
+        ));
+    }
+    let mut inert: Vec<String> = iam::inert_mfa_statements(&gathered.set, &pairs)
+        .iter()
+        .map(|d| format!("{} ({})", d.origin, d.statement))
+        .collect();
+    inert.extend(harmless);
+    let caveats = gathered.caveats(true);
+    if inert.is_empty() {
+        Verdict::pass(format!(
+            "no policy ties the needed EC2 actions to MFA{caveats}"
+        ))
+    } else {
+        Verdict::pass(format!(
+            "MFA conditions in {} do not block Bitmovin's access-key requests{caveats}",
+            inert.join(", ")
+        ))
+    }
+}

@@ -1,0 +1,88 @@
+//! `group-exists`: the group exists in the target's region.
+
+use serde::Deserialize;
+
+use super::{Group, MALFORMED, group, regions_elsewhere};
+use crate::checks::shared::{Pattern, Shared, SharedValues};
+use crate::checks::verdict::Verdict;
+use crate::checks::{CheckType, ParamError};
+use crate::snapshot::Target;
+use crate::snapshot::aws::{Evidence, evidence};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupExists {
+    /// Ids not matching this are malformed: existence does not apply.
+    pub well_formed: Shared<Pattern>,
+}
+
+impl CheckType for GroupExists {
+    fn how_judged(&self) -> &'static str {
+        "Pass when ec2:DescribeSecurityGroups in the target's region shows the group; fail on InvalidGroup.NotFound, naming the regions where it does exist when they were searched."
+    }
+
+    fn prepare(&mut self, shared: &SharedValues) -> Result<(), ParamError> {
+        self.well_formed
+            .resolve(shared)
+            .map_err(ParamError::at(&self.well_formed.span))
+    }
+
+    fn evidence_key(&self) -> Option<&'static str> {
+        Some(super::KEY)
+    }
+
+    fn resource(&self, target: &Target) -> String {
+        target.setup.security_group_id.clone()
+    }
+
+    fn evaluate(&self, target: &Target) -> Verdict {
+        group_exists(self, target)
+    }
+}
+
+fn group_exists(check: &GroupExists, target: &Target) -> Verdict {
+    let setup = &target.setup;
+    let malformed = !check.well_formed.value.0.is_match(&setup.security_group_id);
+    match evidence(target.aws.security_groups.as_ref()) {
+        Evidence::Failed(e) if e.code == MALFORMED => Verdict::skip(format!(
+            "`{}` is malformed (see sg-id-valid)",
+            setup.security_group_id
+        )),
+        _ if malformed => Verdict::skip(format!(
+            "`{}` is malformed (see sg-id-valid)",
+            setup.security_group_id
+        )),
+        _ => match group(target) {
+            Group::Found(g) => Verdict::pass(format!(
+                "{} exists in {}{}",
+                g.group_id,
+                setup.region,
+                g.vpc_id
+                    .as_ref()
+                    .map(|v| format!(" (in {v})"))
+                    .unwrap_or_default()
+            )),
+            Group::DoesNotExist(_) => Verdict::fail(match regions_elsewhere(target) {
+                Some((found, _)) if !found.is_empty() => format!(
+                    "{} exists in {}, not {}",
+                    setup.security_group_id,
+                    found.join(", "),
+                    setup.region
+                ),
+                Some((_, 0)) => format!(
+                    "{} does not exist in {} nor in any other region of the account",
+                    setup.security_group_id, setup.region
+                ),
+                Some((_, unchecked)) => format!(
+                    "{} does not exist in {}, nor in the other regions searched ({unchecked} could not be searched)",
+                    setup.security_group_id, setup.region
+                ),
+                None => format!(
+                    "{} does not exist in {}: it was created in another region, or deleted",
+                    setup.security_group_id, setup.region
+                ),
+            }),
+            Group::Unseen(why) => Verdict::unknown(why),
+        },
+    }
+}
