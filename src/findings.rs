@@ -156,6 +156,104 @@ impl FixCaution {
     }
 }
 
+/// What a finding is about, as data: the `resource` label of the report is
+/// made from it, and SARIF builds ARNs from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resource {
+    /// The account the dashboard's keys must belong to.
+    Account {
+        account_id: Option<String>,
+    },
+    SecurityGroup {
+        group_id: String,
+    },
+    /// The region's default VPC.
+    DefaultVpc {
+        region: String,
+    },
+    Subnet {
+        subnet_id: Option<String>,
+    },
+    Encoder {
+        version: String,
+    },
+    /// The owner of the dashboard's keys: its ARN when the evidence shows
+    /// it, else the name by which it is known.
+    IamPrincipal {
+        arn: Option<String>,
+        name: String,
+    },
+    Quota {
+        service_code: String,
+        quota_code: String,
+    },
+}
+
+impl Resource {
+    /// The resource named as the customer knows it.
+    pub fn label(&self) -> String {
+        match self {
+            Resource::Account { account_id } => {
+                format!("account {}", account_id.as_deref().unwrap_or("(not given)"))
+            }
+            Resource::SecurityGroup { group_id } => group_id.clone(),
+            Resource::DefaultVpc { region } => format!("default VPC of {region}"),
+            Resource::Subnet { subnet_id } => {
+                subnet_id.clone().unwrap_or_else(|| "(no subnet)".into())
+            }
+            Resource::Encoder { version } => format!("encoder {version}"),
+            Resource::IamPrincipal { arn, name } => arn.clone().unwrap_or_else(|| name.clone()),
+            Resource::Quota {
+                service_code,
+                quota_code,
+            } => format!("{service_code}/{quota_code}"),
+        }
+    }
+
+    /// The label for a narrow column: an ARN's resource part
+    /// (`user/bitmovin`), else the label.
+    pub fn short_label(&self) -> String {
+        match self {
+            Resource::IamPrincipal { arn: Some(arn), .. } => arn
+                .strip_prefix("arn:")
+                .and_then(|rest| rest.splitn(5, ':').nth(4))
+                .unwrap_or(arn)
+                .to_string(),
+            _ => self.label(),
+        }
+    }
+
+    /// Its ARN in `region` and `account`, when it has one and its ids have
+    /// the format AWS gives them.
+    pub fn arn(&self, region: &str, account: &str) -> Option<String> {
+        use crate::aws_format::Format;
+        match self {
+            Resource::SecurityGroup { group_id } if Format::SecurityGroupId.accepts(group_id) => {
+                Some(format!(
+                    "arn:aws:ec2:{region}:{account}:security-group/{group_id}"
+                ))
+            }
+            Resource::Subnet {
+                subnet_id: Some(id),
+            } if Format::SubnetId.accepts(id) => {
+                Some(format!("arn:aws:ec2:{region}:{account}:subnet/{id}"))
+            }
+            Resource::Quota {
+                service_code,
+                quota_code,
+            } => Some(format!(
+                "arn:aws:servicequotas:{region}:{account}:{service_code}/{quota_code}"
+            )),
+            Resource::IamPrincipal { arn, .. } => arn.clone(),
+            Resource::SecurityGroup { .. }
+            | Resource::Subnet { .. }
+            | Resource::Account { .. }
+            | Resource::DefaultVpc { .. }
+            | Resource::Encoder { .. } => None,
+        }
+    }
+}
+
 /// What a fix changes, for formats that are not `aws` commands (Terraform).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -197,7 +295,11 @@ pub struct Finding<'a> {
     pub rule: &'a str,
     pub outcome: Outcome,
     pub severity: Severity,
+    /// `about`'s label.
     pub resource: String,
+    /// What the finding is about, as data.
+    #[serde(skip)]
+    pub about: Resource,
     pub title: &'a str,
     pub detail: String,
     /// The dashboard's message for this problem, with the real ids.
@@ -246,4 +348,51 @@ pub struct Muted {
     pub reason: String,
     pub owner: String,
     pub expires: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_come_from_the_data_and_only_from_well_formed_ids() {
+        let group = |id: &str| Resource::SecurityGroup {
+            group_id: id.to_string(),
+        };
+        assert_eq!(
+            group("sg-0a1b2c3d4e5f60718").arn("eu-west-1", "123456789012"),
+            Some("arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0a1b2c3d4e5f60718".into())
+        );
+        // The guide's placeholder `sg-12345` and a group name are no ids.
+        assert_eq!(group("sg-12345").arn("eu-west-1", "1"), None);
+        assert_eq!(group("bitmovin").arn("eu-west-1", "1"), None);
+        let quota = Resource::Quota {
+            service_code: "ec2".into(),
+            quota_code: "L-1216C47A".into(),
+        };
+        assert_eq!(quota.label(), "ec2/L-1216C47A");
+        assert_eq!(
+            quota.arn("eu-west-1", "123456789012").as_deref(),
+            Some("arn:aws:servicequotas:eu-west-1:123456789012:ec2/L-1216C47A")
+        );
+        let user = Resource::IamPrincipal {
+            arn: Some("arn:aws:iam::123456789012:user/bitmovin".into()),
+            name: "bitmovin".into(),
+        };
+        assert_eq!(user.label(), "arn:aws:iam::123456789012:user/bitmovin");
+        assert_eq!(user.short_label(), "user/bitmovin");
+        let named = Resource::IamPrincipal {
+            arn: None,
+            name: "IAM user bitmovin".into(),
+        };
+        assert_eq!(
+            (named.label(), named.arn("r", "a")),
+            ("IAM user bitmovin".into(), None)
+        );
+        let subnet = Resource::Subnet { subnet_id: None };
+        assert_eq!(
+            (subnet.label(), subnet.arn("r", "a")),
+            ("(no subnet)".into(), None)
+        );
+    }
 }

@@ -42,13 +42,8 @@ impl Placeholder {
         Placeholder::SshPort,
     ];
 
-    const ALL: [Placeholder; 16] = [
-        Placeholder::Region,
-        Placeholder::SecurityGroupId,
-        Placeholder::SubnetId,
-        Placeholder::AccountId,
-        Placeholder::IamUser,
-        Placeholder::SshPort,
+    /// The names check types provide with their verdicts.
+    const BY_CHECKS: [Placeholder; 10] = [
         Placeholder::IpPermissions,
         Placeholder::OffendingIpPermissions,
         Placeholder::PolicyJson,
@@ -84,7 +79,9 @@ impl Placeholder {
     }
 
     pub fn from_name(name: &str) -> Option<Placeholder> {
-        Placeholder::ALL.into_iter().find(|p| p.name() == name)
+        (Placeholder::SETUP.into_iter())
+            .chain(Placeholder::BY_CHECKS)
+            .find(|p| p.name() == name)
     }
 
     /// The AWS format its value must have to enter a fix command; `None`
@@ -247,7 +244,7 @@ mod tests {
 
     #[test]
     fn every_placeholder_is_found_by_its_name() {
-        for p in Placeholder::ALL {
+        for p in Placeholder::SETUP.into_iter().chain(Placeholder::BY_CHECKS) {
             assert_eq!(Placeholder::from_name(p.name()), Some(p));
         }
         assert_eq!(Placeholder::from_name("security_groupid"), None);

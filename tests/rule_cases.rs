@@ -119,3 +119,56 @@ fn every_rule_has_cases_both_ways_and_complete_text() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Code names no rule id: a user's rule that copies a built-in one under
+/// another id gives the same finding on every scenario target.
+#[test]
+fn a_copied_rule_behaves_like_the_built_in_one() {
+    let builtin = builtin_rules();
+    let scenarios = std::fs::read_dir(fixture("scenarios")).expect("scenarios folder");
+    let snapshots: Vec<_> = scenarios
+        .map(|e| e.expect("entry").path().join("snapshot.json"))
+        .map(|p| ccaudit::snapshot::Snapshot::load(&p).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    let mut compared = 0;
+    for rule in &builtin.rules {
+        let text = std::fs::read_to_string(&rule.origin)
+            .or_else(|_| std::fs::read_to_string(common::root().join(&rule.origin)))
+            .unwrap_or_else(|e| panic!("{}: {e}", rule.origin.display()));
+        let copy_id = format!("team-{}", rule.id);
+        let copied_text = text.replacen(
+            &format!("id = \"{}\"", rule.id),
+            &format!("id = \"{copy_id}\""),
+            1,
+        );
+        assert_ne!(copied_text, text, "{}: no `id = …` line", rule.id);
+        let mut set = builtin_rules();
+        set.add_file(std::path::Path::new("team/copy.toml"), &copied_text)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let copy = set.get(&copy_id).expect("the copy is loaded");
+        for snapshot in &snapshots {
+            for target in &snapshot.targets {
+                let (a, b) = (evaluate(rule, target), evaluate(copy, target));
+                let same = (
+                    a.outcome,
+                    &a.detail,
+                    &a.resource,
+                    &a.about,
+                    &a.fix_command,
+                    &a.fix,
+                ) == (
+                    b.outcome,
+                    &b.detail,
+                    &b.resource,
+                    &b.about,
+                    &b.fix_command,
+                    &b.fix,
+                ) && a.fix_data == b.fix_data
+                    && a.evidence == b.evidence;
+                assert!(same, "{} vs {copy_id} on {}", rule.id, target.name);
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 300, "only {compared} comparisons");
+}

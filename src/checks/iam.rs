@@ -17,10 +17,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use scp::{Scps, scps};
 use serde::Deserialize;
 
-use crate::checks::ParamError;
 use crate::checks::shared::{Grant, ResourceScopes, Shared, SharedValues};
 use crate::checks::subject::{Subject, subject};
 use crate::checks::verdict::{Verdict, call_failed, not_collected};
+use crate::checks::{CheckType, ParamError};
+use crate::findings::Resource;
 use crate::iam::{ActionSpec, NamedPolicy, PolicyDocument, PolicySet, RequestFacts, glob};
 use crate::snapshot::Target;
 use crate::snapshot::aws::{
@@ -81,28 +82,31 @@ impl Gathered<'_> {
 }
 
 /// The IAM principal a finding is about: the keys' owner when known.
-pub fn user_label(target: &Target) -> String {
+pub fn principal(target: &Target) -> Resource {
+    let named = |name: String| Resource::IamPrincipal { arn: None, name };
     if let Evidence::Present(identity) = evidence(target.aws.caller_identity.as_ref())
         && let Some(arn) = identity.arn.as_ref().filter(|a| !a.is_empty())
     {
-        return arn.clone();
+        return Resource::IamPrincipal {
+            arn: Some(arn.clone()),
+            name: arn.clone(),
+        };
     }
-    let from_snapshot = match evidence(target.aws.user.as_ref()) {
-        Evidence::Present(r) => r
-            .user
-            .as_ref()
-            .map(|u| u.arn.clone().unwrap_or_else(|| u.user_name.clone())),
-        _ => None,
-    };
-    from_snapshot
-        .or_else(|| {
-            target
-                .setup
-                .iam_user
-                .as_ref()
-                .map(|u| format!("IAM user {u}"))
-        })
-        .unwrap_or_else(|| "IAM user".to_string())
+    if let Evidence::Present(r) = evidence(target.aws.user.as_ref())
+        && let Some(user) = &r.user
+    {
+        return match &user.arn {
+            Some(arn) => Resource::IamPrincipal {
+                arn: Some(arn.clone()),
+                name: user.user_name.clone(),
+            },
+            None => named(user.user_name.clone()),
+        };
+    }
+    match &target.setup.iam_user {
+        Some(user) => named(format!("IAM user {user}")),
+        None => named("IAM user".to_string()),
+    }
 }
 
 /// The policies of the keys' owner, or the verdict when the evidence is not
@@ -237,36 +241,32 @@ fn list_names<'a>(
     call: &str,
     gaps: &mut Vec<String>,
 ) -> Vec<&'a str> {
-    match list {
-        Evidence::Present(r) => {
-            if r.truncated() {
-                gaps.push(format!(
-                    "{call} is only a first page (IsTruncated, Marker or NextToken)"
-                ));
-            }
-            match &r.policy_names {
-                Some(names) => names.iter().map(String::as_str).collect(),
-                None => {
-                    gaps.push(format!("{call} answered without PolicyNames"));
-                    Vec::new()
-                }
-            }
-        }
-        Evidence::Failed(e) => {
-            gaps.push(call_failed(call, e));
-            Vec::new()
-        }
-        Evidence::Missing => {
-            gaps.push(not_collected(call));
-            Vec::new()
-        }
-    }
+    listed(list, call, "PolicyNames", gaps, |r| {
+        let names = r.policy_names.as_ref()?;
+        Some(names.iter().map(String::as_str).collect())
+    })
 }
 
 fn list_attached<'a>(
     list: Evidence<'a, AttachedPolicies>,
     call: &str,
     gaps: &mut Vec<String>,
+) -> Vec<&'a str> {
+    listed(list, call, "AttachedPolicies", gaps, |r| {
+        let list = r.attached_policies.as_ref()?;
+        Some(list.iter().map(|p| p.policy_arn.as_str()).collect())
+    })
+}
+
+/// The items of a list call's answer (`field` of it, picked by `items`),
+/// with a gap noted for a first page only, an answer without the field, a
+/// failed call or one not collected.
+fn listed<'a, T: Paged>(
+    list: Evidence<'a, T>,
+    call: &str,
+    field: &str,
+    gaps: &mut Vec<String>,
+    items: impl FnOnce(&'a T) -> Option<Vec<&'a str>>,
 ) -> Vec<&'a str> {
     match list {
         Evidence::Present(r) => {
@@ -275,13 +275,10 @@ fn list_attached<'a>(
                     "{call} is only a first page (IsTruncated, Marker or NextToken)"
                 ));
             }
-            match &r.attached_policies {
-                Some(list) => list.iter().map(|p| p.policy_arn.as_str()).collect(),
-                None => {
-                    gaps.push(format!("{call} answered without AttachedPolicies"));
-                    Vec::new()
-                }
-            }
+            items(r).unwrap_or_else(|| {
+                gaps.push(format!("{call} answered without {field}"));
+                Vec::new()
+            })
         }
         Evidence::Failed(e) => {
             gaps.push(call_failed(call, e));
@@ -560,6 +557,48 @@ impl IamGrants {
                 .map_err(ParamError::at(&scopes.span))?;
         }
         Ok(())
+    }
+}
+
+/// The question a grant check type asks of the grant set.
+pub trait GrantsQuestion {
+    fn evaluate(grants: &IamGrants, target: &Target) -> Verdict;
+}
+
+/// The check types that judge a grant set (`iam-actions-allowed`,
+/// `iam-no-mfa-condition`) share their parameters, evidence, placeholders
+/// and resource; they differ in the question `Q` asks.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct GrantsCheck<Q> {
+    pub grants: IamGrants,
+    #[serde(skip)]
+    question: std::marker::PhantomData<Q>,
+}
+
+impl<Q: GrantsQuestion> CheckType for GrantsCheck<Q> {
+    fn how_judged(&self) -> &'static str {
+        HOW_GRANTS_ARE_JUDGED
+    }
+
+    fn prepare(&mut self, shared: &SharedValues) -> Result<(), ParamError> {
+        self.grants.resolve(shared)
+    }
+
+    fn evidence_key(&self) -> Option<&'static str> {
+        Some("iam:GetUser")
+    }
+
+    fn placeholders(&self) -> &'static [Placeholder] {
+        &[Placeholder::PolicyJson, Placeholder::IamUser]
+    }
+
+    fn resource(&self, target: &Target) -> Resource {
+        principal(target)
+    }
+
+    fn evaluate(&self, target: &Target) -> Verdict {
+        Q::evaluate(&self.grants, target)
     }
 }
 

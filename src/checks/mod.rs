@@ -24,6 +24,7 @@ use serde::Deserialize;
 use shared::SharedValues;
 pub use verdict::Verdict;
 
+use crate::findings::Resource;
 use crate::snapshot::Target;
 use crate::template::Placeholder;
 
@@ -47,13 +48,26 @@ pub trait CheckType {
         &[]
     }
 
-    /// The resource a finding is about, named as the customer knows it.
-    fn resource(&self, target: &Target) -> String;
+    /// What a finding is about.
+    fn resource(&self, target: &Target) -> Resource;
 
     fn evaluate(&self, target: &Target) -> Verdict;
 
     /// How it judges, as `ccaudit rules explain` states it.
     fn how_judged(&self) -> &'static str;
+}
+
+/// The resources most check types are about, taken from the target.
+pub fn security_group(target: &Target) -> Resource {
+    Resource::SecurityGroup {
+        group_id: target.setup.security_group_id.clone(),
+    }
+}
+
+pub fn account(target: &Target) -> Resource {
+    Resource::Account {
+        account_id: target.setup.account_id.clone(),
+    }
 }
 
 /// A parameter a rule file got wrong.
@@ -171,7 +185,7 @@ impl Check {
         self.get().placeholders()
     }
 
-    pub fn resource(&self, target: &Target) -> String {
+    pub fn resource(&self, target: &Target) -> Resource {
         self.get().resource(target)
     }
 

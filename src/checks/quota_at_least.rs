@@ -8,7 +8,7 @@ use crate::checks::formula::Formula;
 use crate::checks::shared::{Shared, SharedValues};
 use crate::checks::verdict::{Verdict, call_failed, not_collected, number};
 use crate::checks::{CheckType, ParamError};
-use crate::findings::FixData;
+use crate::findings::{FixData, Resource};
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, ServiceQuota, evidence_for};
 use crate::template::Placeholder;
@@ -86,8 +86,11 @@ impl CheckType for QuotaAtLeast {
         ]
     }
 
-    fn resource(&self, _target: &Target) -> String {
-        self.quota.clone()
+    fn resource(&self, _target: &Target) -> Resource {
+        Resource::Quota {
+            service_code: self.service_code().to_string(),
+            quota_code: self.quota_code().to_string(),
+        }
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

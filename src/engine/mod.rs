@@ -89,11 +89,13 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
         }
         None => None,
     };
+    let about = rule.check.resource(target);
     Finding {
         rule: &rule.id,
         outcome: verdict.outcome,
         severity: rule.severity,
-        resource: rule.check.resource(target),
+        resource: about.label(),
+        about,
         title: &rule.title,
         detail: verdict.detail,
         documented_error: text(&rule.documented_error),

@@ -237,7 +237,23 @@ struct Located<'s> {
     statement: &'s Statement,
 }
 
-impl Located<'_> {
+impl<'s> Located<'s> {
+    /// The statement and how much of `resource` it covers, when it has
+    /// `effect`, names `action` and covers any of `resource`.
+    fn reaching(
+        &self,
+        effect: Effect,
+        action: &str,
+        resource: &str,
+    ) -> Option<(&'s Statement, Coverage)> {
+        let statement = self.statement;
+        if statement.effect != effect || !action_in_scope(statement, action) {
+            return None;
+        }
+        let coverage = resource_coverage(&statement.resources, resource);
+        (coverage != Coverage::None).then_some((statement, coverage))
+    }
+
     /// The Sid, or "statement #N" when there is none.
     fn name(&self) -> String {
         match self.statement.sid.as_deref() {
@@ -413,14 +429,7 @@ fn deny_finding(
     resource: &str,
     facts: RequestFacts,
 ) -> Option<Finding> {
-    let statement = located.statement;
-    if statement.effect != Effect::Deny || !action_in_scope(statement, action) {
-        return None;
-    }
-    let coverage = resource_coverage(&statement.resources, resource);
-    if coverage == Coverage::None {
-        return None;
-    }
+    let (statement, coverage) = located.reaching(Effect::Deny, action, resource)?;
     let place = located.describe();
     match evaluate(&statement.conditions, facts) {
         Tri::False => None,
@@ -473,13 +482,9 @@ fn grant_finding(
     resource: &str,
     facts: RequestFacts,
 ) -> Option<Finding> {
-    let statement = located.statement;
-    if statement.effect != Effect::Allow || !action_in_scope(statement, action) {
-        return None;
-    }
-    let coverage = resource_coverage(&statement.resources, resource);
+    let (statement, coverage) = located.reaching(Effect::Allow, action, resource)?;
     // A grant on only part of the requested resources proves nothing.
-    if matches!(coverage, Coverage::None | Coverage::Partial) {
+    if coverage == Coverage::Partial {
         return None;
     }
     let place = located.describe();

@@ -104,22 +104,12 @@ fn pointer(parts: &[&str]) -> String {
     format!("/{}", escaped.join("/"))
 }
 
-/// The resource's ARN when its label says enough to build one (a group, a
-/// subnet, a quota in the target's region and account); else the label.
-fn arn(resource: &str, target: &TargetReport<'_>) -> String {
-    let account = target.account_id.unwrap_or("");
-    let region = target.region;
-    if resource.starts_with("arn:") {
-        resource.to_string()
-    } else if resource.starts_with("sg-") {
-        format!("arn:aws:ec2:{region}:{account}:security-group/{resource}")
-    } else if resource.starts_with("subnet-") {
-        format!("arn:aws:ec2:{region}:{account}:subnet/{resource}")
-    } else if let Some((service, code)) = resource.split_once("/L-") {
-        format!("arn:aws:servicequotas:{region}:{account}:{service}/L-{code}")
-    } else {
-        format!("{}/{resource}", target.name)
-    }
+/// The resource's ARN when it has one (a group, a subnet, a quota in the
+/// target's region and account, the keys' owner); else target/label.
+fn fully_qualified_name(f: &Finding<'_>, target: &TargetReport<'_>) -> String {
+    f.about
+        .arn(target.region, target.account_id.unwrap_or(""))
+        .unwrap_or_else(|| format!("{}/{}", target.name, f.resource))
 }
 
 fn result(
@@ -151,7 +141,7 @@ fn result(
         .build();
     let logical = LogicalLocation::builder()
         .name(f.resource.clone())
-        .fully_qualified_name(arn(&f.resource, target))
+        .fully_qualified_name(fully_qualified_name(f, target))
         .kind("resource".to_string())
         .build();
     let location = Location::builder()

@@ -55,13 +55,6 @@ fn finding_cell(f: &Finding<'_>) -> String {
 
 /// The part of an ARN a person recognises (`user/bitmovin`); other
 /// resource names as they are. The JSON report keeps the whole ARN.
-fn short_resource(resource: &str) -> &str {
-    match resource.strip_prefix("arn:") {
-        Some(rest) => rest.splitn(5, ':').nth(4).unwrap_or(resource),
-        None => resource,
-    }
-}
-
 fn sorted<'a, 'b>(findings: &'b [Finding<'a>]) -> Vec<&'b Finding<'a>> {
     let mut sorted: Vec<&Finding> = findings.iter().collect();
     // Problems first, the most severe first; the rule order breaks ties.
@@ -85,7 +78,7 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
             table.add_row([
                 f.outcome.as_str().to_uppercase(),
                 f.severity.to_string(),
-                format!("{}\n{}", f.rule, visible(short_resource(&f.resource))),
+                format!("{}\n{}", f.rule, visible(&f.about.short_label())),
                 finding_cell(f),
             ]);
         }

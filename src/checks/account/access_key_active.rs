@@ -5,6 +5,7 @@ use serde::Deserialize;
 use crate::checks::CheckType;
 use crate::checks::subject::subject;
 use crate::checks::verdict::{Verdict, call_failed, not_collected};
+use crate::findings::Resource;
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, Paged, evidence};
 use crate::template::Placeholder;
@@ -26,8 +27,8 @@ impl CheckType for AccessKeyActive {
         &[Placeholder::IamUser]
     }
 
-    fn resource(&self, target: &Target) -> String {
-        crate::checks::iam::user_label(target)
+    fn resource(&self, target: &Target) -> Resource {
+        crate::checks::iam::principal(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::{failed_identity, missing_identity};
 use crate::checks::CheckType;
 use crate::checks::verdict::Verdict;
+use crate::findings::Resource;
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, evidence};
 
@@ -21,11 +22,8 @@ impl CheckType for AccountMatches {
         Some("sts:GetCallerIdentity")
     }
 
-    fn resource(&self, target: &Target) -> String {
-        format!(
-            "account {}",
-            target.setup.account_id.as_deref().unwrap_or("(not given)")
-        )
+    fn resource(&self, target: &Target) -> Resource {
+        crate::checks::account(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

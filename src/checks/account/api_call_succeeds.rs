@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::{erase, missing_identity};
 use crate::checks::CheckType;
 use crate::checks::verdict::{Verdict, call_failed};
+use crate::findings::Resource;
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, evidence};
 
@@ -46,11 +47,8 @@ impl CheckType for ApiCallSucceeds {
         Some(self.call.as_str())
     }
 
-    fn resource(&self, target: &Target) -> String {
-        format!(
-            "account {}",
-            target.setup.account_id.as_deref().unwrap_or("(not given)")
-        )
+    fn resource(&self, target: &Target) -> Resource {
+        crate::checks::account(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

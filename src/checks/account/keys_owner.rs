@@ -5,6 +5,7 @@ use serde::Deserialize;
 use crate::checks::CheckType;
 use crate::checks::subject::{self, keys_owner};
 use crate::checks::verdict::Verdict;
+use crate::findings::Resource;
 use crate::iam::Principal;
 use crate::snapshot::Target;
 
@@ -21,8 +22,8 @@ impl CheckType for KeysOwner {
         Some("sts:GetCallerIdentity")
     }
 
-    fn resource(&self, target: &Target) -> String {
-        crate::checks::iam::user_label(target)
+    fn resource(&self, target: &Target) -> Resource {
+        crate::checks::iam::principal(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

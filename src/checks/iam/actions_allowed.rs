@@ -1,45 +1,26 @@
 //! `iam-actions-allowed`: every action of a grant set is allowed on its resources.
 
-use serde::Deserialize;
-
-use super::{Refusals, gather, listing, policy_json, requests, with_subject_user};
+use super::{
+    GrantsCheck, GrantsQuestion, Refusals, gather, listing, policy_json, requests,
+    with_subject_user,
+};
 use crate::checks::iam::IamGrants;
-use crate::checks::shared::SharedValues;
 use crate::checks::verdict::Verdict;
-use crate::checks::{CheckType, ParamError};
 use crate::findings::FixData;
 use crate::iam;
 use crate::iam::Decision;
 use crate::snapshot::Target;
 use crate::template::Placeholder;
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(transparent)]
-pub struct IamActionsAllowed(pub super::IamGrants);
+/// The check type: a grant set, asked this question.
+pub type IamActionsAllowed = GrantsCheck<ActionsAllowed>;
 
-impl CheckType for IamActionsAllowed {
-    fn how_judged(&self) -> &'static str {
-        super::HOW_GRANTS_ARE_JUDGED
-    }
+#[derive(Debug, Clone)]
+pub struct ActionsAllowed;
 
-    fn prepare(&mut self, shared: &SharedValues) -> Result<(), ParamError> {
-        self.0.resolve(shared)
-    }
-
-    fn evidence_key(&self) -> Option<&'static str> {
-        Some("iam:GetUser")
-    }
-
-    fn placeholders(&self) -> &'static [Placeholder] {
-        &[Placeholder::PolicyJson, Placeholder::IamUser]
-    }
-
-    fn resource(&self, target: &Target) -> String {
-        super::user_label(target)
-    }
-
-    fn evaluate(&self, target: &Target) -> Verdict {
-        actions_allowed(&self.0, target)
+impl GrantsQuestion for ActionsAllowed {
+    fn evaluate(grants: &IamGrants, target: &Target) -> Verdict {
+        actions_allowed(grants, target)
     }
 }
 

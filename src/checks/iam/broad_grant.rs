@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::{Holder, covers_all_of, gather, listing};
 use crate::checks::CheckType;
 use crate::checks::verdict::Verdict;
+use crate::findings::Resource;
 use crate::iam::Effect;
 use crate::snapshot::Target;
 use crate::template::Placeholder;
@@ -35,8 +36,8 @@ impl CheckType for IamBroadGrant {
         ]
     }
 
-    fn resource(&self, target: &Target) -> String {
-        super::user_label(target)
+    fn resource(&self, target: &Target) -> Resource {
+        super::principal(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

@@ -1,44 +1,21 @@
 //! `iam-no-mfa-condition`: no policy makes a needed action depend on MFA.
 
-use serde::Deserialize;
-
-use super::{borrowed, gather, listing, requests};
+use super::{GrantsCheck, GrantsQuestion, borrowed, gather, listing, requests};
 use crate::checks::iam::IamGrants;
-use crate::checks::shared::SharedValues;
 use crate::checks::verdict::Verdict;
-use crate::checks::{CheckType, ParamError};
 use crate::iam;
 use crate::iam::{Decision, Effect};
 use crate::snapshot::Target;
-use crate::template::Placeholder;
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(transparent)]
-pub struct IamNoMfaCondition(pub super::IamGrants);
+/// The check type: a grant set, asked this question.
+pub type IamNoMfaCondition = GrantsCheck<NoMfaCondition>;
 
-impl CheckType for IamNoMfaCondition {
-    fn how_judged(&self) -> &'static str {
-        super::HOW_GRANTS_ARE_JUDGED
-    }
+#[derive(Debug, Clone)]
+pub struct NoMfaCondition;
 
-    fn prepare(&mut self, shared: &SharedValues) -> Result<(), ParamError> {
-        self.0.resolve(shared)
-    }
-
-    fn evidence_key(&self) -> Option<&'static str> {
-        Some("iam:GetUser")
-    }
-
-    fn placeholders(&self) -> &'static [Placeholder] {
-        &[Placeholder::PolicyJson, Placeholder::IamUser]
-    }
-
-    fn resource(&self, target: &Target) -> String {
-        super::user_label(target)
-    }
-
-    fn evaluate(&self, target: &Target) -> Verdict {
-        no_mfa_condition(&self.0, target)
+impl GrantsQuestion for NoMfaCondition {
+    fn evaluate(grants: &IamGrants, target: &Target) -> Verdict {
+        no_mfa_condition(grants, target)
     }
 }
 

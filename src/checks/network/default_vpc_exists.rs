@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::{Found, default_vpc};
 use crate::checks::CheckType;
 use crate::checks::verdict::Verdict;
-use crate::findings::FixData;
+use crate::findings::{FixData, Resource};
 use crate::snapshot::Target;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -21,8 +21,10 @@ impl CheckType for DefaultVpcExists {
         Some("ec2:DescribeVpcs")
     }
 
-    fn resource(&self, target: &Target) -> String {
-        format!("default VPC of {}", target.setup.region)
+    fn resource(&self, target: &Target) -> Resource {
+        Resource::DefaultVpc {
+            region: target.setup.region.clone(),
+        }
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

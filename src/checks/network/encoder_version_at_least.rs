@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use crate::checks::CheckType;
 use crate::checks::verdict::Verdict;
+use crate::findings::Resource;
 use crate::snapshot::Target;
 use crate::version::EncoderVersion;
 
@@ -22,8 +23,10 @@ impl CheckType for EncoderVersionAtLeast {
         None
     }
 
-    fn resource(&self, target: &Target) -> String {
-        format!("encoder {}", target.setup.encoder_version)
+    fn resource(&self, target: &Target) -> Resource {
+        Resource::Encoder {
+            version: target.setup.encoder_version.to_string(),
+        }
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::{Found, default_vpc, subnet};
 use crate::checks::CheckType;
 use crate::checks::verdict::Verdict;
+use crate::findings::Resource;
 use crate::snapshot::Target;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -20,8 +21,8 @@ impl CheckType for GroupInLaunchVpc {
         Some("ec2:DescribeSecurityGroups")
     }
 
-    fn resource(&self, target: &Target) -> String {
-        target.setup.security_group_id.clone()
+    fn resource(&self, target: &Target) -> Resource {
+        crate::checks::security_group(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

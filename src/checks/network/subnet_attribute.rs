@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::{Found, subnet};
 use crate::checks::CheckType;
 use crate::checks::verdict::Verdict;
-use crate::findings::FixData;
+use crate::findings::{FixData, Resource};
 use crate::snapshot::Target;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -29,12 +29,10 @@ impl CheckType for SubnetAttribute {
         Some("ec2:DescribeSubnets")
     }
 
-    fn resource(&self, target: &Target) -> String {
-        target
-            .setup
-            .subnet_id
-            .clone()
-            .unwrap_or_else(|| "(no subnet)".into())
+    fn resource(&self, target: &Target) -> Resource {
+        Resource::Subnet {
+            subnet_id: target.setup.subnet_id.clone(),
+        }
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

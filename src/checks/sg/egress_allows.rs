@@ -7,6 +7,7 @@ use super::{Direction, coverage, verdict_for, with_permissions};
 use crate::checks::shared::{Cidrs, Shared, SharedValues};
 use crate::checks::verdict::Verdict;
 use crate::checks::{CheckType, ParamError};
+use crate::findings::Resource;
 use crate::net::ports::PortReq;
 use crate::snapshot::Target;
 use crate::template::Placeholder;
@@ -37,8 +38,8 @@ impl CheckType for EgressAllows {
         &[Placeholder::IpPermissions]
     }
 
-    fn resource(&self, target: &Target) -> String {
-        target.setup.security_group_id.clone()
+    fn resource(&self, target: &Target) -> Resource {
+        crate::checks::security_group(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

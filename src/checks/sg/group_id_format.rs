@@ -6,6 +6,7 @@ use super::MALFORMED;
 use crate::checks::shared::{Pattern, Shared, SharedValues};
 use crate::checks::verdict::Verdict;
 use crate::checks::{CheckType, ParamError};
+use crate::findings::Resource;
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, evidence};
 
@@ -31,8 +32,8 @@ impl CheckType for GroupIdFormat {
         None
     }
 
-    fn resource(&self, target: &Target) -> String {
-        target.setup.security_group_id.clone()
+    fn resource(&self, target: &Target) -> Resource {
+        crate::checks::security_group(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

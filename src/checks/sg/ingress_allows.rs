@@ -7,6 +7,7 @@ use super::{Direction, coverage, describe_req, stream_sources, verdict_for, with
 use crate::checks::shared::{Cidrs, Shared, SharedValues};
 use crate::checks::verdict::Verdict;
 use crate::checks::{CheckType, ParamError};
+use crate::findings::Resource;
 use crate::net::ports::PortReq;
 use crate::snapshot::Target;
 use crate::template::Placeholder;
@@ -65,8 +66,8 @@ impl CheckType for IngressAllows {
         &[Placeholder::IpPermissions]
     }
 
-    fn resource(&self, target: &Target) -> String {
-        target.setup.security_group_id.clone()
+    fn resource(&self, target: &Target) -> Resource {
+        crate::checks::security_group(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::{Direction, with_permissions};
 use crate::checks::CheckType;
 use crate::checks::verdict::Verdict;
-use crate::findings::FixData;
+use crate::findings::{FixData, Resource};
 use crate::net;
 use crate::net::Permission;
 use crate::snapshot::Target;
@@ -23,8 +23,8 @@ impl CheckType for IngressSelfAllTraffic {
         Some(super::KEY)
     }
 
-    fn resource(&self, target: &Target) -> String {
-        target.setup.security_group_id.clone()
+    fn resource(&self, target: &Target) -> Resource {
+        crate::checks::security_group(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

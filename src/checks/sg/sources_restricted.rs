@@ -6,7 +6,7 @@ use super::{Direction, describe_req, with_permissions};
 use crate::checks::shared::{Cidrs, Shared, SharedValues};
 use crate::checks::verdict::Verdict;
 use crate::checks::{CheckType, ParamError};
-use crate::findings::FixData;
+use crate::findings::{FixData, Resource};
 use crate::net;
 use crate::net::ports::PortReq;
 use crate::snapshot::Target;
@@ -57,8 +57,8 @@ impl CheckType for SourcesRestricted {
         &[Placeholder::OffendingIpPermissions]
     }
 
-    fn resource(&self, target: &Target) -> String {
-        target.setup.security_group_id.clone()
+    fn resource(&self, target: &Target) -> Resource {
+        crate::checks::security_group(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {
