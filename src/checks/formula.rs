@@ -55,6 +55,19 @@ impl Formula {
         })
     }
 
+    /// Whether the value depends on the setup's sizing (a fixed floor such
+    /// as `20000` does not).
+    pub fn uses_sizing(&self) -> bool {
+        fn names(expr: &Expr) -> bool {
+            match expr {
+                Expr::Number(_) => false,
+                Expr::Name(_) => true,
+                Expr::Binary(a, _, b) => names(a) || names(b),
+            }
+        }
+        names(&self.expr)
+    }
+
     /// Evaluate with the setup's values.
     pub fn eval(&self, max_encodings: f64, instances_per_encoding: f64) -> f64 {
         eval(&self.expr, max_encodings, instances_per_encoding)
@@ -192,6 +205,23 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fixed_floor_does_not_use_the_sizing() {
+        let constants = BTreeMap::from([("spot_factor".to_string(), 3.0)]);
+        let floor = Formula::parse("20000", &constants).unwrap();
+        assert!(!floor.uses_sizing());
+        assert!(
+            !Formula::parse("2 * spot_factor", &constants)
+                .unwrap()
+                .uses_sizing()
+        );
+        assert!(
+            Formula::parse("max_encodings * 8", &constants)
+                .unwrap()
+                .uses_sizing()
+        );
+    }
 
     fn constants() -> BTreeMap<String, f64> {
         BTreeMap::from([

@@ -113,6 +113,9 @@ fn at_least(check: &QuotaAtLeast, target: &Target) -> Verdict {
         f64::from(setup.instances_per_encoding),
     );
     let recommended = (required * check.margin.value).ceil();
+    if !formula.uses_sizing() {
+        return at_least_floor(check, value, source, required, recommended);
+    }
     let sizing = match setup.max_encodings {
         Some(n) => format!(
             "{n} parallel encodings × {} instances",
@@ -148,6 +151,16 @@ fn at_least(check: &QuotaAtLeast, target: &Target) -> Verdict {
             number(required)
         ))
     };
+    with_quota_values(verdict, check, required, recommended)
+}
+
+/// The placeholders and fix data every quota verdict carries.
+fn with_quota_values(
+    verdict: Verdict,
+    check: &QuotaAtLeast,
+    required: f64,
+    recommended: f64,
+) -> Verdict {
     verdict
         .with(Placeholder::ServiceCode, check.service_code().to_string())
         .with(Placeholder::QuotaCode, check.quota_code().to_string())
@@ -205,4 +218,32 @@ fn quota_value(check: &QuotaAtLeast, target: &Target) -> Result<(f64, &'static s
             "no applied value ({NO_APPLIED_VALUE}), and {default_key} gives no value for {key}"
         )),
     }
+}
+
+/// A quota against a fixed floor (a formula without the setup's sizing,
+/// e.g. the guide's recommended 20,000 spot vCPUs).
+fn at_least_floor(
+    check: &QuotaAtLeast,
+    value: f64,
+    source: &str,
+    floor: f64,
+    recommended: f64,
+) -> Verdict {
+    let have = format!("{} is {} ({source})", check.name, number(value));
+    let verdict = if value + 1e-9 < floor {
+        Verdict::fail(format!(
+            "{have}, below the floor of {}; request {}",
+            number(floor),
+            number(recommended)
+        ))
+    } else if value < recommended {
+        Verdict::pass(format!(
+            "{have}, at least the floor of {} ({} is the rule's suggestion)",
+            number(floor),
+            number(recommended)
+        ))
+    } else {
+        Verdict::pass(format!("{have}, at least the floor of {}", number(floor)))
+    };
+    with_quota_values(verdict, check, floor, recommended)
 }
