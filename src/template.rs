@@ -78,10 +78,13 @@ impl Placeholder {
         }
     }
 
+    /// Every placeholder: the setup's, then those check types provide.
+    pub fn all() -> impl Iterator<Item = Placeholder> {
+        Placeholder::SETUP.into_iter().chain(Placeholder::BY_CHECKS)
+    }
+
     pub fn from_name(name: &str) -> Option<Placeholder> {
-        (Placeholder::SETUP.into_iter())
-            .chain(Placeholder::BY_CHECKS)
-            .find(|p| p.name() == name)
+        Placeholder::all().find(|p| p.name() == name)
     }
 
     /// The AWS format its value must have to enter a fix command; `None`
@@ -244,7 +247,7 @@ mod tests {
 
     #[test]
     fn every_placeholder_is_found_by_its_name() {
-        for p in Placeholder::SETUP.into_iter().chain(Placeholder::BY_CHECKS) {
+        for p in Placeholder::all() {
             assert_eq!(Placeholder::from_name(p.name()), Some(p));
         }
         assert_eq!(Placeholder::from_name("security_groupid"), None);

@@ -172,3 +172,47 @@ fn a_copied_rule_behaves_like_the_built_in_one() {
     }
     assert!(compared > 300, "only {compared} comparisons");
 }
+
+/// Placeholders are typed everywhere a rule file names one: in its texts
+/// and in the named groups of its triage patterns.
+#[test]
+fn unknown_placeholders_are_load_errors_with_their_place() {
+    let rule = |extra: &str| {
+        format!(
+            "id = \"team-x\"\ntitle = \"t\"\nseverity = \"high\"\nstage = \"queue\"\nreferences = [\"x\"]\nwhy = \"w\"\nfix = \"f\"\n{extra}\n[check.account-matches]\n"
+        )
+    };
+    let error = |text: String| {
+        let mut set = builtin_rules();
+        set.add_file(std::path::Path::new("team/x.toml"), &text)
+            .expect_err("refused")
+            .to_string()
+    };
+    let triage = error(rule(
+        "[triage]\ncase = \"c\"\npatterns = [\"group (?P<group_id>sg-[0-9a-f]+)\"]\n",
+    ));
+    assert!(
+        triage.starts_with("team/x.toml:10:")
+            && triage.contains("names group `group_id`, which is no placeholder"),
+        "{triage}"
+    );
+    let text = error(rule("documented_error = \"no {security_groupid}\""));
+    assert!(
+        text.starts_with("team/x.toml:8:")
+            && text.contains("unknown placeholder `{security_groupid}`"),
+        "{text}"
+    );
+    // A placeholder the check type does not fill is refused as well.
+    let other = error(rule("documented_error = \"{policy_arn}\""));
+    assert!(
+        other.contains("a `account-matches` rule may use"),
+        "{other}"
+    );
+    // The same names, known, load.
+    let mut set = builtin_rules();
+    set.add_file(
+        std::path::Path::new("team/x.toml"),
+        &rule("documented_error = \"{security_group_id}\"\n[triage]\ncase = \"c\"\npatterns = [\"group (?P<security_group_id>sg-[0-9a-f]+)\"]\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}

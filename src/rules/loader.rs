@@ -300,6 +300,23 @@ fn compile_triage(triage: &Triage, shared: &SharedValues) -> Result<Vec<Regex>, 
             None => insensitive(pattern),
         };
         let regex = regex.map_err(|e| (pattern.clone(), format!("invalid pattern: {e}")))?;
+        // A named group fills that placeholder in the fixes triage shows.
+        if let Some(name) = regex
+            .capture_names()
+            .flatten()
+            .find(|name| Placeholder::from_name(name).is_none())
+        {
+            return Err((
+                pattern.clone(),
+                format!(
+                    "triage pattern `{pattern}` names group `{name}`, which is no placeholder (known: {})",
+                    Placeholder::all()
+                        .map(Placeholder::name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
         if regex.is_match("") {
             // "" or "a*": it would match every message pasted to triage.
             let find = if pattern.is_empty() {
