@@ -327,3 +327,35 @@ fn bad_suppression_files_are_input_errors_with_a_place() {
     let out = ccaudit(&["audit", &snap, "--now", "24.11.2026"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A report read back is typed: an outcome that is none of the four is an
+/// input error at its place, never a finding quietly left out.
+#[test]
+fn a_baseline_with_an_unknown_outcome_is_refused_at_its_place() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = dir.path().join("good.json");
+    let report = json!({"schema": "ccaudit/report/v1", "targets": [{"name": "t", "findings": [
+        {"rule": "sg-bitmovin-ssh", "outcome": "fail", "severity": "critical",
+         "resource": "sg-1", "title": "t", "later_field": 1}]}], "summary": {}});
+    std::fs::write(&good, serde_json::to_string_pretty(&report).expect("json")).expect("write");
+    let good = good.to_str().expect("utf-8 path");
+    let out = ccaudit(&["diff", good, good]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bad = dir.path().join("bad.json");
+    let text = serde_json::to_string_pretty(&report)
+        .expect("json")
+        .replace("\"fail\"", "\"error\"");
+    std::fs::write(&bad, text).expect("write");
+    let out = ccaudit(&["diff", good, bad.to_str().expect("utf-8 path")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("bad.json:") && err.contains("unknown variant `error`"),
+        "{err}"
+    );
+}
