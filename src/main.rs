@@ -449,12 +449,13 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             command: RulesCommand::List { rules, format },
         } => {
             let rules = rules.load()?;
-            let text = match format {
-                ListFormat::Table => rule_docs::list_table(&rules, table_width()),
-                ListFormat::Json => rule_docs::list_json(&rules),
-                ListFormat::Markdown => rule_docs::list_markdown(&rules),
-            };
-            output::write(None, &text)?;
+            match format {
+                ListFormat::Table => {
+                    output::write(None, &rule_docs::list_table(&rules, table_width()))?
+                }
+                ListFormat::Json => output::write_with(None, |w| rule_docs::list_json(&rules, w))?,
+                ListFormat::Markdown => output::write(None, &rule_docs::list_markdown(&rules))?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules {
@@ -481,11 +482,12 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
                 instances_per_encoding,
                 &encoder_version,
             );
-            let text = match format {
-                TableOrJson::Table => quotas::render_table(&lines, table_width()),
-                TableOrJson::Json => output::json_string(&lines),
-            };
-            output::write(None, &text)?;
+            match format {
+                TableOrJson::Table => {
+                    output::write(None, &quotas::render_table(&lines, table_width()))?
+                }
+                TableOrJson::Json => output::write_with(None, |w| output::write_json(w, &lines))?,
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
