@@ -430,13 +430,17 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
                 ));
             }
             let report = engine::audit(&rules, &loaded, &only);
-            let text = match format {
-                FixFormat::Sh => {
-                    fix::shell(&report, &snapshot.display().to_string(), target.as_deref())
-                }
-                FixFormat::Terraform => fix::terraform(&report, target.as_deref()),
-            };
-            output::write(out.as_deref(), &text)?;
+            output::write_with(out.as_deref(), |w| {
+                let text = match format {
+                    FixFormat::Sh => {
+                        fix::shell(&report, &snapshot.display().to_string(), target.as_deref())
+                    }
+                    FixFormat::Terraform => {
+                        fix::terraform(&report, target.as_deref()).map_err(std::io::Error::from)?
+                    }
+                };
+                w.write_all(text.as_bytes())
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Policy {

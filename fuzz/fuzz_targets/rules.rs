@@ -7,10 +7,10 @@
 use std::path::Path;
 use std::sync::LazyLock;
 
-use ccaudit::rules::RuleSet;
-use ccaudit::snapshot::Snapshot;
 use ccaudit::fix;
 use ccaudit::report::{self, Report};
+use ccaudit::rules::RuleSet;
+use ccaudit::snapshot::Snapshot;
 use libfuzzer_sys::fuzz_target;
 
 static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().expect("built-in rules"));
@@ -30,7 +30,9 @@ fuzz_target!(|data: &[u8]| {
             let report = Report::audit(&rules, &SNAPSHOT, &[]);
             let _ = report::table::render(&report, Some(100));
             let _ = fix::shell(&report.targets, "guide-production.json", None);
-            let _ = fix::terraform(&report.targets, None);
+            if let Err(e) = fix::terraform(&report.targets, None) {
+                panic!("terraform: {e}");
+            }
         }
         Err(error) => assert!(!error.to_string().is_empty()),
     }

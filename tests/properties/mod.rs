@@ -268,7 +268,7 @@ pub fn report_outputs(report: &Report<'_>, rules: &RuleSet, markers: bool) -> Re
     let html_text = report::html::render(report);
     let csv = written("csv", |w| report::csv::write(report, w))?;
     let script = fix::shell(&report.targets, "snapshot.json", None);
-    let hcl = fix::terraform(&report.targets, None);
+    let hcl = fix::terraform(&report.targets, None).map_err(|e| format!("terraform: {e}"))?;
     for (what, text) in [
         ("table", &table),
         ("json", &json),
