@@ -48,10 +48,13 @@ pub fn write_with(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    // `dir/..` or `/`: nothing to name the file by, and nothing to replace.
+    let Some(file_name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Err(InputError::new(
+            path,
+            "cannot write output: the path names a folder, not a file",
+        ));
+    };
     let temporary = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     // Nightly runs write into a new dated folder.
     let result = std::fs::create_dir_all(dir)
@@ -474,6 +477,15 @@ mod tests {
             1,
             "no temporary left"
         );
+    }
+
+    #[test]
+    fn a_path_naming_no_file_is_refused_before_anything_is_made() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("new").join("..");
+        let error = super::write_with(Some(&path), |w| w.write_all(b"report")).unwrap_err();
+        assert!(error.to_string().contains("names a folder"), "{error}");
+        assert!(!dir.path().join("new").exists(), "no folder made");
     }
 
     #[test]

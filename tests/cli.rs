@@ -463,6 +463,18 @@ fn an_output_that_cannot_be_written_is_an_error_naming_it() {
             "{args:?}: {err}"
         );
     }
+    // A path that names a folder: refused before any folder is made.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("new").join("..");
+    let err = expect_input_error(
+        &["audit", &snapshot, "-o", path.to_str().expect("utf-8")],
+        Some(dir.path()),
+    );
+    assert_eq!(
+        err,
+        "error: <dir>/new/..: cannot write output: the path names a folder, not a file\n"
+    );
+    assert!(!dir.path().join("new").exists(), "no folder was made");
 }
 
 #[test]
