@@ -5,6 +5,7 @@
 pub mod aws_format;
 #[cfg(feature = "collector")]
 pub mod collect;
+pub mod date;
 pub mod drift;
 pub mod engine;
 pub mod error;

@@ -188,10 +188,16 @@ pub fn render_audit(
         baseline,
     } = inputs;
     let mut targets = engine::audit(rules, snapshot, &args.only);
-    let suppressions = suppressions.map(|entries| {
-        let today = args.now.clone().unwrap_or_else(suppress::today);
-        suppress::apply(&mut targets, &entries, &today)
-    });
+    let suppressions = match suppressions {
+        Some(entries) => {
+            let today = match &args.now {
+                Some(day) => day.clone(),
+                None => suppress::today()?,
+            };
+            Some(suppress::apply(&mut targets, &entries, &today))
+        }
+        None => None,
+    };
     let drift = baseline.map(|old| drift::compare(&old, &drift::Verdicts::of(&targets)));
     let mut report = Report::new(targets);
     report.suppressions = suppressions;
