@@ -281,10 +281,7 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             let inputs = report.inputs(&rules)?;
             let source = snapshot.display().to_string();
             let snapshot = Snapshot::load(&snapshot)?;
-            let code = render_audit(&rules, &snapshot, &source, &report, inputs);
-            // As for the report: no point freeing it just before exiting.
-            std::mem::forget(snapshot);
-            code
+            render_audit(&rules, &snapshot, &source, &report, inputs)
         }
         Command::Collect {
             targets,
