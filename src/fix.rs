@@ -274,7 +274,12 @@ fn provider_alias(region: &str) -> String {
     ident(&[region])
 }
 
-pub fn terraform(targets: &[TargetReport<'_>], target: Option<&str>) -> String {
+/// Terraform for the failing findings. It fails only if a permission to
+/// revoke cannot be written as JSON for its comment.
+pub fn terraform(
+    targets: &[TargetReport<'_>],
+    target: Option<&str>,
+) -> Result<String, serde_json::Error> {
     let targets = selected(targets, target);
     let mut out = format!(
         "# Fixes for the failing findings, written by ccaudit {}. Review before `terraform apply`.\n\
@@ -381,10 +386,7 @@ pub fn terraform(targets: &[TargetReport<'_>], target: Option<&str>) -> String {
                         one_line(group_id)
                     ));
                     for p in permissions {
-                        out.push_str(&format!(
-                            "#   {}\n",
-                            one_line(&serde_json::to_string(p).unwrap_or_default())
-                        ));
+                        out.push_str(&format!("#   {}\n", one_line(&serde_json::to_string(p)?)));
                     }
                     out.push('\n');
                 }
@@ -436,7 +438,7 @@ pub fn terraform(targets: &[TargetReport<'_>], target: Option<&str>) -> String {
     if !any {
         out.push_str("# Nothing to fix: no finding fails.\n");
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod aws_format;
 pub mod checks;
 #[cfg(feature = "collector")]
 pub mod collect;
+pub mod date;
 pub mod drift;
 pub mod engine;
 pub mod error;

@@ -281,10 +281,7 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             let inputs = report.inputs(&rules)?;
             let source = snapshot.display().to_string();
             let snapshot = Snapshot::load(&snapshot)?;
-            let code = render_audit(&rules, &snapshot, &source, &report, inputs);
-            // As for the report: no point freeing it just before exiting.
-            std::mem::forget(snapshot);
-            code
+            render_audit(&rules, &snapshot, &source, &report, inputs)
         }
         Command::Collect {
             targets,
@@ -430,13 +427,17 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
                 ));
             }
             let report = engine::audit(&rules, &loaded, &only);
-            let text = match format {
-                FixFormat::Sh => {
-                    fix::shell(&report, &snapshot.display().to_string(), target.as_deref())
-                }
-                FixFormat::Terraform => fix::terraform(&report, target.as_deref()),
-            };
-            output::write(out.as_deref(), &text)?;
+            output::write_with(out.as_deref(), |w| {
+                let text = match format {
+                    FixFormat::Sh => {
+                        fix::shell(&report, &snapshot.display().to_string(), target.as_deref())
+                    }
+                    FixFormat::Terraform => {
+                        fix::terraform(&report, target.as_deref()).map_err(std::io::Error::from)?
+                    }
+                };
+                w.write_all(text.as_bytes())
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Policy {
@@ -449,12 +450,13 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             command: RulesCommand::List { rules, format },
         } => {
             let rules = rules.load()?;
-            let text = match format {
-                ListFormat::Table => rule_docs::list_table(&rules, table_width()),
-                ListFormat::Json => rule_docs::list_json(&rules),
-                ListFormat::Markdown => rule_docs::list_markdown(&rules),
-            };
-            output::write(None, &text)?;
+            match format {
+                ListFormat::Table => {
+                    output::write(None, &rule_docs::list_table(&rules, table_width()))?
+                }
+                ListFormat::Json => output::write_with(None, |w| rule_docs::list_json(&rules, w))?,
+                ListFormat::Markdown => output::write(None, &rule_docs::list_markdown(&rules))?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules {
@@ -481,11 +483,12 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
                 instances_per_encoding,
                 &encoder_version,
             );
-            let text = match format {
-                TableOrJson::Table => quotas::render_table(&lines, table_width()),
-                TableOrJson::Json => output::json_string(&lines),
-            };
-            output::write(None, &text)?;
+            match format {
+                TableOrJson::Table => {
+                    output::write(None, &quotas::render_table(&lines, table_width()))?
+                }
+                TableOrJson::Json => output::write_with(None, |w| output::write_json(w, &lines))?,
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -48,10 +48,13 @@ pub fn write_with(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    // `dir/..` or `/`: nothing to name the file by, and nothing to replace.
+    let Some(file_name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Err(InputError::new(
+            path,
+            "cannot write output: the path names a folder, not a file",
+        ));
+    };
     let temporary = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     // Nightly runs write into a new dated folder.
     let result = std::fs::create_dir_all(dir)
@@ -77,12 +80,12 @@ pub fn write_with(
 /// every file is written beside its final name first, and only when all are
 /// written are they moved into place. A move that fails puts back the ones
 /// already moved. A failed run leaves the previous set as it was, never a
-/// mix of old and new reports. Each file is rendered just before it is
-/// written, so only one is in memory at a time.
+/// mix of old and new reports. Each file is produced straight into its
+/// temporary file by `produce`, so no two are in memory at a time.
 pub fn write_set<T: Copy>(
     dir: &Path,
     files: &[(&str, T)],
-    render: impl Fn(T) -> String,
+    produce: impl Fn(T, &mut dyn Write) -> io::Result<()>,
 ) -> Result<(), InputError> {
     std::fs::create_dir_all(dir)
         .map_err(|e| InputError::new(dir, format!("cannot create folder: {e}")))?;
@@ -104,10 +107,9 @@ pub fn write_set<T: Copy>(
     for (name, what) in files {
         let target = dir.join(name);
         let temporary = dir.join(format!(".{name}.{pid}.tmp"));
-        let text = render(*what);
         let written = std::fs::File::create(&temporary).and_then(|file| {
             let mut writer = BufWriter::new(file);
-            writer.write_all(text.as_bytes())?;
+            produce(*what, &mut writer)?;
             let file = writer.into_inner().map_err(|e| e.into_error())?;
             if let Ok(meta) = std::fs::metadata(&target) {
                 file.set_permissions(meta.permissions())?;
@@ -268,15 +270,25 @@ pub fn write_json<T: serde::Serialize + ?Sized>(
         &mut *writer,
         TerminalSafe(serde_json::ser::PrettyFormatter::new()),
     );
-    value.serialize(&mut serializer).map_err(io::Error::other)?;
+    // An I/O error comes back as itself (a full disk stays StorageFull).
+    value.serialize(&mut serializer).map_err(io::Error::from)?;
     writer.write_all(b"\n")
 }
 
 /// `value` as pretty JSON safe for a terminal, ending with a line break.
-pub fn json_string<T: serde::Serialize + ?Sized>(value: &T) -> String {
+/// It fails where `write_json` does: a `Serialize` that refuses its value
+/// (a map with keys that are not strings, say).
+pub fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<String> {
     let mut bytes = Vec::new();
-    let _ = write_json(&mut bytes, value);
-    String::from_utf8(bytes).unwrap_or_default()
+    write_json(&mut bytes, value)?;
+    String::from_utf8(bytes).map_err(io::Error::other)
+}
+
+/// As `to_json`, but an error becomes an empty text. Only `report::sarif`
+/// still calls it, because its `render` returns a `String`: once that
+/// returns `to_json`'s result, this goes.
+pub fn json_string<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    to_json(value).unwrap_or_default()
 }
 
 /// The invisible bidirectional controls (marks, embeddings, overrides,
@@ -334,9 +346,25 @@ pub fn markup_text(text: &str) -> std::borrow::Cow<'_, str> {
     )
 }
 
+/// A destination every write to fails, as on a full disk (for tests).
+#[cfg(test)]
+pub(crate) struct FullDisk;
+
+#[cfg(test)]
+impl Write for FullDisk {
+    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+        Err(io::Error::from(io::ErrorKind::StorageFull))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{install, markup_text, visible};
+    use std::io;
 
     #[test]
     fn a_failed_rename_after_the_backup_puts_everything_back() {
@@ -371,7 +399,7 @@ mod tests {
     #[test]
     fn json_leaves_nothing_raw_for_a_terminal() {
         let value = serde_json::json!({"name": "a\u{9b}2J\u{202e}b\u{1b}\u{fffe}ü"});
-        let text = super::json_string(&value);
+        let text = super::to_json(&value).unwrap();
         assert_eq!(
             text,
             "{\n  \"name\": \"a\\u009b2J\\u202eb\\u001b\\ufffeü\"\n}\n"
@@ -424,5 +452,76 @@ mod tests {
         assert_eq!(visible("\u{9b}2J"), "\\u{9b}2J");
         assert_eq!(visible("abc\u{202e}fed"), "abc\\u{202e}fed");
         assert_eq!(visible("ümlaut ✓"), "ümlaut ✓");
+    }
+
+    #[test]
+    fn a_failed_write_names_the_file_and_leaves_the_old_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("report.csv");
+        std::fs::write(&path, "old").unwrap();
+        let error = super::write_with(Some(&path), |w| {
+            w.write_all(b"half a report")?;
+            Err(io::Error::other("the format refused"))
+        })
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: cannot write output: the format refused",
+                path.display()
+            )
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary left"
+        );
+    }
+
+    #[test]
+    fn a_path_naming_no_file_is_refused_before_anything_is_made() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("new").join("..");
+        let error = super::write_with(Some(&path), |w| w.write_all(b"report")).unwrap_err();
+        assert!(error.to_string().contains("names a folder"), "{error}");
+        assert!(!dir.path().join("new").exists(), "no folder made");
+    }
+
+    #[test]
+    fn a_set_with_one_failed_file_leaves_the_previous_set() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("a.json"), "old a").unwrap();
+        let files = [("a.json", 1), ("b.csv", 2)];
+        let error = super::write_set(dir.path(), &files, |n, w| {
+            w.write_all(b"new")?;
+            match n {
+                2 => Err(io::Error::other("the format refused")),
+                _ => Ok(()),
+            }
+        })
+        .unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.starts_with(&format!("{}:", dir.path().join("b.csv").display()))
+                && message.contains("the format refused")
+                && message.contains("the previous reports are unchanged"),
+            "{message}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.json")).unwrap(),
+            "old a"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary left"
+        );
+    }
+
+    #[test]
+    fn json_to_a_full_disk_is_an_error() {
+        let error = super::write_json(&mut super::FullDisk, &["a"]).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::StorageFull);
     }
 }

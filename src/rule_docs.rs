@@ -41,11 +41,11 @@ pub fn list_table(rules: &RuleSet, width: Option<u16>) -> String {
     format!("{table}\n")
 }
 
-pub fn list_json(rules: &RuleSet) -> String {
+/// The rules as JSON, written into `out` like every JSON ccaudit prints
+/// (safe for a terminal, ending with a line break).
+pub fn list_json(rules: &RuleSet, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let list: Vec<RuleSummary> = rules.rules.iter().map(summary).collect();
-    let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
-    text.push('\n');
-    text
+    crate::output::write_json(out, &list)
 }
 
 /// The README's rule table.

@@ -177,11 +177,21 @@ pub fn apply(
     }
 }
 
-/// Today's date (UTC), YYYY-MM-DD: the only clock ccaudit reads.
-pub fn today() -> String {
+/// Today's date (UTC), YYYY-MM-DD, for expiry. A clock outside the years
+/// 0000–9999 is an error: its date would not compare, as text, with the
+/// suppressions' ones.
+pub fn today() -> Result<String, InputError> {
     let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
-    let text = now
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_default();
-    text.get(..10).unwrap_or("").to_string()
+    let today = crate::date::date(&now);
+    if today.len() == "YYYY-MM-DD".len() {
+        Ok(today)
+    } else {
+        Err(InputError::new(
+            "<clock>",
+            format!(
+                "the system clock reads {}Z, which no suppression's date compares with: give --now YYYY-MM-DD",
+                crate::date::date_time(&now)
+            ),
+        ))
+    }
 }

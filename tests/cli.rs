@@ -416,6 +416,68 @@ fn flag_errors() {
 }
 
 #[test]
+fn an_output_that_cannot_be_written_is_an_error_naming_it() {
+    let snapshot = scenario("several-problems");
+    // A full disk, in every format of every command that writes a file.
+    let formats = ["table", "json", "sarif", "junit", "markdown", "html", "csv"];
+    let mut runs: Vec<Vec<&str>> = formats
+        .iter()
+        .map(|f| vec!["audit", &snapshot, "--format", f, "-o", "/dev/full"])
+        .collect();
+    runs.push(vec!["fix", &snapshot, "-o", "/dev/full"]);
+    runs.push(vec![
+        "fix",
+        &snapshot,
+        "--format",
+        "terraform",
+        "-o",
+        "/dev/full",
+    ]);
+    for args in &runs {
+        let err = expect_input_error(args, None);
+        assert!(
+            err.starts_with("error: /dev/full: cannot write output: No space left on device"),
+            "{args:?}: {err}"
+        );
+    }
+    // And on standard output.
+    for args in [
+        &["audit", &snapshot, "--format", "csv"][..],
+        &["rules", "list", "--format", "json"],
+        &["quotas", "--max-encodings", "10", "--format", "json"],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let out = Command::new(env!("CARGO_BIN_EXE_ccaudit"))
+            .args(args)
+            .current_dir(root())
+            .stdout(full)
+            .output()
+            .expect("the binary runs");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.starts_with("error: <stdout>: cannot write output: No space left on device"),
+            "{args:?}: {err}"
+        );
+    }
+    // A path that names a folder: refused before any folder is made.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("new").join("..");
+    let err = expect_input_error(
+        &["audit", &snapshot, "-o", path.to_str().expect("utf-8")],
+        Some(dir.path()),
+    );
+    assert_eq!(
+        err,
+        "error: <dir>/new/..: cannot write output: the path names a folder, not a file\n"
+    );
+    assert!(!dir.path().join("new").exists(), "no folder was made");
+}
+
+#[test]
 fn user_rules_are_added_to_the_builtin_ones() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(

@@ -335,7 +335,9 @@ fn drift_between_hostile_reports_prints_escaped() {
         let bytes = base.to_string();
         let snapshot = Snapshot::from_slice(std::path::Path::new("d.json"), bytes.as_bytes())
             .expect("free-form names");
-        let report = Report::audit(&rules, &snapshot, &[]).to_json_string();
+        let report = Report::audit(&rules, &snapshot, &[])
+            .to_json_string()
+            .expect("json");
         let path = dir.path().join(format!("report-{index}.json"));
         std::fs::write(&path, report).expect("write");
         paths.push(path);

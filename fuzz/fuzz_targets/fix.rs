@@ -60,7 +60,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let report = engine::audit(&RULES, &snapshot, &[]);
     let checked = properties::shell_script(&fix::shell(&report, "fuzz.json", None), false)
-        .and_then(|()| properties::terraform(&fix::terraform(&report, None), false));
+        .and_then(|()| fix::terraform(&report, None).map_err(|e| format!("terraform: {e}")))
+        .and_then(|hcl| properties::terraform(&hcl, false));
     if let Err(problem) = checked {
         panic!("{problem}");
     }

@@ -30,7 +30,9 @@ fuzz_target!(|data: &[u8]| {
             let report = Report::audit(&rules, &SNAPSHOT, &[]);
             let _ = report::table::render(&report, Some(100));
             let _ = fix::shell(&report.targets, "guide-production.json", None);
-            let _ = fix::terraform(&report.targets, None);
+            if let Err(e) = fix::terraform(&report.targets, None) {
+                panic!("terraform: {e}");
+            }
         }
         Err(error) => assert!(!error.to_string().is_empty()),
     }

@@ -14,7 +14,6 @@ use std::io::IsTerminal;
 use std::time::{Instant, SystemTime};
 
 use aws_smithy_types::DateTime;
-use aws_smithy_types::date_time::Format;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
@@ -131,9 +130,14 @@ pub async fn collect_all(specs: &[TargetSpec], rules: &RuleSet, options: &Option
         bar.finish_and_clear();
     }
     let (targets, stats): (Vec<Value>, Vec<TargetStats>) = results.into_iter().unzip();
-    let now = DateTime::from(SystemTime::now())
-        .fmt(Format::DateTime)
-        .unwrap_or_default();
+    let now = DateTime::from(SystemTime::now());
+    // RFC 3339 as aws-smithy-types writes it: microseconds without their
+    // trailing zeros, when there are any.
+    let fraction = match now.subsec_nanos() / 1000 {
+        0 => String::new(),
+        micros => format!(".{micros:06}").trim_end_matches('0').to_string(),
+    };
+    let now = format!("{}{fraction}Z", crate::date::date_time(&now));
     Collection {
         snapshot: json!({
             "schema": crate::snapshot::SCHEMA,

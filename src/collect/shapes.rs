@@ -3,7 +3,6 @@
 //! when empty, IAM policy documents decoded, dates as ISO 8601.
 
 use aws_smithy_types::DateTime;
-use aws_smithy_types::date_time::Format;
 use serde_json::{Map, Value, json};
 
 /// An object from `(key, Option<value>)` pairs, leaving out the `None`s.
@@ -27,8 +26,7 @@ fn text(value: Option<&str>) -> Option<Value> {
 
 /// The CLI's date format: `2026-01-01T00:00:00+00:00` (microseconds when set).
 pub fn date(value: &DateTime) -> String {
-    let base = value.fmt(Format::DateTime).unwrap_or_default();
-    let base = base.get(..19).unwrap_or(&base);
+    let base = crate::date::date_time(value);
     match value.subsec_nanos() / 1000 {
         0 => format!("{base}+00:00"),
         micros => format!("{base}.{micros:06}+00:00"),
@@ -285,6 +283,15 @@ mod tests {
         assert_eq!(
             date(&DateTime::from_secs_and_nanos(1_423_248_015, 80_107_000)),
             "2015-02-06T18:40:15.080107+00:00"
+        );
+        // Years aws-smithy-types will not format: written, not left empty.
+        assert_eq!(
+            date(&DateTime::from_secs(-62_167_219_200)),
+            "0000-01-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            date(&DateTime::from_secs_and_nanos(253_402_300_800, 1_000)),
+            "+10000-01-01T00:00:00.000001+00:00"
         );
     }
 

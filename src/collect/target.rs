@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use futures::future::join_all;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use aws_config::{Region, SdkConfig};
 use aws_sdk_iam::error::ProvideErrorMetadata;
@@ -37,22 +37,32 @@ struct Recorder {
 }
 
 impl Recorder {
+    /// The answers. A lock is poisoned only by a panic while it was held,
+    /// and none of these can leave the map half-changed: a poisoned map
+    /// is still every answer, so it is used, never dropped.
+    fn answers(&self) -> MutexGuard<'_, Map<String, Value>> {
+        self.aws.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn put(&self, key: &str, value: Value) {
-        if let Ok(mut aws) = self.aws.lock() {
-            aws.insert(key.to_string(), value);
-        }
+        self.answers().insert(key.to_string(), value);
     }
 
     /// Store under `key` → `name` (per-name operations).
     fn put_named(&self, key: &str, name: &str, value: Value) {
-        if let Ok(mut aws) = self.aws.lock() {
-            let map = aws
-                .entry(key.to_string())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Some(map) = map.as_object_mut() {
-                map.insert(name.to_string(), value);
-            }
+        let mut aws = self.answers();
+        let map = aws
+            .entry(key.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(map) = map.as_object_mut() {
+            map.insert(name.to_string(), value);
         }
+    }
+
+    fn into_answers(self) -> Map<String, Value> {
+        self.aws
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Count one call; a failure becomes its error record.
@@ -180,9 +190,9 @@ pub async fn collect(plan: &Plan<'_>, sessions: Sessions<'_>) -> Collected {
         ),
     );
     Collected {
-        aws: recorder.aws.into_inner().unwrap_or_default(),
-        calls: recorder.calls.into_inner(),
-        failed: recorder.failed.into_inner(),
+        calls: recorder.calls.load(Ordering::Relaxed),
+        failed: recorder.failed.load(Ordering::Relaxed),
+        aws: recorder.into_answers(),
     }
 }
 
@@ -720,4 +730,34 @@ pub fn quota_keys(rules: &crate::rules::RuleSet) -> Vec<String> {
         })
         .collect();
     keys.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_poisoned_recorder_keeps_every_answer() {
+        let recorder = Recorder {
+            aws: Mutex::new(Map::new()),
+            calls: AtomicUsize::new(0),
+            failed: AtomicUsize::new(0),
+        };
+        recorder.put("before", json!(1));
+        // A panic while the lock is held poisons it.
+        let poisoned = std::thread::scope(|s| {
+            s.spawn(|| {
+                let _held = recorder.aws.lock();
+                panic!("poisoning the recorder's lock on purpose");
+            })
+            .join()
+        });
+        assert!(poisoned.is_err() && recorder.aws.is_poisoned());
+        recorder.put("after", json!(2));
+        recorder.put_named("named", "n", json!(3));
+        assert_eq!(
+            Value::Object(recorder.into_answers()),
+            json!({"before": 1, "after": 2, "named": {"n": 3}})
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! CSV for spreadsheets: one row per finding. A cell that a spreadsheet
 //! would take for a formula (snapshot text is data) gets a leading `'`.
 
+use std::io::{self, Write};
+
 use super::Report;
 
 /// Also: control characters and bidirectional overrides shown escaped, so
@@ -14,8 +16,10 @@ fn cell(text: &str) -> String {
     }
 }
 
-pub fn render(report: &Report<'_>) -> String {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+/// The CSV, written into `out`: a write that fails (a full disk, a closed
+/// pipe) is returned, never lost.
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
     let header = [
         "target",
         "account_id",
@@ -33,7 +37,7 @@ pub fn render(report: &Report<'_>) -> String {
         "muted_by",
         "muted_reason",
     ];
-    let _ = writer.write_record(header);
+    writer.write_record(header)?;
     for t in &report.targets {
         for f in &t.findings {
             let muted = f.muted.as_ref();
@@ -54,8 +58,21 @@ pub fn render(report: &Report<'_>) -> String {
                 muted.map_or("", |m| m.owner.as_str()),
                 muted.map_or("", |m| m.reason.as_str()),
             ];
-            let _ = writer.write_record(cells.iter().map(|c| cell(c)));
+            writer.write_record(cells.iter().map(|c| cell(c)))?;
         }
     }
-    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+    // Dropped unflushed, the writer would flush it and drop the error.
+    writer.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::output::FullDisk;
+    use crate::report::Report;
+
+    #[test]
+    fn a_failed_write_is_returned() {
+        let error = super::write(&Report::new(Vec::new()), &mut FullDisk).unwrap_err();
+        assert!(error.to_string().contains("no storage space"), "{error}");
+    }
 }

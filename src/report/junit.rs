@@ -2,6 +2,9 @@
 //! case per rule. fail → <failure> with the detail and the fix, unknown →
 //! <error>, skip → <skipped>; a muted problem is <skipped> with its reason.
 
+use std::io::{self, Write};
+use std::sync::Arc;
+
 use quick_junit::{NonSuccessKind, Report as JUnit, TestCase, TestCaseStatus, TestSuite};
 
 use super::{Finding, Outcome, Report};
@@ -59,16 +62,43 @@ fn case(f: &Finding<'_>, target: &str) -> TestCase {
     case
 }
 
-pub fn render(report: &Report<'_>) -> String {
+/// The JUnit XML, written into `out` (quick-junit ends it with a line
+/// break). A write that fails is returned, never lost.
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut junit = JUnit::new("ccaudit");
     for target in &report.targets {
         let mut suite = TestSuite::new(xml(target.name));
         suite.add_test_cases(target.findings.iter().map(|f| case(f, target.name)));
         junit.add_test_suite(suite);
     }
-    let mut text = junit.to_string().unwrap_or_default();
-    if !text.ends_with('\n') {
-        text.push('\n');
+    junit.serialize(out).map_err(writer_error)
+}
+
+/// The writer's own error (a full disk) out of quick-junit's, whose message
+/// leaves it out; any other error as it is.
+fn writer_error(error: quick_junit::SerializeError) -> io::Error {
+    let mut source = std::error::Error::source(&error);
+    while let Some(inner) = source {
+        let io = inner
+            .downcast_ref::<io::Error>()
+            .or_else(|| inner.downcast_ref::<Arc<io::Error>>().map(|e| &**e));
+        if let Some(io) = io {
+            return io::Error::new(io.kind(), io.to_string());
+        }
+        source = inner.source();
     }
-    text
+    io::Error::other(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::output::FullDisk;
+    use crate::report::Report;
+
+    #[test]
+    fn a_failed_write_is_returned() {
+        let error = super::write(&Report::new(Vec::new()), &mut FullDisk).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::StorageFull);
+        assert_eq!(error.to_string(), "no storage space");
+    }
 }

@@ -91,8 +91,9 @@ impl<'a> Report<'a> {
             .any(|f| f.outcome.is_problem() && f.severity >= threshold && f.muted.is_none())
     }
 
-    pub fn to_json_string(&self) -> String {
-        crate::output::json_string(self)
+    /// The JSON report as text (`write_json` streams it instead).
+    pub fn to_json_string(&self) -> std::io::Result<String> {
+        crate::output::to_json(self)
     }
 
     /// The JSON report, streamed into `writer`.

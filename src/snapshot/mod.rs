@@ -190,15 +190,20 @@ fn unique_names(path: &Path, bytes: &[u8], snapshot: &Snapshot) -> Result<(), In
         return Ok(());
     };
     let text = String::from_utf8_lossy(bytes);
-    let encoded = serde_json::to_string(name).unwrap_or_default();
-    let places: Vec<(usize, usize)> =
-        regex::Regex::new(&format!(r#""name"\s*:\s*{}"#, regex::escape(&encoded)))
-            .map(|r| {
-                r.find_iter(&text)
-                    .map(|m| crate::error::line_col(&text, m.start()))
-                    .collect()
-            })
-            .unwrap_or_default();
+    // The name as JSON writes it (a `Value` prints without fail), found
+    // as text: a regex of it could be too large to build.
+    let encoded = serde_json::Value::from(name).to_string();
+    let space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+    let places: Vec<(usize, usize)> = text
+        .match_indices("\"name\"")
+        .filter(|&(at, key)| {
+            text[at + key.len()..]
+                .trim_start_matches(space)
+                .strip_prefix(':')
+                .is_some_and(|value| value.trim_start_matches(space).starts_with(&encoded))
+        })
+        .map(|(at, _)| crate::error::line_col(&text, at))
+        .collect();
     let message = format!(
         "two targets are named `{}`{}: target names must be unique",
         name.escape_debug(),
@@ -291,6 +296,24 @@ mod tests {
         let err = parse(text).unwrap_err();
         assert!(err.message.contains("(at 2:10 and 3:10)"), "{err}");
         assert_eq!(err.position, Some((3, 10)));
+    }
+
+    #[test]
+    fn a_duplicate_name_too_long_for_a_regex_still_has_its_places() {
+        let name = "t".repeat(1 << 20);
+        let text = format!(
+            r#"{{"schema": "ccaudit/snapshot/v1", "targets": [
+            {{"name": "{name}", "setup": {{"region": "eu-central-1", "security_group_id": "sg-0123abcd"}}}},
+            {{"name" :
+            "{name}", "setup": {{"region": "eu-west-1", "security_group_id": "sg-0123abcd"}}}}]}}"#
+        );
+        let err = parse(&text).unwrap_err();
+        assert!(
+            err.message.contains("(at 2:14 and 3:14)"),
+            "{}",
+            &err.message[err.message.len() - 60..]
+        );
+        assert_eq!(err.position, Some((3, 14)));
     }
 
     #[test]

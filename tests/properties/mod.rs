@@ -247,18 +247,28 @@ pub fn html(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// What a format writes, as text; its error is the property's failure.
+fn written(
+    what: &str,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    write(&mut bytes).map_err(|e| format!("{what}: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| format!("{what}: {e}"))
+}
+
 /// Every rendering of a report, each checked.
 pub fn report_outputs(report: &Report<'_>, rules: &RuleSet, markers: bool) -> Result<(), String> {
     // Every format may be printed to a terminal (stdout is the default).
     let table = report::table::render(report, Some(100));
-    let json = report.to_json_string();
+    let json = report.to_json_string().map_err(|e| format!("json: {e}"))?;
     let sarif = report::sarif::render(report, rules, "snapshot.json");
-    let junit = report::junit::render(report);
+    let junit = written("junit", |w| report::junit::write(report, w))?;
     let markdown_text = report::markdown::render(report);
     let html_text = report::html::render(report);
-    let csv = report::csv::render(report);
+    let csv = written("csv", |w| report::csv::write(report, w))?;
     let script = fix::shell(&report.targets, "snapshot.json", None);
-    let hcl = fix::terraform(&report.targets, None);
+    let hcl = fix::terraform(&report.targets, None).map_err(|e| format!("terraform: {e}"))?;
     for (what, text) in [
         ("table", &table),
         ("json", &json),
