@@ -284,13 +284,6 @@ pub fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<String> {
     String::from_utf8(bytes).map_err(io::Error::other)
 }
 
-/// As `to_json`, but an error becomes an empty text. Only `report::sarif`
-/// still calls it, because its `render` returns a `String`: once that
-/// returns `to_json`'s result, this goes.
-pub fn json_string<T: serde::Serialize + ?Sized>(value: &T) -> String {
-    to_json(value).unwrap_or_default()
-}
-
 /// The invisible bidirectional controls (marks, embeddings, overrides,
 /// isolates): text can look other than it is with them, so no output sends
 /// them raw.

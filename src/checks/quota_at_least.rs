@@ -10,7 +10,7 @@ use crate::checks::verdict::{Verdict, call_failed, not_collected, number};
 use crate::checks::{CheckType, ParamError};
 use crate::findings::{FixData, Resource};
 use crate::snapshot::Target;
-use crate::snapshot::aws::{Evidence, ServiceQuota, evidence_for};
+use crate::snapshot::aws::{Evidence, Quota, ServiceQuota, evidence_for};
 use crate::template::Placeholder;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -188,9 +188,12 @@ fn quota_value(check: &QuotaAtLeast, target: &Target) -> Result<(f64, &'static s
         return Err(format!("{} for {key}", call_failed(applied_key, error)));
     }
     match evidence_for(target.aws.service_quotas.as_ref(), key) {
-        Evidence::Present(ServiceQuota { quota: Some(q), .. }) if q.value.is_some() => {
-            return Ok((q.value.unwrap_or_default(), "applied"));
-        }
+        Evidence::Present(ServiceQuota {
+            quota: Some(Quota {
+                value: Some(value), ..
+            }),
+            ..
+        }) => return Ok((*value, "applied")),
         Evidence::Present(_) => {
             return Err(format!("{applied_key} for {key} answered without a Value"));
         }
@@ -207,9 +210,12 @@ fn quota_value(check: &QuotaAtLeast, target: &Target) -> Result<(f64, &'static s
     }
     // AWS said there is no applied value: the account runs with the default.
     match evidence_for(target.aws.default_service_quotas.as_ref(), key) {
-        Evidence::Present(ServiceQuota { quota: Some(q), .. }) if q.value.is_some() => {
-            Ok((q.value.unwrap_or_default(), "AWS default"))
-        }
+        Evidence::Present(ServiceQuota {
+            quota: Some(Quota {
+                value: Some(value), ..
+            }),
+            ..
+        }) => Ok((*value, "AWS default")),
         Evidence::Failed(e) => Err(format!(
             "no applied value, and {} for {key}",
             call_failed(default_key, e)

@@ -209,8 +209,8 @@ pub fn render_audit(
             AuditFormat::Json => return report.write_json(out),
             AuditFormat::Junit => return report::junit::write(&report, out),
             AuditFormat::Csv => return report::csv::write(&report, out),
+            AuditFormat::Sarif => return report::sarif::write(&report, rules, source, out),
             AuditFormat::Table => report::table::render(&report, width),
-            AuditFormat::Sarif => report::sarif::render(&report, rules, source),
             AuditFormat::Markdown => report::markdown::render(&report),
             AuditFormat::Html => report::html::render(&report),
         };

@@ -188,7 +188,13 @@ fn result(
     }
 }
 
-pub fn render(report: &Report<'_>, rules: &RuleSet, snapshot: &str) -> String {
+/// The SARIF log, streamed into `out`.
+pub fn write(
+    report: &Report<'_>,
+    rules: &RuleSet,
+    snapshot: &str,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let descriptors: Vec<ReportingDescriptor> = rules.rules.iter().map(descriptor).collect();
     let index_of: BTreeMap<&str, usize> = rules
         .rules
@@ -226,5 +232,5 @@ pub fn render(report: &Report<'_>, rules: &RuleSet, snapshot: &str) -> String {
         .version(json!("2.1.0"))
         .runs(vec![run])
         .build();
-    crate::output::json_string(&sarif)
+    crate::output::write_json(out, &sarif)
 }

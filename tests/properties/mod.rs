@@ -262,7 +262,9 @@ pub fn report_outputs(report: &Report<'_>, rules: &RuleSet, markers: bool) -> Re
     // Every format may be printed to a terminal (stdout is the default).
     let table = report::table::render(report, Some(100));
     let json = report.to_json_string().map_err(|e| format!("json: {e}"))?;
-    let sarif = report::sarif::render(report, rules, "snapshot.json");
+    let sarif = written("sarif", |w| {
+        report::sarif::write(report, rules, "snapshot.json", w)
+    })?;
     let junit = written("junit", |w| report::junit::write(report, w))?;
     let markdown_text = report::markdown::render(report);
     let html_text = report::html::render(report);
