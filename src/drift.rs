@@ -7,25 +7,24 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::findings::{Muted, Outcome, TargetReport};
-use crate::rules::Severity;
+use crate::findings::{Muted, Outcome, Severity, TargetReport};
 
-/// One run's verdicts as drift compares them: read from a baseline JSON
+/// One run's findings as drift compares them: read from a baseline JSON
 /// report (`report::baseline`) or taken from the findings of this run.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct Verdicts {
-    pub targets: Vec<TargetVerdicts>,
+pub struct Run {
+    pub targets: Vec<RunTarget>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct TargetVerdicts {
+pub struct RunTarget {
     pub name: String,
-    pub findings: Vec<Verdict>,
+    pub findings: Vec<Seen>,
 }
 
 /// The parts of a finding drift needs.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Verdict {
+pub struct Seen {
     pub rule: String,
     pub outcome: Outcome,
     pub severity: Severity,
@@ -37,17 +36,17 @@ pub struct Verdict {
     pub muted: Option<Muted>,
 }
 
-impl Verdicts {
-    /// The verdicts of the findings being reported now.
-    pub fn of(targets: &[TargetReport<'_>]) -> Verdicts {
+impl Run {
+    /// The findings being reported now.
+    pub fn of(targets: &[TargetReport<'_>]) -> Run {
         let targets = targets
             .iter()
-            .map(|t| TargetVerdicts {
+            .map(|t| RunTarget {
                 name: t.name.to_string(),
                 findings: t
                     .findings
                     .iter()
-                    .map(|f| Verdict {
+                    .map(|f| Seen {
                         rule: f.rule.to_string(),
                         outcome: f.outcome,
                         severity: f.severity,
@@ -59,7 +58,7 @@ impl Verdicts {
                     .collect(),
             })
             .collect();
-        Verdicts { targets }
+        Run { targets }
     }
 }
 
@@ -91,8 +90,8 @@ pub struct Drift {
     pub vanished: Vec<String>,
 }
 
-pub fn compare(old: &Verdicts, new: &Verdicts) -> Drift {
-    let old_targets: BTreeMap<&str, &TargetVerdicts> =
+pub fn compare(old: &Run, new: &Run) -> Drift {
+    let old_targets: BTreeMap<&str, &RunTarget> =
         old.targets.iter().map(|t| (t.name.as_str(), t)).collect();
     let new_names: BTreeSet<&str> = new.targets.iter().map(|t| t.name.as_str()).collect();
     let mut drift = Drift {
@@ -110,7 +109,7 @@ pub fn compare(old: &Verdicts, new: &Verdicts) -> Drift {
             .collect(),
         ..Drift::default()
     };
-    let empty = TargetVerdicts {
+    let empty = RunTarget {
         name: String::new(),
         findings: Vec::new(),
     };
@@ -122,7 +121,7 @@ pub fn compare(old: &Verdicts, new: &Verdicts) -> Drift {
             .unwrap_or(&empty);
         // One finding per rule and target: the rule is the key (a resource's
         // label may change when only the evidence about it did).
-        let before: BTreeMap<&str, &Verdict> = before
+        let before: BTreeMap<&str, &Seen> = before
             .findings
             .iter()
             .map(|f| (f.rule.as_str(), f))

@@ -244,7 +244,10 @@ impl Resource {
             } => Some(format!(
                 "arn:aws:servicequotas:{region}:{account}:{service_code}/{quota_code}"
             )),
-            Resource::IamPrincipal { arn, .. } => arn.clone(),
+            Resource::IamPrincipal { arn: Some(arn), .. } if arn.starts_with("arn:") => {
+                Some(arn.clone())
+            }
+            Resource::IamPrincipal { .. } => None,
             Resource::SecurityGroup { .. }
             | Resource::Subnet { .. }
             | Resource::Account { .. }

@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 
 use crate::aws_format::{Format, Malformed, check};
+use crate::findings::FixCaution;
 use crate::findings::{Finding, FixData, Outcome, TargetReport};
 use crate::net::Permission;
-use crate::rules::FixCaution;
 
 fn failing<'r, 'a>(target: &'r TargetReport<'a>) -> Vec<&'r Finding<'a>> {
     let mut list: Vec<&Finding> = target

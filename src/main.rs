@@ -12,7 +12,8 @@ use cli::targets::TargetArgs;
 
 use ccaudit::collect;
 use ccaudit::error::InputError;
-use ccaudit::rules::{RuleSet, Stage};
+use ccaudit::findings::Stage;
+use ccaudit::rules::RuleSet;
 use ccaudit::snapshot::{DEFAULT_INSTANCES_PER_ENCODING, Snapshot};
 use ccaudit::version::EncoderVersion;
 use ccaudit::{drift, engine, fix, output, quotas, report, rule_docs, triage};

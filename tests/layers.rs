@@ -1,7 +1,9 @@
 //! The layering of docs/architecture.md, enforced: no module of `src/` uses
 //! a module that uses it back, directly or through others. A module's uses
-//! are its `crate::…` paths (outside `#[cfg(test)]`); a module and the
-//! modules inside it count as one at the level compared.
+//! are its paths outside comments and `#[cfg(test)] mod` blocks: `crate::…`,
+//! `super::…`, `self::…`, a child module's name, and each item of a
+//! `{…}` group. A module and the modules inside it count as one at the
+//! level compared (a parent declares its children).
 
 mod common;
 
@@ -24,8 +26,12 @@ fn modules() -> BTreeMap<String, String> {
                 continue;
             }
             let text = std::fs::read_to_string(&path).expect("read a source file");
-            let code = text.split("#[cfg(test)]").next().unwrap_or("").to_string();
-            out.insert(module_name(&root, &path), code);
+            let code = text.split("#[cfg(test)]\nmod ").next().unwrap_or("");
+            let code: Vec<&str> = code
+                .lines()
+                .map(|line| line.split("//").next().unwrap_or(""))
+                .collect();
+            out.insert(module_name(&root, &path), code.join("\n"));
         }
     }
     out
@@ -55,14 +61,73 @@ fn level(module: &str, depth: usize) -> String {
         .join("::")
 }
 
+/// Every path `code` (of module `module`) uses, as `a::b::c` from the crate
+/// root: relative paths resolved, `{…}` groups expanded.
+fn paths(module: &str, code: &str, modules: &BTreeMap<String, String>) -> Vec<String> {
+    let group =
+        regex::Regex::new(r"((?:crate|super|self)(?:::[a-z_0-9]+)*)::\{([^{}]*)\}").expect("regex");
+    let path = regex::Regex::new(r"\b((?:crate|super|self)(?:::[a-z_0-9]+)+)").expect("regex");
+    let child = regex::Regex::new(r"(?m)^\s*(?:pub )?use ([a-z_0-9]+)::").expect("regex");
+    let mut found: Vec<String> = Vec::new();
+    for g in group.captures_iter(code) {
+        for item in g[2].split(',') {
+            let item = item.trim().split(" as ").next().unwrap_or("");
+            if item.chars().next().is_some_and(|c| c.is_ascii_lowercase()) {
+                found.push(format!("{}::{item}", &g[1]));
+            }
+        }
+    }
+    found.extend(path.captures_iter(code).map(|p| p[1].to_string()));
+    found.extend(
+        child
+            .captures_iter(code)
+            .filter(|c| !matches!(&c[1], "crate" | "super" | "self" | "std"))
+            .map(|c| format!("self::{}", &c[1])),
+    );
+    let parent = module.rsplit_once("::").map_or("", |(p, _)| p);
+    found
+        .into_iter()
+        .map(|p| {
+            let joined = |base: &str, rest: &str| {
+                if base.is_empty() {
+                    rest.to_string()
+                } else {
+                    format!("{base}::{rest}")
+                }
+            };
+            if let Some(rest) = p.strip_prefix("crate::") {
+                rest.to_string()
+            } else if p.starts_with("super::") {
+                // Each `super::` is one level up.
+                let (mut base, mut rest) = (parent, p.as_str());
+                while let Some(after) = rest.strip_prefix("super::") {
+                    rest = after;
+                    if rest.starts_with("super::") {
+                        base = base.rsplit_once("::").map_or("", |(b, _)| b);
+                    }
+                }
+                joined(base, rest)
+            } else if let Some(rest) = p.strip_prefix("self::") {
+                joined(module, rest)
+            } else {
+                p
+            }
+        })
+        .filter(|p| {
+            modules
+                .keys()
+                .any(|m| p == m || p.starts_with(&format!("{m}::")))
+        })
+        .collect()
+}
+
 fn uses(modules: &BTreeMap<String, String>, depth: usize) -> BTreeMap<String, BTreeSet<String>> {
-    let path = regex::Regex::new(r"crate::((?:[a-z_0-9]+::)*[a-z_0-9]+)").expect("regex");
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (module, code) in modules {
-        for found in path.captures_iter(code) {
-            let segments: Vec<&str> = found[1].split("::").collect();
-            // The longest prefix that names a module: `crate::report::Report`
-            // is a use of `report`.
+        for found in paths(module, code, modules) {
+            let segments: Vec<&str> = found.split("::").collect();
+            // The longest prefix that names a module: `report::Report` is a
+            // use of `report`.
             let Some(used) = (1..=segments.len())
                 .rev()
                 .map(|n| segments[..n].join("::"))
@@ -135,4 +200,15 @@ fn a_circle_is_found() {
     assert_eq!(found, ["a → b → c → a", "b → c → a → b", "c → a → b → c"]);
     modules.insert("c".to_string(), String::new());
     assert!(circles(&uses(&modules, 1)).is_empty());
+    // Relative paths and `{…}` groups count; so does a child's name.
+    modules.insert("p::q".to_string(), "use super::super::a;".to_string());
+    modules.insert("p".to_string(), "use crate::{d, p::q};".to_string());
+    modules.insert("b".to_string(), "use crate::{c, p};".to_string());
+    modules.insert("c".to_string(), "use super::b::Thing;".to_string());
+    let found = circles(&uses(&modules, 1));
+    // c → b through `super::b`; p → a through p::q's `super::super::a`;
+    // p → d and b → p through `{…}` groups.
+    for circle in ["c → b → c", "a → b → p → a", "d → a → b → p → d"] {
+        assert!(found.contains(&circle.to_string()), "{circle}: {found:?}");
+    }
 }

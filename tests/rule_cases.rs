@@ -202,6 +202,12 @@ fn unknown_placeholders_are_load_errors_with_their_place() {
             && text.contains("unknown placeholder `{security_groupid}`"),
         "{text}"
     );
+    let fix = error(rule("").replace("fix = \"f\"", "fix = \"in {regoin}\""));
+    assert!(
+        fix.starts_with("team/x.toml:7:")
+            && fix.contains("unknown placeholder `{regoin}` in `fix`"),
+        "{fix}"
+    );
     // A placeholder the check type does not fill is refused as well.
     let other = error(rule("documented_error = \"{policy_arn}\""));
     assert!(

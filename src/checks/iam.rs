@@ -21,6 +21,7 @@ use crate::checks::shared::{Grant, ResourceScopes, Shared, SharedValues};
 use crate::checks::subject::{Subject, subject};
 use crate::checks::verdict::{Verdict, call_failed, not_collected};
 use crate::checks::{CheckType, ParamError};
+use crate::checks::{IAM_KEYS, Reads, decides_on};
 use crate::findings::Resource;
 use crate::iam::{ActionSpec, NamedPolicy, PolicyDocument, PolicySet, RequestFacts, glob};
 use crate::snapshot::Target;
@@ -587,6 +588,14 @@ impl<Q: GrantsQuestion> CheckType for GrantsCheck<Q> {
 
     fn evidence_key(&self) -> Option<&'static str> {
         Some("iam:GetUser")
+    }
+
+    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
+        match key {
+            "sts:GetCallerIdentity" => Reads::Qualifies("not verified"),
+            _ if key.starts_with("organizations:") => Reads::Qualifies("not weighed"),
+            _ => decides_on(&IAM_KEYS, key),
+        }
     }
 
     fn placeholders(&self) -> &'static [Placeholder] {

@@ -22,7 +22,7 @@ use std::ops::Range;
 
 use serde::Deserialize;
 use shared::SharedValues;
-pub use verdict::Verdict;
+use verdict::Verdict;
 
 use crate::findings::Resource;
 use crate::snapshot::Target;
@@ -41,6 +41,10 @@ pub trait CheckType {
     /// finding in the snapshot); `None` when the setup alone decides.
     fn evidence_key(&self) -> Option<&'static str>;
 
+    /// How its verdict depends on snapshot key `key` (and, for keys by name,
+    /// on the entry `name`): the evidence it reads.
+    fn reads(&self, key: &str, name: Option<&str>) -> Reads;
+
     /// The placeholders its verdicts fill, beyond the setup's: a rule's
     /// texts may use these, and a fix command that needs one the verdict
     /// did not fill is not shown.
@@ -58,15 +62,50 @@ pub trait CheckType {
 }
 
 /// The resources most check types are about, taken from the target.
-pub fn security_group(target: &Target) -> Resource {
+pub fn group_resource(target: &Target) -> Resource {
     Resource::SecurityGroup {
         group_id: target.setup.security_group_id.clone(),
     }
 }
 
-pub fn account(target: &Target) -> Resource {
+pub fn account_resource(target: &Target) -> Resource {
     Resource::Account {
         account_id: target.setup.account_id.clone(),
+    }
+}
+
+/// How a check's verdict depends on one piece of evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// A pass rests on it: missing or broken, the check must not pass.
+    Decides,
+    /// It only qualifies a pass (whose key owner, which SCPs): missing,
+    /// a pass must say so in its detail, in these words.
+    Qualifies(&'static str),
+    /// The check does not read it.
+    Ignores,
+}
+
+/// The snapshot keys of the IAM evidence about the keys' owner.
+pub const IAM_KEYS: [&str; 10] = [
+    "iam:GetUser",
+    "iam:ListUserPolicies",
+    "iam:GetUserPolicy",
+    "iam:ListAttachedUserPolicies",
+    "iam:ListGroupsForUser",
+    "iam:ListGroupPolicies",
+    "iam:GetGroupPolicy",
+    "iam:ListAttachedGroupPolicies",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+];
+
+/// `Decides` when `key` is one of `keys`.
+pub fn decides_on(keys: &[&str], key: &str) -> Reads {
+    if keys.contains(&key) {
+        Reads::Decides
+    } else {
+        Reads::Ignores
     }
 }
 
@@ -108,9 +147,6 @@ macro_rules! check_types {
         }
 
         impl Check {
-            /// Every type's name, as rule files write it.
-            pub const TYPE_NAMES: &[&str] = &[$($name),*];
-
             /// The name rule files use, for listings and messages.
             pub fn type_name(&self) -> &'static str {
                 match self {
@@ -168,7 +204,7 @@ check_types! {
     "iam-broad-grant" => IamBroadGrant(iam::broad_grant::IamBroadGrant),
     /// The user has an active access key.
     "access-key-active" => AccessKeyActive(account::access_key_active::AccessKeyActive),
-    /// A service quota is at least a formula of the setup's sizing.
+    /// A service quota is at least a formula of the setup's sizing, or a floor.
     "quota-at-least" => QuotaAtLeast(quota_at_least::QuotaAtLeast),
 }
 
@@ -183,6 +219,10 @@ impl Check {
 
     pub fn placeholders(&self) -> &'static [Placeholder] {
         self.get().placeholders()
+    }
+
+    pub fn reads(&self, key: &str, name: Option<&str>) -> Reads {
+        self.get().reads(key, name)
     }
 
     pub fn resource(&self, target: &Target) -> Resource {

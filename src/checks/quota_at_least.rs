@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::checks::Reads;
 use crate::checks::formula::Formula;
 use crate::checks::shared::{Shared, SharedValues};
 use crate::checks::verdict::{Verdict, call_failed, not_collected, number};
@@ -39,7 +40,7 @@ impl QuotaAtLeast {
 
 impl CheckType for QuotaAtLeast {
     fn how_judged(&self) -> &'static str {
-        "Compares the applied quota with the formula. The AWS default stands in only when Service Quotas answered NoSuchResourceException (no applied value); an applied value that was not collected, or a failed call, is unknown: an applied value can be lower than the default."
+        "Compares the applied quota with the formula: the setup's sizing, or a fixed floor. The AWS default stands in only when Service Quotas answered NoSuchResourceException (no applied value); an applied value that was not collected, or a failed call, is unknown: an applied value can be lower than the default."
     }
 
     fn prepare(&mut self, shared: &SharedValues) -> Result<(), ParamError> {
@@ -75,6 +76,15 @@ impl CheckType for QuotaAtLeast {
 
     fn evidence_key(&self) -> Option<&'static str> {
         Some("servicequotas:GetServiceQuota")
+    }
+
+    fn reads(&self, key: &str, name: Option<&str>) -> Reads {
+        // A quota's entry of the key by name: only this rule's quota.
+        if key == "servicequotas:GetServiceQuota" && name.is_none_or(|n| n == self.quota) {
+            Reads::Decides
+        } else {
+            Reads::Ignores
+        }
     }
 
     fn placeholders(&self) -> &'static [Placeholder] {

@@ -18,7 +18,7 @@ use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, IpPermission, SecurityGroup, evidence};
 use crate::template::Placeholder;
 
-const KEY: &str = "ec2:DescribeSecurityGroups";
+pub const KEY: &str = "ec2:DescribeSecurityGroups";
 /// EC2's answers for a group id that is malformed or not in the region.
 const MALFORMED: &str = "InvalidGroupId.Malformed";
 const NOT_FOUND: &str = "InvalidGroup.NotFound";

@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use ccaudit::error::InputError;
+use ccaudit::findings::Severity;
 use ccaudit::report::{self, Report};
-use ccaudit::rules::{RuleSet, Severity};
+use ccaudit::rules::RuleSet;
 use ccaudit::snapshot::Snapshot;
 use ccaudit::{drift, engine, output, suppress};
 
@@ -48,7 +49,7 @@ pub struct ReportArgs {
 /// The files a report reads besides the snapshot, loaded once.
 pub struct ReportInputs {
     suppressions: Option<Vec<suppress::Suppression>>,
-    baseline: Option<drift::Verdicts>,
+    baseline: Option<drift::Run>,
 }
 
 impl ReportArgs {
@@ -198,7 +199,7 @@ pub fn render_audit(
         }
         None => None,
     };
-    let drift = baseline.map(|old| drift::compare(&old, &drift::Verdicts::of(&targets)));
+    let drift = baseline.map(|old| drift::compare(&old, &drift::Run::of(&targets)));
     let mut report = Report::new(targets);
     report.suppressions = suppressions;
     report.drift = drift;

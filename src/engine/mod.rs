@@ -4,7 +4,6 @@
 //! whether a rule applies, and fills the rule's texts and fix command.
 
 use crate::checks::verdict::Verdict;
-
 use crate::findings::{Finding, Outcome, TargetReport};
 use crate::rules::{Applies, Rule, RuleSet};
 use crate::snapshot::{Setup, Snapshot, Target};

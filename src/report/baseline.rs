@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::drift::{TargetVerdicts, Verdicts};
+use crate::drift::{Run, RunTarget};
 use crate::error::InputError;
 
 /// The parts of a JSON report drift needs; other fields are ignored, so a
@@ -14,10 +14,10 @@ use crate::error::InputError;
 #[derive(Deserialize)]
 struct Document {
     schema: String,
-    targets: Vec<TargetVerdicts>,
+    targets: Vec<RunTarget>,
 }
 
-pub fn load(path: &Path) -> Result<Verdicts, InputError> {
+pub fn load(path: &Path) -> Result<Run, InputError> {
     let bytes = std::fs::read(path)
         .map_err(|e| InputError::new(path, format!("cannot read report: {e}")))?;
     let document: Document = serde_json::from_slice(&bytes).map_err(|e| {
@@ -43,7 +43,7 @@ pub fn load(path: &Path) -> Result<Verdicts, InputError> {
             ),
         ));
     }
-    Ok(Verdicts {
+    Ok(Run {
         targets: document.targets,
     })
 }

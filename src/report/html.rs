@@ -3,8 +3,9 @@
 //! message and fix, filterable by outcome and severity (also from the URL:
 //! `report.html#outcome=fail,unknown&severity=critical`), readable on a phone.
 
-use super::{Finding, Outcome, Report, Summary};
-use crate::rules::Severity;
+use super::{Report, Summary};
+use crate::findings::Severity;
+use crate::findings::{Finding, Outcome};
 
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

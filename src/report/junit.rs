@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use quick_junit::{NonSuccessKind, Report as JUnit, TestCase, TestCaseStatus, TestSuite};
 
-use super::{Finding, Outcome, Report};
+use super::Report;
+use crate::findings::{Finding, Outcome};
 use crate::output::markup_text;
 
 /// Snapshot text as XML 1.0 allows it (no U+FFFE, no control characters).

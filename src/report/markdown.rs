@@ -1,7 +1,8 @@
 //! Markdown to paste into a ticket: a summary, then per target the
 //! problems with their message and fix, then the rest in one line each.
 
-use super::{Finding, Outcome, Report};
+use super::Report;
+use crate::findings::{Finding, Outcome};
 
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")

@@ -12,8 +12,7 @@ pub mod table;
 use serde::Serialize;
 
 use crate::drift::Drift;
-use crate::findings::{Finding, Outcome, TargetReport};
-use crate::rules::Severity;
+use crate::findings::{Finding, Outcome, Severity, TargetReport};
 use crate::suppress::SuppressionReport;
 
 pub const SCHEMA: &str = "ccaudit/report/v1";
@@ -76,10 +75,6 @@ impl<'a> Report<'a> {
         only: &[String],
     ) -> Report<'a> {
         Report::new(crate::engine::audit(rules, snapshot, only))
-    }
-
-    pub fn recount(&mut self) {
-        self.summary = Summary::of(self.targets.iter().flat_map(|t| &t.findings));
     }
 
     /// True when a finding at or above `threshold` failed or is unknown

@@ -12,8 +12,10 @@ use serde_sarif::sarif::{
     ResultKind, ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
 };
 
-use super::{Finding, Outcome, Report, TargetReport};
-use crate::rules::{Rule, RuleSet, Severity};
+use super::Report;
+use crate::findings::Severity;
+use crate::findings::{Finding, Outcome, TargetReport};
+use crate::rules::{Rule, RuleSet};
 
 fn level(severity: Severity) -> ResultLevel {
     match severity {

@@ -5,7 +5,8 @@ use crate::output::visible;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
-use super::{Finding, Outcome, Report, Summary};
+use super::{Report, Summary};
+use crate::findings::{Finding, Outcome};
 
 /// Width used when the output is not a terminal (files, pipes, tests).
 pub const DEFAULT_WIDTH: u16 = 120;
@@ -53,8 +54,6 @@ fn finding_cell(f: &Finding<'_>) -> String {
     text
 }
 
-/// The part of an ARN a person recognises (`user/bitmovin`); other
-/// resource names as they are. The JSON report keeps the whole ARN.
 fn sorted<'a, 'b>(findings: &'b [Finding<'a>]) -> Vec<&'b Finding<'a>> {
     let mut sorted: Vec<&Finding> = findings.iter().collect();
     // Problems first, the most severe first; the rule order breaks ties.

@@ -245,6 +245,7 @@ fn parse_rule(source: &Source, shared: &SharedValues) -> Result<Rule, InputError
     let texts = [
         ("fix_command", rule.fix_command.as_deref()),
         ("documented_error", rule.documented_error.as_deref()),
+        ("fix", Some(rule.fix.as_str())),
     ];
     for (field, text) in texts {
         for (_, name) in placeholders(text.unwrap_or_default()) {

@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::engine::evaluate;
+use crate::findings::Stage;
 use crate::findings::{Finding, Outcome};
-use crate::rules::{Rule, RuleSet, Stage};
+use crate::rules::{Rule, RuleSet};
 use crate::snapshot::Snapshot;
 
 /// Undo what pasting does to a message: JSON and HTML escapes, curly

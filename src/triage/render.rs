@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use super::{Diagnosis, TargetEvidence, symptom_rules, verdict_word, weigh};
 use crate::findings::Outcome;
-use crate::rules::{FixCaution, Rule, RuleSet, Stage};
+use crate::findings::{FixCaution, Stage};
+use crate::rules::{Rule, RuleSet};
 use crate::snapshot::Snapshot;
 use crate::template::{Placeholder, Values, render as fill, render_command};
 
@@ -67,9 +68,9 @@ impl<'a> Triage<'a> {
     }
 }
 
-/// Ids found in the text, for the fixes. A pasted message is data: a
-/// command takes an id only in its AWS format (`sg-1$(…)` is not an id).
-/// The ids found in the text that fill a rule's placeholders.
+/// The ids found in the text, filling a rule's placeholders for the
+/// fixes. A pasted message is data: a command takes an id only in its AWS
+/// format (`sg-1$(…)` is not an id).
 fn ids(diagnosis: &Diagnosis<'_>) -> Values {
     diagnosis
         .ids

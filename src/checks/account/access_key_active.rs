@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use crate::checks::CheckType;
+use crate::checks::Reads;
 use crate::checks::subject::subject;
 use crate::checks::verdict::{Verdict, call_failed, not_collected};
 use crate::findings::Resource;
@@ -21,6 +22,14 @@ impl CheckType for AccessKeyActive {
 
     fn evidence_key(&self) -> Option<&'static str> {
         Some("iam:ListAccessKeys")
+    }
+
+    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
+        match key {
+            "iam:ListAccessKeys" => Reads::Decides,
+            "sts:GetCallerIdentity" => Reads::Qualifies("not verified"),
+            _ => Reads::Ignores,
+        }
     }
 
     fn placeholders(&self) -> &'static [Placeholder] {

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::{failed_identity, missing_identity};
 use crate::checks::CheckType;
 use crate::checks::verdict::Verdict;
+use crate::checks::{Reads, decides_on};
 use crate::findings::Resource;
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, evidence};
@@ -22,8 +23,12 @@ impl CheckType for AccountMatches {
         Some("sts:GetCallerIdentity")
     }
 
+    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
+        decides_on(&["sts:GetCallerIdentity"], key)
+    }
+
     fn resource(&self, target: &Target) -> Resource {
-        crate::checks::account(target)
+        crate::checks::account_resource(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::{erase, missing_identity};
 use crate::checks::CheckType;
 use crate::checks::verdict::{Verdict, call_failed};
+use crate::checks::{Reads, decides_on};
 use crate::findings::Resource;
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, evidence};
@@ -47,8 +48,12 @@ impl CheckType for ApiCallSucceeds {
         Some(self.call.as_str())
     }
 
+    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
+        decides_on(&[self.call.as_str()], key)
+    }
+
     fn resource(&self, target: &Target) -> Resource {
-        crate::checks::account(target)
+        crate::checks::account_resource(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

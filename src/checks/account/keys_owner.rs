@@ -5,6 +5,7 @@ use serde::Deserialize;
 use crate::checks::CheckType;
 use crate::checks::subject::{self, keys_owner};
 use crate::checks::verdict::Verdict;
+use crate::checks::{Reads, decides_on};
 use crate::findings::Resource;
 use crate::iam::Principal;
 use crate::snapshot::Target;
@@ -20,6 +21,10 @@ impl CheckType for KeysOwner {
 
     fn evidence_key(&self) -> Option<&'static str> {
         Some("sts:GetCallerIdentity")
+    }
+
+    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
+        decides_on(&["sts:GetCallerIdentity"], key)
     }
 
     fn resource(&self, target: &Target) -> Resource {

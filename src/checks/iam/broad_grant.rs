@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::{Holder, covers_all_of, gather, listing};
 use crate::checks::CheckType;
 use crate::checks::verdict::Verdict;
+use crate::checks::{IAM_KEYS, Reads, decides_on};
 use crate::findings::Resource;
 use crate::iam::Effect;
 use crate::snapshot::Target;
@@ -26,6 +27,13 @@ impl CheckType for IamBroadGrant {
 
     fn evidence_key(&self) -> Option<&'static str> {
         Some("iam:GetUser")
+    }
+
+    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
+        match key {
+            "sts:GetCallerIdentity" => Reads::Qualifies("not verified"),
+            _ => decides_on(&IAM_KEYS, key),
+        }
     }
 
     fn placeholders(&self) -> &'static [Placeholder] {

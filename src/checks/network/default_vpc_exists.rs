@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::{Found, default_vpc};
 use crate::checks::CheckType;
 use crate::checks::verdict::Verdict;
+use crate::checks::{Reads, decides_on};
 use crate::findings::{FixData, Resource};
 use crate::snapshot::Target;
 
@@ -19,6 +20,10 @@ impl CheckType for DefaultVpcExists {
 
     fn evidence_key(&self) -> Option<&'static str> {
         Some("ec2:DescribeVpcs")
+    }
+
+    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
+        decides_on(&["ec2:DescribeVpcs"], key)
     }
 
     fn resource(&self, target: &Target) -> Resource {

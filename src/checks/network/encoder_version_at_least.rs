@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use crate::checks::CheckType;
 use crate::checks::verdict::Verdict;
+use crate::checks::{Reads, decides_on};
 use crate::findings::Resource;
 use crate::snapshot::Target;
 use crate::version::EncoderVersion;
@@ -21,6 +22,10 @@ impl CheckType for EncoderVersionAtLeast {
 
     fn evidence_key(&self) -> Option<&'static str> {
         None
+    }
+
+    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
+        decides_on(&[], key)
     }
 
     fn resource(&self, target: &Target) -> Resource {

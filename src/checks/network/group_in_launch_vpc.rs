@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::{Found, default_vpc, subnet};
 use crate::checks::CheckType;
 use crate::checks::verdict::Verdict;
+use crate::checks::{Reads, decides_on};
 use crate::findings::Resource;
 use crate::snapshot::Target;
 
@@ -18,11 +19,21 @@ impl CheckType for GroupInLaunchVpc {
     }
 
     fn evidence_key(&self) -> Option<&'static str> {
-        Some("ec2:DescribeSecurityGroups")
+        Some(crate::checks::sg::KEY)
+    }
+
+    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
+        // The group's VPC, and the VPC the instances start in.
+        let keys = [
+            crate::checks::sg::KEY,
+            "ec2:DescribeVpcs",
+            "ec2:DescribeSubnets",
+        ];
+        decides_on(&keys, key)
     }
 
     fn resource(&self, target: &Target) -> Resource {
-        crate::checks::security_group(target)
+        crate::checks::group_resource(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

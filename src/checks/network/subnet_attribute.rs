@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::{Found, subnet};
 use crate::checks::CheckType;
 use crate::checks::verdict::Verdict;
+use crate::checks::{Reads, decides_on};
 use crate::findings::{FixData, Resource};
 use crate::snapshot::Target;
 
@@ -27,6 +28,10 @@ impl CheckType for SubnetAttribute {
 
     fn evidence_key(&self) -> Option<&'static str> {
         Some("ec2:DescribeSubnets")
+    }
+
+    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
+        decides_on(&["ec2:DescribeSubnets"], key)
     }
 
     fn resource(&self, target: &Target) -> Resource {

@@ -6,6 +6,7 @@ use super::{Group, MALFORMED, group, regions_elsewhere};
 use crate::checks::shared::{Pattern, Shared, SharedValues};
 use crate::checks::verdict::Verdict;
 use crate::checks::{CheckType, ParamError};
+use crate::checks::{Reads, decides_on};
 use crate::findings::Resource;
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, evidence};
@@ -32,8 +33,12 @@ impl CheckType for GroupExists {
         Some(super::KEY)
     }
 
+    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
+        decides_on(&[super::KEY], key)
+    }
+
     fn resource(&self, target: &Target) -> Resource {
-        crate::checks::security_group(target)
+        crate::checks::group_resource(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

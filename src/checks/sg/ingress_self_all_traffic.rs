@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::{Direction, with_permissions};
 use crate::checks::CheckType;
 use crate::checks::verdict::Verdict;
+use crate::checks::{Reads, decides_on};
 use crate::findings::{FixData, Resource};
 use crate::net;
 use crate::net::Permission;
@@ -23,8 +24,12 @@ impl CheckType for IngressSelfAllTraffic {
         Some(super::KEY)
     }
 
+    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
+        decides_on(&[super::KEY], key)
+    }
+
     fn resource(&self, target: &Target) -> Resource {
-        crate::checks::security_group(target)
+        crate::checks::group_resource(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

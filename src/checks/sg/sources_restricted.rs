@@ -6,6 +6,7 @@ use super::{Direction, describe_req, with_permissions};
 use crate::checks::shared::{Cidrs, Shared, SharedValues};
 use crate::checks::verdict::Verdict;
 use crate::checks::{CheckType, ParamError};
+use crate::checks::{Reads, decides_on};
 use crate::findings::{FixData, Resource};
 use crate::net;
 use crate::net::ports::PortReq;
@@ -53,12 +54,16 @@ impl CheckType for SourcesRestricted {
         Some(super::KEY)
     }
 
+    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
+        decides_on(&[super::KEY], key)
+    }
+
     fn placeholders(&self) -> &'static [Placeholder] {
         &[Placeholder::OffendingIpPermissions]
     }
 
     fn resource(&self, target: &Target) -> Resource {
-        crate::checks::security_group(target)
+        crate::checks::group_resource(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {
