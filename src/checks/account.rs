@@ -5,7 +5,7 @@ pub mod account_matches;
 pub mod api_call_succeeds;
 pub mod keys_owner;
 
-use crate::checks::verdict::{call_failed, not_collected};
+use crate::checks::verdict::{call_failed, not_collected, see};
 use crate::snapshot::aws::{AwsError, Evidence};
 
 /// Without the call made with Bitmovin's keys, nothing is known of them.
@@ -26,5 +26,9 @@ fn erase<T>(evidence: Evidence<'_, T>) -> Evidence<'_, ()> {
 }
 
 fn failed_identity(key: &str, error: &AwsError) -> String {
-    format!("{} (see credentials-valid)", call_failed(key, error))
+    format!(
+        "{}{}",
+        call_failed(key, error),
+        see("api-call-succeeds sts:GetCallerIdentity")
+    )
 }

@@ -10,7 +10,7 @@ pub mod sources_restricted;
 
 use ipnet::IpNet;
 
-use crate::checks::verdict::{Verdict, call_failed, not_collected};
+use crate::checks::verdict::{Verdict, call_failed, not_collected, see};
 use crate::findings::FixData;
 use crate::net::ports::{PortRange, PortReq};
 use crate::net::{self, Permission, Reach, Source};
@@ -38,8 +38,9 @@ fn group(target: &Target) -> Group<'_> {
         Evidence::Missing => Group::Unseen(not_collected(KEY)),
         Evidence::Failed(e) if e.code == NOT_FOUND || e.code == MALFORMED => {
             Group::DoesNotExist(format!(
-                "{id} does not exist in {} (see sg-exists-in-region)",
-                target.setup.region
+                "{id} does not exist in {}{}",
+                target.setup.region,
+                see("group-exists")
             ))
         }
         Evidence::Failed(e) => Group::Unseen(call_failed(KEY, e)),
@@ -48,8 +49,9 @@ fn group(target: &Target) -> Group<'_> {
             Some(groups) => match groups.iter().find(|g| &g.group_id == id) {
                 Some(group) => Group::Found(group),
                 None => Group::DoesNotExist(format!(
-                    "{id} is not among the groups described in {} (see sg-exists-in-region)",
-                    target.setup.region
+                    "{id} is not among the groups described in {}{}",
+                    target.setup.region,
+                    see("group-exists")
                 )),
             },
         },

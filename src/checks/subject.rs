@@ -3,7 +3,7 @@
 //! Bitmovin calls AWS as that principal, so IAM evidence about any other
 //! user proves nothing, and a rule reading it says unknown, never pass.
 
-use crate::checks::verdict::{Verdict, call_failed, not_collected};
+use crate::checks::verdict::{Verdict, call_failed, not_collected, see};
 use crate::iam::Principal;
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, evidence};
@@ -63,8 +63,9 @@ pub fn subject(target: &Target) -> Result<Subject, Verdict> {
                 };
                 if !same {
                     return Err(Verdict::unknown(format!(
-                        "the IAM evidence describes user {}, but the dashboard's keys belong to IAM user {name}: {name}'s policies were not collected (see iam-keys-owner)",
-                        arn.unwrap_or(user)
+                        "the IAM evidence describes user {}, but the dashboard's keys belong to IAM user {name}: {name}'s policies were not collected{}",
+                        arn.unwrap_or(user),
+                        see("keys-owner")
                     )));
                 }
             }
@@ -74,7 +75,8 @@ pub fn subject(target: &Target) -> Result<Subject, Verdict> {
             })
         }
         KeysOwner::Known(other) => Err(Verdict::unknown(format!(
-            "the dashboard's keys belong to {other}, not to an IAM user, so no IAM user's policies govern Bitmovin's requests (see iam-keys-owner)"
+            "the dashboard's keys belong to {other}, not to an IAM user, so no IAM user's policies govern Bitmovin's requests{}",
+            see("keys-owner")
         ))),
         KeysOwner::Unverified(why) => {
             let configured = target.setup.iam_user.as_deref();

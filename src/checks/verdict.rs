@@ -53,6 +53,14 @@ impl Verdict {
     }
 }
 
+/// A pointer to the rule that judges something else, for a detail: the
+/// engine puts in the id of the rule set's first rule of that check type
+/// (`check` is a type name, or a type name and its evidence key), or
+/// drops the pointer when the set has none. Check code names no rule id.
+pub fn see(check: &str) -> String {
+    format!(" (see {{rule:{check}}})")
+}
+
 /// Codes with which AWS says the caller lacks a permission.
 const ACCESS_DENIED_CODES: [&str; 4] = [
     "AccessDenied",

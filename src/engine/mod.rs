@@ -3,6 +3,8 @@
 //! Each check type (`src/checks/`) returns a `Verdict`; this module decides
 //! whether a rule applies, and fills the rule's texts and fix command.
 
+use std::collections::BTreeMap;
+
 use crate::checks::verdict::Verdict;
 use crate::findings::{Finding, Outcome, TargetReport};
 use crate::rules::{Applies, Rule, RuleSet};
@@ -96,7 +98,7 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
         resource: about.label(),
         about,
         title: &rule.title,
-        detail: verdict.detail,
+        detail: pointers(verdict.detail, &rule.see),
         documented_error: text(&rule.documented_error),
         symptom: rule.symptom.as_deref().filter(|_| problem),
         stage: rule.stage,
@@ -113,6 +115,29 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
         muted: None,
         evidence: rule.check.evidence_key(),
     }
+}
+
+/// A detail's pointers to other rules (`checks::verdict::see`) made into
+/// their ids, or dropped when the rule set has no such rule.
+fn pointers(detail: String, see: &BTreeMap<String, String>) -> String {
+    const OPEN: &str = " (see {rule:";
+    if !detail.contains(OPEN) {
+        return detail;
+    }
+    let mut out = String::with_capacity(detail.len());
+    let mut rest = detail.as_str();
+    while let Some(start) = rest.find(OPEN) {
+        let Some(len) = rest[start..].find("})") else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        if let Some(id) = see.get(&rest[start + OPEN.len()..start + len]) {
+            out.push_str(&format!(" (see {id})"));
+        }
+        rest = &rest[start + len + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Why a rule does not apply to this setup, if it does not.
@@ -162,4 +187,24 @@ pub fn setup_values(setup: &Setup) -> Values {
         .into_iter()
         .filter_map(|(name, value)| Some((name, value?.clone())))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_name_the_sets_rule_or_go() {
+        let see = BTreeMap::from([("group-id-format".to_string(), "sg-id-valid".to_string())]);
+        let detail = format!(
+            "`sg-1` is malformed{}; and{}",
+            crate::checks::verdict::see("group-id-format"),
+            crate::checks::verdict::see("keys-owner")
+        );
+        assert_eq!(
+            pointers(detail, &see),
+            "`sg-1` is malformed (see sg-id-valid); and"
+        );
+        assert_eq!(pointers("plain".into(), &see), "plain");
+    }
 }

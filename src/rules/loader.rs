@@ -66,7 +66,27 @@ impl RuleSet {
         }
         self.rules.push(rule);
         self.rules.sort_by_key(|r| r.stage);
+        self.link();
         Ok(())
+    }
+
+    /// Give every rule the set's first rule id per check type (and per
+    /// check type with its evidence key), for details that point to it.
+    fn link(&mut self) {
+        let mut see = BTreeMap::new();
+        for rule in &self.rules {
+            let name = rule.check.type_name();
+            see.entry(name.to_string())
+                .or_insert_with(|| rule.id.clone());
+            if let Some(key) = rule.check.evidence_key() {
+                see.entry(format!("{name} {key}"))
+                    .or_insert_with(|| rule.id.clone());
+            }
+        }
+        let see = std::sync::Arc::new(see);
+        for rule in &mut self.rules {
+            rule.see = std::sync::Arc::clone(&see);
+        }
     }
 
     fn from_folders(folders: Vec<Vec<Source>>) -> Result<RuleSet, InputError> {
@@ -102,7 +122,9 @@ impl RuleSet {
         }
         // Stable sort: the order in which the customer meets the problems.
         rules.sort_by_key(|r| r.stage);
-        Ok(RuleSet { rules, shared })
+        let mut set = RuleSet { rules, shared };
+        set.link();
+        Ok(set)
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {

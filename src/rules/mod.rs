@@ -77,4 +77,8 @@ pub struct Rule {
     /// Where the rule was read from (for messages).
     #[serde(skip)]
     pub origin: PathBuf,
+    /// Which rule of its set judges each check type (`checks::verdict::see`),
+    /// filled when the set is loaded.
+    #[serde(skip)]
+    pub see: std::sync::Arc<std::collections::BTreeMap<String, String>>,
 }

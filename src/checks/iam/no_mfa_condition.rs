@@ -2,7 +2,7 @@
 
 use super::{GrantsCheck, GrantsQuestion, borrowed, gather, listing, requests};
 use crate::checks::iam::IamGrants;
-use crate::checks::verdict::Verdict;
+use crate::checks::verdict::{Verdict, see};
 use crate::iam;
 use crate::iam::{Decision, Effect};
 use crate::snapshot::Target;
@@ -68,7 +68,8 @@ fn no_mfa_condition(check: &IamGrants, target: &Target) -> Verdict {
             needed_only_with_mfa.push(describe(allow));
         } else if denied {
             harmless.push(format!(
-                "{name}, an MFA-only Allow of actions refused for another reason (see iam-ec2-permissions)"
+                "{name}, an MFA-only Allow of actions refused for another reason{}",
+                see("iam-actions-allowed")
             ));
         } else {
             harmless.push(format!(

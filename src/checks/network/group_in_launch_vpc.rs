@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use super::{Found, default_vpc, subnet};
 use crate::checks::CheckType;
-use crate::checks::verdict::Verdict;
+use crate::checks::verdict::{Verdict, see};
 use crate::checks::{Reads, decides_on};
 use crate::findings::Resource;
 use crate::snapshot::Target;
@@ -53,13 +53,13 @@ fn group_in_launch_vpc(target: &Target) -> Verdict {
                 Some(vpc) => (vpc, format!("subnet {}", s.subnet_id)),
                 None => return Verdict::unknown("the subnet's VpcId is not in the snapshot"),
             },
-            Found::No(why) => return Verdict::skip(format!("{why} (see subnet-public-ip)")),
+            Found::No(why) => return Verdict::skip(format!("{why}{}", see("subnet-attribute"))),
             Found::Unseen(why) => return Verdict::unknown(why),
         }
     } else {
         match default_vpc(target) {
             Found::Yes(v) => (&v.vpc_id, "the default VPC".to_string()),
-            Found::No(why) => return Verdict::skip(format!("{why} (see vpc-default-exists)")),
+            Found::No(why) => return Verdict::skip(format!("{why}{}", see("default-vpc-exists"))),
             Found::Unseen(why) => return Verdict::unknown(why),
         }
     };

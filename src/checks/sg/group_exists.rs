@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use super::{Group, MALFORMED, group, regions_elsewhere};
 use crate::checks::shared::{Pattern, Shared, SharedValues};
-use crate::checks::verdict::Verdict;
+use crate::checks::verdict::{Verdict, see};
 use crate::checks::{CheckType, ParamError};
 use crate::checks::{Reads, decides_on};
 use crate::findings::Resource;
@@ -51,12 +51,14 @@ fn group_exists(check: &GroupExists, target: &Target) -> Verdict {
     let malformed = !check.well_formed.value.0.is_match(&setup.security_group_id);
     match evidence(target.aws.security_groups.as_ref()) {
         Evidence::Failed(e) if e.code == MALFORMED => Verdict::skip(format!(
-            "`{}` is malformed (see sg-id-valid)",
-            setup.security_group_id
+            "`{}` is malformed{}",
+            setup.security_group_id,
+            see("group-id-format")
         )),
         _ if malformed => Verdict::skip(format!(
-            "`{}` is malformed (see sg-id-valid)",
-            setup.security_group_id
+            "`{}` is malformed{}",
+            setup.security_group_id,
+            see("group-id-format")
         )),
         _ => match group(target) {
             Group::Found(g) => Verdict::pass(format!(
