@@ -37,7 +37,7 @@ impl RuleSet {
 
     /// The built-in rules plus every rule file under each of `extra_dirs`.
     pub fn load(extra_dirs: &[PathBuf]) -> Result<RuleSet, InputError> {
-        let mut folders = vec![builtin_sources()];
+        let mut folders = vec![builtin_sources()?];
         for dir in extra_dirs {
             folders.push(read_dir_sources(dir)?);
         }
@@ -132,25 +132,31 @@ impl RuleSet {
     }
 }
 
-fn builtin_sources() -> Vec<Source> {
-    fn walk(dir: &Dir<'static>, out: &mut Vec<Source>) {
+fn builtin_sources() -> Result<Vec<Source>, InputError> {
+    fn walk(dir: &Dir<'static>, out: &mut Vec<Source>) -> Result<(), InputError> {
         for file in dir.files() {
             if file.path().extension().is_some_and(|e| e == "toml") {
+                let path = Path::new("rules").join(file.path());
+                // Built in at compile time, but never read as empty.
+                let Some(text) = file.contents_utf8() else {
+                    return Err(InputError::new(&path, "a rule file must be UTF-8"));
+                };
                 out.push(Source {
-                    path: Path::new("rules").join(file.path()),
-                    text: file.contents_utf8().unwrap_or_default().to_string(),
+                    path,
+                    text: text.to_string(),
                     is_shared: file.path() == Path::new(SHARED_FILE),
                 });
             }
         }
         for sub in dir.dirs() {
-            walk(sub, out);
+            walk(sub, out)?;
         }
+        Ok(())
     }
     let mut out = Vec::new();
-    walk(&BUILTIN, &mut out);
+    walk(&BUILTIN, &mut out)?;
     out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+    Ok(out)
 }
 
 fn read_dir_sources(root: &Path) -> Result<Vec<Source>, InputError> {
