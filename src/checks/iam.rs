@@ -159,10 +159,12 @@ fn gather(target: &Target) -> Result<Gathered<'_>, Verdict> {
         Evidence::Missing => g.gaps.push(not_collected("iam:GetUser")),
     }
 
-    let user_names = list_names(
+    let user_names = listed(
         evidence(aws.user_policy_names.as_ref()),
         "iam:ListUserPolicies",
+        "PolicyNames",
         &mut g.gaps,
+        policy_names,
     );
     for name in user_names {
         let policy = evidence_for(aws.user_policies.as_ref(), name);
@@ -173,10 +175,12 @@ fn gather(target: &Target) -> Result<Gathered<'_>, Verdict> {
             });
         }
     }
-    for arn in list_attached(
+    for arn in listed(
         evidence(aws.user_attached_policies.as_ref()),
         "iam:ListAttachedUserPolicies",
+        "AttachedPolicies",
         &mut g.gaps,
+        attached_arns,
     ) {
         g.attached.push((arn, Holder::User));
     }
@@ -220,7 +224,7 @@ fn gather(target: &Target) -> Result<Gathered<'_>, Verdict> {
 fn gather_group<'a>(aws: &'a AwsEvidence, group: &'a str, g: &mut Gathered<'a>) {
     let names = evidence_for(aws.group_policy_names.as_ref(), group);
     let call = format!("iam:ListGroupPolicies for group {group}");
-    for name in list_names(names, &call, &mut g.gaps) {
+    for name in listed(names, &call, "PolicyNames", &mut g.gaps, policy_names) {
         let key = format!("{group}/{name}");
         let policy = evidence_for(aws.group_policies.as_ref(), &key);
         if let Some(document) = inline_document(policy, "iam:GetGroupPolicy", &key, &mut g.gaps) {
@@ -232,31 +236,30 @@ fn gather_group<'a>(aws: &'a AwsEvidence, group: &'a str, g: &mut Gathered<'a>) 
     }
     let attached = evidence_for(aws.group_attached_policies.as_ref(), group);
     let call = format!("iam:ListAttachedGroupPolicies for group {group}");
-    for arn in list_attached(attached, &call, &mut g.gaps) {
+    for arn in listed(
+        attached,
+        &call,
+        "AttachedPolicies",
+        &mut g.gaps,
+        attached_arns,
+    ) {
         g.attached.push((arn, Holder::Group(group)));
     }
 }
 
-fn list_names<'a>(
-    list: Evidence<'a, PolicyNames>,
-    call: &str,
-    gaps: &mut Vec<String>,
-) -> Vec<&'a str> {
-    listed(list, call, "PolicyNames", gaps, |r| {
-        let names = r.policy_names.as_ref()?;
-        Some(names.iter().map(String::as_str).collect())
-    })
+fn policy_names(r: &PolicyNames) -> Option<Vec<&str>> {
+    Some(
+        r.policy_names
+            .as_ref()?
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    )
 }
 
-fn list_attached<'a>(
-    list: Evidence<'a, AttachedPolicies>,
-    call: &str,
-    gaps: &mut Vec<String>,
-) -> Vec<&'a str> {
-    listed(list, call, "AttachedPolicies", gaps, |r| {
-        let list = r.attached_policies.as_ref()?;
-        Some(list.iter().map(|p| p.policy_arn.as_str()).collect())
-    })
+fn attached_arns(r: &AttachedPolicies) -> Option<Vec<&str>> {
+    let list = r.attached_policies.as_ref()?;
+    Some(list.iter().map(|p| p.policy_arn.as_str()).collect())
 }
 
 /// The items of a list call's answer (`field` of it, picked by `items`),

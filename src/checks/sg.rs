@@ -1,6 +1,24 @@
 //! The security group: its id, its existence in the region, and what its
 //! inbound and outbound permissions let through.
 
+/// The evidence and the resource of every check type on the group's
+/// permissions, in its `impl CheckType`.
+macro_rules! on_the_group {
+    () => {
+        fn evidence_key(&self) -> Option<&'static str> {
+            Some(crate::checks::sg::KEY)
+        }
+
+        fn reads(&self, key: &str, _name: Option<&str>) -> crate::checks::Reads {
+            crate::checks::decides_on(&[crate::checks::sg::KEY], key)
+        }
+
+        fn resource(&self, target: &crate::snapshot::Target) -> crate::findings::Resource {
+            crate::checks::group_resource(target)
+        }
+    };
+}
+
 pub mod egress_allows;
 pub mod group_exists;
 pub mod group_id_format;

@@ -6,8 +6,6 @@ use super::{Group, MALFORMED, group, regions_elsewhere};
 use crate::checks::shared::{Pattern, Shared, SharedValues};
 use crate::checks::verdict::{Verdict, see};
 use crate::checks::{CheckType, ParamError};
-use crate::checks::{Reads, decides_on};
-use crate::findings::Resource;
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, evidence};
 
@@ -29,17 +27,7 @@ impl CheckType for GroupExists {
             .map_err(ParamError::at(&self.well_formed.span))
     }
 
-    fn evidence_key(&self) -> Option<&'static str> {
-        Some(super::KEY)
-    }
-
-    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
-        decides_on(&[super::KEY], key)
-    }
-
-    fn resource(&self, target: &Target) -> Resource {
-        crate::checks::group_resource(target)
-    }
+    on_the_group!();
 
     fn evaluate(&self, target: &Target) -> Verdict {
         group_exists(self, target)

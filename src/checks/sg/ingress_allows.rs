@@ -7,8 +7,6 @@ use super::{Direction, coverage, describe_req, stream_sources, verdict_for, with
 use crate::checks::shared::{Cidrs, Shared, SharedValues};
 use crate::checks::verdict::Verdict;
 use crate::checks::{CheckType, ParamError};
-use crate::checks::{Reads, decides_on};
-use crate::findings::Resource;
 use crate::net::ports::PortReq;
 use crate::snapshot::Target;
 use crate::template::Placeholder;
@@ -59,20 +57,10 @@ impl CheckType for IngressAllows {
         Ok(())
     }
 
-    fn evidence_key(&self) -> Option<&'static str> {
-        Some(super::KEY)
-    }
-
-    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
-        decides_on(&[super::KEY], key)
-    }
+    on_the_group!();
 
     fn placeholders(&self) -> &'static [Placeholder] {
         &[Placeholder::IpPermissions]
-    }
-
-    fn resource(&self, target: &Target) -> Resource {
-        crate::checks::group_resource(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {

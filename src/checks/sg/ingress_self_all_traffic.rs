@@ -5,8 +5,7 @@ use serde::Deserialize;
 use super::{Direction, with_permissions};
 use crate::checks::CheckType;
 use crate::checks::verdict::Verdict;
-use crate::checks::{Reads, decides_on};
-use crate::findings::{FixData, Resource};
+use crate::findings::FixData;
 use crate::net;
 use crate::net::Permission;
 use crate::snapshot::Target;
@@ -20,17 +19,7 @@ impl CheckType for IngressSelfAllTraffic {
         "Looks for an inbound permission of protocol -1 whose source is the group itself."
     }
 
-    fn evidence_key(&self) -> Option<&'static str> {
-        Some(super::KEY)
-    }
-
-    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
-        decides_on(&[super::KEY], key)
-    }
-
-    fn resource(&self, target: &Target) -> Resource {
-        crate::checks::group_resource(target)
-    }
+    on_the_group!();
 
     fn evaluate(&self, target: &Target) -> Verdict {
         self_all_traffic(target)

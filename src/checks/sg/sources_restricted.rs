@@ -6,8 +6,7 @@ use super::{Direction, describe_req, with_permissions};
 use crate::checks::shared::{Cidrs, Shared, SharedValues};
 use crate::checks::verdict::Verdict;
 use crate::checks::{CheckType, ParamError};
-use crate::checks::{Reads, decides_on};
-use crate::findings::{FixData, Resource};
+use crate::findings::FixData;
 use crate::net;
 use crate::net::ports::PortReq;
 use crate::snapshot::Target;
@@ -50,20 +49,10 @@ impl CheckType for SourcesRestricted {
             .map_err(ParamError::at(&self.allowed.span))
     }
 
-    fn evidence_key(&self) -> Option<&'static str> {
-        Some(super::KEY)
-    }
-
-    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
-        decides_on(&[super::KEY], key)
-    }
+    on_the_group!();
 
     fn placeholders(&self) -> &'static [Placeholder] {
         &[Placeholder::OffendingIpPermissions]
-    }
-
-    fn resource(&self, target: &Target) -> Resource {
-        crate::checks::group_resource(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {
