@@ -5,7 +5,8 @@
 # Patch applied), so IAM-heavy and quota-heavy targets are in it. Beside the
 # audit it times a parse-only pass of the same file (examples/parse_snapshot.rs)
 # and prints the ratio; each figure is the median of RUNS runs (default 5),
-# with the peak RSS.
+# with the peak RSS. The first run also builds the example in release, which
+# links the dev-dependencies: allow about a quarter of an hour once.
 # Usage: scripts/bench.sh [TARGETS] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
