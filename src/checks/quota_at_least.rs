@@ -123,8 +123,9 @@ fn at_least(check: &QuotaAtLeast, target: &Target) -> Verdict {
         f64::from(setup.instances_per_encoding),
     );
     let recommended = (required * check.margin.value).ceil();
+    let have = format!("{} is {} ({source})", check.name, number(value));
     if !formula.uses_sizing() {
-        return at_least_floor(check, value, source, required, recommended);
+        return at_least_floor(check, &have, value, required, recommended);
     }
     let sizing = match setup.max_encodings {
         Some(n) => format!(
@@ -136,7 +137,6 @@ fn at_least(check: &QuotaAtLeast, target: &Target) -> Verdict {
             setup.instances_per_encoding
         ),
     };
-    let have = format!("{} is {} ({source})", check.name, number(value));
     let verdict = if value + 1e-9 < required {
         Verdict::fail(format!(
             "{have}, below the {} needed for {sizing} ({}); request {} (the guide's ×{} margin)",
@@ -240,12 +240,11 @@ fn quota_value(check: &QuotaAtLeast, target: &Target) -> Result<(f64, &'static s
 /// e.g. the guide's recommended 20,000 spot vCPUs).
 fn at_least_floor(
     check: &QuotaAtLeast,
+    have: &str,
     value: f64,
-    source: &str,
     floor: f64,
     recommended: f64,
 ) -> Verdict {
-    let have = format!("{} is {} ({source})", check.name, number(value));
     let verdict = if value + 1e-9 < floor {
         Verdict::fail(format!(
             "{have}, below the floor of {}; request {}",

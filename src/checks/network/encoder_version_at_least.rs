@@ -2,9 +2,8 @@
 
 use serde::Deserialize;
 
-use crate::checks::CheckType;
 use crate::checks::verdict::Verdict;
-use crate::checks::{Reads, decides_on};
+use crate::checks::{CheckType, Reads};
 use crate::findings::Resource;
 use crate::snapshot::Target;
 use crate::version::EncoderVersion;
@@ -24,8 +23,9 @@ impl CheckType for EncoderVersionAtLeast {
         None
     }
 
-    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
-        decides_on(&[], key)
+    fn reads(&self, _key: &str, _name: Option<&str>) -> Reads {
+        // The setup alone decides.
+        Reads::Ignores
     }
 
     fn resource(&self, target: &Target) -> Resource {

@@ -5,8 +5,7 @@ use serde::Deserialize;
 use super::MALFORMED;
 use crate::checks::shared::{Pattern, Shared, SharedValues};
 use crate::checks::verdict::Verdict;
-use crate::checks::{CheckType, ParamError};
-use crate::checks::{Reads, decides_on};
+use crate::checks::{CheckType, ParamError, Reads};
 use crate::findings::Resource;
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, evidence};
@@ -33,8 +32,9 @@ impl CheckType for GroupIdFormat {
         None
     }
 
-    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
-        decides_on(&[], key)
+    fn reads(&self, _key: &str, _name: Option<&str>) -> Reads {
+        // The setup alone decides.
+        Reads::Ignores
     }
 
     fn resource(&self, target: &Target) -> Resource {
