@@ -39,26 +39,31 @@ pub struct Seen {
 impl Run {
     /// The findings being reported now.
     pub fn of(targets: &[TargetReport<'_>]) -> Run {
-        let targets = targets
-            .iter()
-            .map(|t| RunTarget {
-                name: t.name.to_string(),
-                findings: t
-                    .findings
-                    .iter()
-                    .map(|f| Seen {
-                        rule: f.rule.to_string(),
-                        outcome: f.outcome,
-                        severity: f.severity,
-                        resource: f.resource.clone(),
-                        title: f.title.to_string(),
-                        detail: f.detail.clone(),
-                        muted: f.muted.as_deref().cloned(),
-                    })
-                    .collect(),
-            })
-            .collect();
-        Run { targets }
+        Run {
+            targets: targets.iter().map(RunTarget::of).collect(),
+        }
+    }
+}
+
+impl RunTarget {
+    /// One target's findings being reported now.
+    pub fn of(t: &TargetReport<'_>) -> RunTarget {
+        RunTarget {
+            name: t.name.clone(),
+            findings: t
+                .findings
+                .iter()
+                .map(|f| Seen {
+                    rule: f.rule.to_string(),
+                    outcome: f.outcome,
+                    severity: f.severity,
+                    resource: f.resource.clone(),
+                    title: f.title.to_string(),
+                    detail: f.detail.clone(),
+                    muted: f.muted.as_deref().cloned(),
+                })
+                .collect(),
+        }
     }
 }
 
@@ -91,31 +96,35 @@ pub struct Drift {
 }
 
 pub fn compare(old: &Run, new: &Run) -> Drift {
-    let old_targets: BTreeMap<&str, &RunTarget> =
-        old.targets.iter().map(|t| (t.name.as_str(), t)).collect();
-    let new_names: BTreeSet<&str> = new.targets.iter().map(|t| t.name.as_str()).collect();
-    let mut drift = Drift {
-        appeared: new
-            .targets
-            .iter()
-            .filter(|t| !old_targets.contains_key(t.name.as_str()))
-            .map(|t| t.name.clone())
-            .collect(),
-        vanished: old
-            .targets
-            .iter()
-            .filter(|t| !new_names.contains(t.name.as_str()))
-            .map(|t| t.name.clone())
-            .collect(),
-        ..Drift::default()
-    };
-    let empty = RunTarget {
-        name: String::new(),
-        findings: Vec::new(),
-    };
-    for target in &new.targets {
+    let baseline = Baseline::new(old);
+    let targets = new.targets.iter().map(|t| baseline.target(t)).collect();
+    baseline.finish(new.targets.iter().map(|t| t.name.as_str()), targets)
+}
+
+/// A previous run, indexed to compare each new target with as it comes
+/// (a streamed audit keeps no run of its own).
+pub struct Baseline<'o> {
+    old: &'o Run,
+    by_name: BTreeMap<&'o str, &'o RunTarget>,
+}
+
+impl<'o> Baseline<'o> {
+    pub fn new(old: &'o Run) -> Baseline<'o> {
+        Baseline {
+            old,
+            by_name: old.targets.iter().map(|t| (t.name.as_str(), t)).collect(),
+        }
+    }
+
+    /// What changed on one target.
+    pub fn target(&self, target: &RunTarget) -> TargetDrift {
+        let empty = RunTarget {
+            name: String::new(),
+            findings: Vec::new(),
+        };
         // A target that appeared brings all its problems as new ones.
-        let before = old_targets
+        let before = self
+            .by_name
             .get(target.name.as_str())
             .copied()
             .unwrap_or(&empty);
@@ -166,9 +175,34 @@ pub fn compare(old: &Run, new: &Run) -> Drift {
                 _ => {}
             }
         }
-        drift.targets.push(t);
+        t
     }
-    drift
+
+    /// The drift of a run whose targets were `names`, each compared by
+    /// `target` into `targets`, in the same order.
+    pub fn finish<'n>(
+        &self,
+        names: impl IntoIterator<Item = &'n str>,
+        targets: Vec<TargetDrift>,
+    ) -> Drift {
+        let names: Vec<&str> = names.into_iter().collect();
+        let new_names: BTreeSet<&str> = names.iter().copied().collect();
+        Drift {
+            appeared: names
+                .iter()
+                .filter(|name| !self.by_name.contains_key(*name))
+                .map(|name| name.to_string())
+                .collect(),
+            vanished: self
+                .old
+                .targets
+                .iter()
+                .filter(|t| !new_names.contains(t.name.as_str()))
+                .map(|t| t.name.clone())
+                .collect(),
+            targets,
+        }
+    }
 }
 
 impl Drift {

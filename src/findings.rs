@@ -338,10 +338,22 @@ impl Finding<'_> {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TargetReport<'a> {
-    pub name: &'a str,
-    pub account_id: Option<&'a str>,
-    pub region: &'a str,
+    // Owned: a streamed audit drops each target once it is audited, while
+    // formats that need totals first keep the findings.
+    pub name: String,
+    pub account_id: Option<String>,
+    pub region: String,
     pub findings: Vec<Finding<'a>>,
+}
+
+impl TargetReport<'_> {
+    /// True when a finding at or above `threshold` failed or is unknown
+    /// (and is not muted).
+    pub fn has_problems_at(&self, threshold: Severity) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.outcome.is_problem() && f.severity >= threshold && f.muted.is_none())
+    }
 }
 
 /// Why a finding is muted (shown in every format): an entry of the

@@ -86,9 +86,9 @@ pub fn shell(targets: &[TargetReport<'_>], source: &str, target: Option<&str>) -
         any = true;
         out.push_str(&format!(
             "\n# ==== {} ({}, {}) ====\n",
-            one_line(t.name),
-            one_line(t.account_id.unwrap_or("account not given")),
-            one_line(t.region)
+            one_line(&t.name),
+            one_line(t.account_id.as_deref().unwrap_or("account not given")),
+            one_line(&t.region)
         ));
         for f in fixes {
             out.push_str(&format!("\n# [{}] {}: {}\n", f.rule, f.severity, f.title));
@@ -291,7 +291,7 @@ pub fn terraform(
     let regions: BTreeSet<&str> = targets
         .iter()
         .filter(|t| !failing(t).is_empty())
-        .map(|t| t.region)
+        .map(|t| t.region.as_str())
         .filter(|region| Format::Region.accepts(region))
         .collect();
     for region in &regions {
@@ -304,11 +304,11 @@ pub fn terraform(
     let mut used: BTreeSet<String> = BTreeSet::new();
     let mut any = false;
     for t in targets {
-        let provider = format!("aws.{}", provider_alias(t.region));
+        let provider = format!("aws.{}", provider_alias(&t.region));
         for f in failing(t) {
             any = true;
             // Names that differ only in punctuation must not collide.
-            let mut base = ident(&[t.name, f.rule]);
+            let mut base = ident(&[&t.name, f.rule]);
             let stem = base.clone();
             let mut n = 1;
             while !used.insert(base.clone()) {
@@ -317,13 +317,13 @@ pub fn terraform(
             }
             out.push_str(&format!(
                 "# {} — [{}] {}\n",
-                one_line(t.name),
+                one_line(&t.name),
                 f.rule,
                 f.title
             ));
             out.push_str(&comment(&one_line(&f.detail), "#   "));
             let mut counter = 0;
-            if let Err(bad) = check_fix_values(t.region, f.fix_data.as_deref()) {
+            if let Err(bad) = check_fix_values(&t.region, f.fix_data.as_deref()) {
                 out.push_str(&format!(
                     "# Not emitted: the snapshot's {}. Check the value in the AWS console and write this resource by hand.\n\n",
                     one_line(&bad.describe())

@@ -2,6 +2,7 @@
 //! Bitmovin's guide. See docs/architecture.md for the pipeline: snapshot → rules →
 //! report → rendering.
 
+pub mod audit;
 pub mod aws_format;
 pub mod checks;
 #[cfg(feature = "collector")]
@@ -15,6 +16,7 @@ pub mod fix;
 pub mod iam;
 pub mod net;
 pub mod output;
+pub mod pipeline;
 pub mod quotas;
 pub mod report;
 pub mod rule_docs;

@@ -16,7 +16,7 @@ use ccaudit::findings::Stage;
 use ccaudit::rules::RuleSet;
 use ccaudit::snapshot::{DEFAULT_INSTANCES_PER_ENCODING, Snapshot};
 use ccaudit::version::EncoderVersion;
-use ccaudit::{drift, engine, fix, output, quotas, report, rule_docs, triage};
+use ccaudit::{drift, engine, fix, output, pipeline, quotas, report, rule_docs, triage};
 
 #[derive(Parser)]
 #[command(
@@ -281,8 +281,13 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             let rules = rules.load()?;
             let inputs = report.inputs(&rules)?;
             let source = snapshot.display().to_string();
-            let snapshot = Snapshot::load(&snapshot)?;
-            render_audit(&rules, &snapshot, &source, &report, inputs)
+            render_audit(
+                &rules,
+                pipeline::from_file(&snapshot),
+                &source,
+                &report,
+                inputs,
+            )
         }
         Command::Collect {
             targets,
@@ -313,7 +318,13 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             let source = save_snapshot
                 .as_ref()
                 .map_or_else(|| "snapshot.json".to_string(), |p| p.display().to_string());
-            render_audit(&rules, &snapshot, &source, &report, inputs)
+            render_audit(
+                &rules,
+                pipeline::from_targets(snapshot.targets),
+                &source,
+                &report,
+                inputs,
+            )
         }
         Command::Triage {
             text,

@@ -139,41 +139,82 @@ pub fn apply(
     entries: &[Suppression],
     today: &str,
 ) -> SuppressionReport {
-    let live = |s: &Suppression| s.expires.as_str() >= today;
-    let mut used = vec![false; entries.len()];
+    let mut used = Used::new(entries);
     for target in targets {
-        for finding in &mut target.findings {
-            if !finding.outcome.is_problem() {
-                continue;
-            }
-            for (index, entry) in entries.iter().enumerate() {
-                let matches = entry.rule == finding.rule
-                    && pattern_matches(&entry.target, Some(target.name))
-                    && pattern_matches(&entry.account, target.account_id)
-                    && pattern_matches(&entry.region, Some(target.region))
-                    && pattern_matches(&entry.resource, Some(&finding.resource));
-                if !matches {
-                    continue;
-                }
-                used[index] = true;
-                if live(entry) && finding.muted.is_none() {
-                    finding.muted = Some(Box::new(Muted {
-                        reason: entry.reason.clone(),
-                        owner: entry.owner.clone(),
-                        expires: entry.expires.clone(),
-                    }));
-                }
-            }
+        apply_to(target, entries, today, &mut used);
+    }
+    used.report(entries, today)
+}
+
+/// Which entries matched a finding: the ones that never did are stale.
+#[derive(Debug, Clone, Default)]
+pub struct Used(Vec<bool>);
+
+impl Used {
+    pub fn new(entries: &[Suppression]) -> Used {
+        Used(vec![false; entries.len()])
+    }
+
+    /// Add what another part of the run used (a streamed audit mutes each
+    /// target on its own).
+    pub fn merge(&mut self, other: &Used) {
+        for (mine, theirs) in self.0.iter_mut().zip(&other.0) {
+            *mine |= *theirs;
         }
     }
-    SuppressionReport {
-        expired: entries.iter().filter(|s| !live(s)).cloned().collect(),
-        stale: entries
-            .iter()
-            .zip(&used)
-            .filter(|(s, used)| live(s) && !**used)
-            .map(|(s, _)| s.clone())
-            .collect(),
+
+    /// The expired entries, and the live ones no finding matched.
+    pub fn report(&self, entries: &[Suppression], today: &str) -> SuppressionReport {
+        SuppressionReport {
+            expired: entries
+                .iter()
+                .filter(|s| !live(s, today))
+                .cloned()
+                .collect(),
+            stale: entries
+                .iter()
+                .zip(&self.0)
+                .filter(|(s, used)| live(s, today) && !**used)
+                .map(|(s, _)| s.clone())
+                .collect(),
+        }
+    }
+}
+
+fn live(entry: &Suppression, today: &str) -> bool {
+    entry.expires.as_str() >= today
+}
+
+/// Mute one target's findings that live entries match, noting the entries
+/// that matched in `used`.
+pub fn apply_to(
+    target: &mut TargetReport<'_>,
+    entries: &[Suppression],
+    today: &str,
+    used: &mut Used,
+) {
+    for finding in &mut target.findings {
+        if !finding.outcome.is_problem() {
+            continue;
+        }
+        for (index, entry) in entries.iter().enumerate() {
+            let matches = entry.rule == finding.rule
+                && pattern_matches(&entry.target, Some(&target.name))
+                && pattern_matches(&entry.account, target.account_id.as_deref())
+                && pattern_matches(&entry.region, Some(&target.region))
+                && pattern_matches(&entry.resource, Some(&finding.resource));
+            if !matches {
+                continue;
+            }
+            used.0[index] = true;
+            if live(entry, today) && finding.muted.is_none() {
+                finding.muted = Some(Box::new(Muted {
+                    reason: entry.reason.clone(),
+                    owner: entry.owner.clone(),
+                    expires: entry.expires.clone(),
+                }));
+            }
+        }
     }
 }
 

@@ -29,7 +29,7 @@ fn check_scenario(name: &str) {
             .iter()
             .map(|f| (f.rule, (f.outcome.as_str(), f.detail.as_str())))
             .collect();
-        for difference in verdict_differences(&rules, &expected[target.name], &findings) {
+        for difference in verdict_differences(&rules, &expected[target.name.as_str()], &findings) {
             differences.push(format!("{}/{difference}", target.name));
         }
     }

@@ -1,7 +1,7 @@
 //! Reporting an audit: the formats and destinations, the suppressions and
 //! the baseline, and the exit code.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,10 +9,9 @@ use clap::ValueEnum;
 
 use ccaudit::error::InputError;
 use ccaudit::findings::Severity;
-use ccaudit::report::{self, Report};
+use ccaudit::report;
 use ccaudit::rules::RuleSet;
-use ccaudit::snapshot::Snapshot;
-use ccaudit::{drift, engine, output, suppress};
+use ccaudit::{audit, drift, output, pipeline, suppress};
 
 /// How to report an audit: formats, destinations, exit code, history.
 #[derive(clap::Args)]
@@ -120,6 +119,19 @@ pub enum AuditFormat {
 }
 
 impl AuditFormat {
+    /// The format as the audit run writes it (the table this wide).
+    fn as_run(self, width: Option<u16>) -> audit::Format {
+        match self {
+            AuditFormat::Table => audit::Format::Table(width),
+            AuditFormat::Json => audit::Format::Json,
+            AuditFormat::Sarif => audit::Format::Sarif,
+            AuditFormat::Junit => audit::Format::Junit,
+            AuditFormat::Markdown => audit::Format::Markdown,
+            AuditFormat::Html => audit::Format::Html,
+            AuditFormat::Csv => audit::Format::Csv,
+        }
+    }
+
     pub fn file_name(self) -> &'static str {
         match self {
             AuditFormat::Table => "report.txt",
@@ -176,10 +188,11 @@ pub fn check_only(rules: &RuleSet, only: &[String]) -> Result<(), InputError> {
     }
 }
 
-/// Audit, write every chosen format, and turn the verdicts into the exit code.
+/// Audit the targets `read` sends, write every chosen format as they come,
+/// and turn the verdicts into the exit code.
 pub fn render_audit(
     rules: &RuleSet,
-    snapshot: &Snapshot,
+    read: impl FnOnce(&mut pipeline::Send<'_>) -> Result<(), InputError> + Send,
     source: &str,
     args: &ReportArgs,
     inputs: ReportInputs,
@@ -188,58 +201,61 @@ pub fn render_audit(
         suppressions,
         baseline,
     } = inputs;
-    let mut targets = engine::audit(rules, snapshot, &args.only);
-    let suppressions = match suppressions {
-        Some(entries) => {
-            let today = match &args.now {
-                Some(day) => day.clone(),
-                None => suppress::today()?,
-            };
-            Some(suppress::apply(&mut targets, &entries, &today))
-        }
-        None => None,
+    let today = match (&suppressions, &args.now) {
+        (None, _) => String::new(),
+        (Some(_), Some(day)) => day.clone(),
+        (Some(_), None) => suppress::today()?,
     };
-    let drift = baseline.map(|old| drift::compare(&old, &drift::Run::of(&targets)));
-    let mut report = Report::new(targets);
-    report.suppressions = suppressions;
-    report.drift = drift;
+    let run = audit::Audit {
+        rules,
+        only: &args.only,
+        suppressions: suppressions.as_deref().map(|entries| (entries, today)),
+        baseline: baseline.as_ref(),
+        threshold: args.fail_on.threshold(),
+        source,
+    };
     // Each format is written straight into its destination: what fails
     // there (a full disk, a format's writer) is an error naming the file.
-    let write = |format: AuditFormat, width: Option<u16>, out: &mut dyn Write| {
-        let text = match format {
-            AuditFormat::Json => return report.write_json(out),
-            AuditFormat::Junit => return report::junit::write(&report, out),
-            AuditFormat::Csv => return report::csv::write(&report, out),
-            AuditFormat::Sarif => return report::sarif::write(&report, rules, source, out),
-            AuditFormat::Table => report::table::render(&report, width),
-            AuditFormat::Markdown => report::markdown::render(&report),
-            AuditFormat::Html => report::html::render(&report),
-        };
-        out.write_all(text.as_bytes())
-    };
-    match &args.output_dir {
+    let finished = match &args.output_dir {
         Some(dir) => {
             // All formats or none: never a new JSON beside an old SARIF.
             // A format asked for twice is one file.
-            let mut files: Vec<(&str, AuditFormat)> = Vec::new();
+            let mut chosen: Vec<AuditFormat> = Vec::new();
             for format in &args.format {
-                if !files.iter().any(|(name, _)| *name == format.file_name()) {
-                    files.push((format.file_name(), *format));
+                if !chosen.iter().any(|c| c.file_name() == format.file_name()) {
+                    chosen.push(*format);
                 }
             }
-            output::write_set(dir, &files, |format, out| write(format, None, out))?;
+            let names: Vec<&str> = chosen.iter().map(|f| f.file_name()).collect();
+            let formats: Vec<audit::Format> = chosen.iter().map(|f| f.as_run(None)).collect();
+            let mut finished = None;
+            output::write_set(dir, &names, |outs| {
+                finished = Some(run.run(read, &formats, outs)?);
+                Ok::<(), output::Stop>(())
+            })?;
+            finished
         }
         None => {
             let out = args.output.as_deref();
             let format = args.format.first().copied().unwrap_or(AuditFormat::Table);
             let width = table_width().filter(|_| out.is_none());
-            output::write_with(out, |w| write(format, width, w))?;
+            let mut finished = None;
+            output::write_with(out, |w| {
+                finished = Some(run.run(read, &[format.as_run(width)], &mut [w])?);
+                Ok::<(), output::Stop>(())
+            })?;
+            finished
         }
-    }
+    };
+    // Only a closed standard output ends a run quietly, and that one
+    // finishes (its writes go nowhere): every run that gets here finished.
+    let Some(finished) = finished else {
+        return Ok(ExitCode::SUCCESS);
+    };
     let threshold = args.fail_on.threshold();
-    let failed = match (&report.drift, args.fail_on_new) {
+    let failed = match (&finished.drift, args.fail_on_new) {
         (Some(drift), true) => threshold.is_some_and(|t| drift.has_regressions_at(t)),
-        _ => threshold.is_some_and(|t| report.has_problems_at(t)),
+        _ => finished.problems,
     };
     Ok(if failed {
         ExitCode::from(1)

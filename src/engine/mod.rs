@@ -16,20 +16,10 @@ use crate::template::{Placeholder, Values, placeholders, render, render_command}
 /// in the report envelope.
 pub fn audit<'a>(
     rules: &'a RuleSet,
-    snapshot: &'a Snapshot,
+    snapshot: &Snapshot,
     only: &[String],
 ) -> Vec<TargetReport<'a>> {
-    let selected: Vec<&Rule> = rules
-        .rules
-        .iter()
-        .filter(|r| only.is_empty() || only.contains(&r.id))
-        .collect();
-    let audit_target = |target: &'a Target| TargetReport {
-        name: &target.name,
-        account_id: target.setup.account_id.as_deref(),
-        region: &target.setup.region,
-        findings: selected.iter().map(|rule| evaluate(rule, target)).collect(),
-    };
+    let selected = select(rules, only);
     // Targets are independent: split them over the cores, keeping order.
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = snapshot.targets.len().div_ceil(workers).max(64);
@@ -37,7 +27,14 @@ pub fn audit<'a>(
         let handles: Vec<_> = snapshot
             .targets
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(audit_target).collect::<Vec<_>>()))
+            .map(|part| {
+                let selected = &selected;
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|target| audit_target(selected, target))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         handles
             .into_iter()
@@ -47,6 +44,25 @@ pub fn audit<'a>(
             })
             .collect()
     })
+}
+
+/// The rules an audit runs: all, or the ones `only` names, in rule order.
+pub fn select<'a>(rules: &'a RuleSet, only: &[String]) -> Vec<&'a Rule> {
+    rules
+        .rules
+        .iter()
+        .filter(|r| only.is_empty() || only.contains(&r.id))
+        .collect()
+}
+
+/// One target's findings, one per selected rule.
+pub fn audit_target<'a>(selected: &[&'a Rule], target: &Target) -> TargetReport<'a> {
+    TargetReport {
+        name: target.name.clone(),
+        account_id: target.setup.account_id.clone(),
+        region: target.setup.region.clone(),
+        findings: selected.iter().map(|rule| evaluate(rule, target)).collect(),
+    }
 }
 
 pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {

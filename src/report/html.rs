@@ -181,14 +181,14 @@ pub fn render(report: &Report<'_>) -> String {
         findings.sort_by_key(|f| (f.outcome, std::cmp::Reverse(f.severity)));
         body.push_str(&format!(
             "<section class=\"target\" data-target=\"{}\"><h2>{} <small>{}, {}</small></h2>",
-            escape(t.name),
-            escape(t.name),
-            escape(t.account_id.unwrap_or("account not given")),
-            escape(t.region)
+            escape(&t.name),
+            escape(&t.name),
+            escape(t.account_id.as_deref().unwrap_or("account not given")),
+            escape(&t.region)
         ));
         body.push_str(&counts(
             &Summary::of(&t.findings),
-            &format!("summary-{}", escape(t.name)),
+            &format!("summary-{}", escape(&t.name)),
         ));
         body.push_str("<ul class=\"findings\">");
         for f in findings {

@@ -68,8 +68,8 @@ fn case(f: &Finding<'_>, target: &str) -> TestCase {
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut junit = JUnit::new("ccaudit");
     for target in &report.targets {
-        let mut suite = TestSuite::new(xml(target.name));
-        suite.add_test_cases(target.findings.iter().map(|f| case(f, target.name)));
+        let mut suite = TestSuite::new(xml(&target.name));
+        suite.add_test_cases(target.findings.iter().map(|f| case(f, &target.name)));
         junit.add_test_suite(suite);
     }
     junit.serialize(out).map_err(writer_error)

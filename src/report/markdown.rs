@@ -131,9 +131,9 @@ pub fn render(report: &Report<'_>) -> String {
         let c = super::Summary::of(&t.findings);
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} |\n",
-            cell(&plain(t.name)),
-            cell(&plain(t.account_id.unwrap_or("—"))),
-            cell(&plain(t.region)),
+            cell(&plain(&t.name)),
+            cell(&plain(t.account_id.as_deref().unwrap_or("—"))),
+            cell(&plain(&t.region)),
             c.fail,
             c.unknown,
             c.pass,
@@ -143,9 +143,9 @@ pub fn render(report: &Report<'_>) -> String {
     for t in &report.targets {
         out.push_str(&format!(
             "\n## {} ({}, {})\n\n",
-            plain(t.name),
-            plain(t.account_id.unwrap_or("account not given")),
-            plain(t.region)
+            plain(&t.name),
+            plain(t.account_id.as_deref().unwrap_or("account not given")),
+            plain(&t.region)
         ));
         let mut problems: Vec<&Finding> = t
             .findings

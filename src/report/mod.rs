@@ -4,6 +4,7 @@
 pub mod baseline;
 pub mod csv;
 pub mod html;
+pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
@@ -25,6 +26,25 @@ pub struct Summary {
     pub skip: usize,
     /// Of the failing and unknown ones, how many are muted.
     pub muted: usize,
+}
+
+impl std::ops::AddAssign for Summary {
+    fn add_assign(&mut self, other: Summary) {
+        self.pass += other.pass;
+        self.fail += other.fail;
+        self.unknown += other.unknown;
+        self.skip += other.skip;
+        self.muted += other.muted;
+    }
+}
+
+/// What the end of a report says, known only after its last target.
+#[derive(Debug, Clone, Copy)]
+pub struct Totals<'r> {
+    pub targets: usize,
+    pub summary: Summary,
+    pub suppressions: Option<&'r SuppressionReport>,
+    pub drift: Option<&'r Drift>,
 }
 
 impl Summary {
@@ -80,19 +100,32 @@ impl<'a> Report<'a> {
     /// True when a finding at or above `threshold` failed or is unknown
     /// (and is not muted).
     pub fn has_problems_at(&self, threshold: Severity) -> bool {
-        self.targets
-            .iter()
-            .flat_map(|t| &t.findings)
-            .any(|f| f.outcome.is_problem() && f.severity >= threshold && f.muted.is_none())
+        self.targets.iter().any(|t| t.has_problems_at(threshold))
+    }
+
+    pub fn totals(&self) -> Totals<'_> {
+        Totals {
+            targets: self.targets.len(),
+            summary: self.summary,
+            suppressions: self.suppressions.as_ref(),
+            drift: self.drift.as_ref(),
+        }
     }
 
     /// The JSON report as text (`write_json` streams it instead).
     pub fn to_json_string(&self) -> std::io::Result<String> {
-        crate::output::to_json(self)
+        let mut bytes = Vec::new();
+        self.write_json(&mut bytes)?;
+        String::from_utf8(bytes).map_err(std::io::Error::other)
     }
 
-    /// The JSON report, streamed into `writer`.
+    /// The JSON report, streamed into `writer` (as a streamed audit writes
+    /// it, a target at a time).
     pub fn write_json(&self, writer: &mut dyn std::io::Write) -> std::io::Result<()> {
-        crate::output::write_json(writer, self)
+        json::head(writer)?;
+        for (index, target) in self.targets.iter().enumerate() {
+            json::target(target, index == 0, writer)?;
+        }
+        json::tail(&self.totals(), writer)
     }
 }

@@ -110,8 +110,8 @@ fn pointer(parts: &[&str]) -> String {
 /// target's region and account, the keys' owner); else target/label.
 fn fully_qualified_name(f: &Finding<'_>, target: &TargetReport<'_>) -> String {
     f.about
-        .arn(target.region, target.account_id.unwrap_or(""))
-        .unwrap_or_else(|| format!("{}/{}", target.name, f.resource))
+        .arn(&target.region, target.account_id.as_deref().unwrap_or(""))
+        .unwrap_or_else(|| format!("{}/{}", &target.name, f.resource))
 }
 
 fn result(
@@ -152,7 +152,7 @@ fn result(
         .build();
     // One finding per target and rule: stable even when the resource's
     // label changes with the evidence.
-    let fingerprint = format!("{}|{}", target.name, f.rule);
+    let fingerprint = format!("{}|{}", &target.name, f.rule);
     // SARIF 3.27.10: a result that is not a failure has level "none".
     let (kind, result_level) = if f.outcome == Outcome::Fail {
         (ResultKind::Fail, level(f.severity))

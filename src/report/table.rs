@@ -5,8 +5,8 @@ use crate::output::visible;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
-use super::{Report, Summary};
-use crate::findings::{Finding, Outcome};
+use super::{Report, Summary, Totals};
+use crate::findings::{Finding, Outcome, TargetReport};
 
 /// Width used when the output is not a terminal (files, pipes, tests).
 pub const DEFAULT_WIDTH: u16 = 120;
@@ -64,50 +64,62 @@ fn sorted<'a, 'b>(findings: &'b [Finding<'a>]) -> Vec<&'b Finding<'a>> {
 pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
     let mut out = String::new();
     for target in &report.targets {
-        let account = visible(target.account_id.unwrap_or("account not given"));
-        out.push_str(&format!(
-            "{} ({account}, {}): {}\n",
-            visible(target.name),
-            visible(target.region),
-            summary_text(&Summary::of(&target.findings))
-        ));
-        let mut table = new_table(width);
-        table.set_header(["outcome", "severity", "rule", "finding"]);
-        for f in sorted(&target.findings) {
-            table.add_row([
-                f.outcome.as_str().to_uppercase(),
-                f.severity.to_string(),
-                format!("{}\n{}", f.rule, visible(&f.about.short_label())),
-                finding_cell(f),
-            ]);
-        }
-        out.push_str(&table.to_string());
-        out.push('\n');
-        let failing: Vec<&Finding> = sorted(&target.findings)
-            .into_iter()
-            .filter(|f| f.outcome == Outcome::Fail)
-            .collect();
-        if !failing.is_empty() {
-            out.push_str("\nHow to fix:\n");
-            for f in failing {
-                out.push_str(&format!("\n[{}] {}\n", f.rule, f.title));
-                if let Some(fix) = &f.fix {
-                    for line in fix.trim_end().lines() {
-                        out.push_str(&format!("  {}\n", visible(line)));
-                    }
-                }
-                for line in f.command_lines().unwrap_or_default() {
-                    out.push_str(&format!("  {}\n", visible(&line)));
+        out.push_str(&self::target(target, width));
+    }
+    out.push_str(&tail(&report.totals()));
+    out
+}
+
+/// One target's part: its counts, its table, then how to fix what fails.
+pub fn target(target: &TargetReport<'_>, width: Option<u16>) -> String {
+    let mut out = String::new();
+    let account = visible(target.account_id.as_deref().unwrap_or("account not given"));
+    out.push_str(&format!(
+        "{} ({account}, {}): {}\n",
+        visible(&target.name),
+        visible(&target.region),
+        summary_text(&Summary::of(&target.findings))
+    ));
+    let mut table = new_table(width);
+    table.set_header(["outcome", "severity", "rule", "finding"]);
+    for f in sorted(&target.findings) {
+        table.add_row([
+            f.outcome.as_str().to_uppercase(),
+            f.severity.to_string(),
+            format!("{}\n{}", f.rule, visible(&f.about.short_label())),
+            finding_cell(f),
+        ]);
+    }
+    out.push_str(&table.to_string());
+    out.push('\n');
+    let failing: Vec<&Finding> = sorted(&target.findings)
+        .into_iter()
+        .filter(|f| f.outcome == Outcome::Fail)
+        .collect();
+    if !failing.is_empty() {
+        out.push_str("\nHow to fix:\n");
+        for f in failing {
+            out.push_str(&format!("\n[{}] {}\n", f.rule, f.title));
+            if let Some(fix) = &f.fix {
+                for line in fix.trim_end().lines() {
+                    out.push_str(&format!("  {}\n", visible(line)));
                 }
             }
+            for line in f.command_lines().unwrap_or_default() {
+                out.push_str(&format!("  {}\n", visible(&line)));
+            }
         }
-        out.push('\n');
     }
-    out.push_str(&format!(
-        "{} target{}: {}\n",
-        report.targets.len(),
-        if report.targets.len() == 1 { "" } else { "s" },
-        summary_text(&report.summary)
-    ));
+    out.push('\n');
     out
+}
+
+/// The last line: the counts of every target.
+pub fn tail(totals: &Totals<'_>) -> String {
+    format!(
+        "{} target{}: {}\n",
+        totals.targets,
+        if totals.targets == 1 { "" } else { "s" },
+        summary_text(&totals.summary)
+    )
 }

@@ -2,6 +2,7 @@
 //! region set up for Cloud Connect), in the contract of docs/snapshot.md.
 
 pub mod aws;
+pub mod stream;
 
 use std::fmt;
 use std::path::Path;
@@ -96,72 +97,133 @@ struct SchemaOnly {
 }
 
 impl Snapshot {
-    /// Read and validate a snapshot file (`-` reads standard input).
+    /// Read and validate a snapshot file (`-` reads standard input). The
+    /// whole file is held in memory: `stream::each_target` reads one target
+    /// at a time instead.
     pub fn load(path: &Path) -> Result<Snapshot, InputError> {
-        let bytes = if path == Path::new("-") {
-            let mut buf = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-                .map_err(|e| InputError::new(path, format!("cannot read standard input: {e}")))?;
-            buf
-        } else {
-            std::fs::read(path)
-                .map_err(|e| InputError::new(path, format!("cannot read snapshot: {e}")))?
-        };
-        Snapshot::from_slice(path, &bytes)
+        Snapshot::from_slice(path, &read_all(path)?)
     }
 
     pub fn from_slice(path: &Path, bytes: &[u8]) -> Result<Snapshot, InputError> {
-        let json_error = |e: serde_json::Error| {
+        let reread = || Ok(bytes.to_vec());
+        match serde_json::from_slice::<Snapshot>(bytes) {
+            Ok(snapshot) => {
+                let facts = Facts {
+                    schema: snapshot.schema.clone(),
+                    targets: snapshot.targets.len(),
+                    duplicate: first_duplicate(snapshot.targets.iter().map(|t| t.name.as_str())),
+                };
+                judge_parsed(path, facts, reread)?;
+                Ok(snapshot)
+            }
+            Err(e) => Err(judge_failed(path, &e, reread)),
+        }
+    }
+}
+
+/// The file's bytes, or standard input's for `-`.
+fn read_all(path: &Path) -> Result<Vec<u8>, InputError> {
+    if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+            .map_err(|e| InputError::new(path, format!("cannot read standard input: {e}")))?;
+        Ok(buf)
+    } else {
+        std::fs::read(path).map_err(|e| InputError::new(path, format!("cannot read snapshot: {e}")))
+    }
+}
+
+/// What the checks after parsing need to know of a parsed snapshot.
+struct Facts {
+    schema: String,
+    targets: usize,
+    /// The first name a second target has too.
+    duplicate: Option<String>,
+}
+
+fn first_duplicate<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let mut seen = std::collections::HashSet::new();
+    names
+        .into_iter()
+        .find(|name| !seen.insert(*name))
+        .map(str::to_string)
+}
+
+// The decisions after a parse, whole or streamed: which error, if any, the
+// snapshot gets. `bytes` reads the file again, only to place an error.
+
+/// A parse that failed: a wrong or missing schema explains any other error
+/// better, so it is checked first (the probe runs only when something is off).
+fn judge_failed(
+    path: &Path,
+    error: &serde_json::Error,
+    bytes: impl FnOnce() -> Result<Vec<u8>, InputError>,
+) -> InputError {
+    let bytes = match bytes() {
+        Ok(bytes) => bytes,
+        Err(e) => return e,
+    };
+    match serde_json::from_slice::<SchemaOnly>(&bytes) {
+        Ok(SchemaOnly { schema }) if schema.as_deref() != Some(SCHEMA) => {
+            schema_error(path, &bytes, schema.as_deref())
+        }
+        _ => {
             // Display repeats the position the error already carries.
-            let text = e.to_string();
+            let text = error.to_string();
             let message = text
                 .rsplit_once(" at line ")
                 .map_or(text.as_str(), |(m, _)| m);
-            InputError::at(path, e.line(), e.column(), message)
-        };
-        let parsed: Result<Snapshot, _> = serde_json::from_slice(bytes);
-        // A wrong or missing schema explains any other error better, so it is
-        // checked first; the probe only runs when something is off.
-        let schema = match &parsed {
-            Ok(snapshot) => Some(Some(snapshot.schema.clone())),
-            Err(_) => serde_json::from_slice::<SchemaOnly>(bytes)
-                .ok()
-                .map(|p| p.schema),
-        };
-        match schema {
-            Some(Some(schema)) if schema != SCHEMA => {
-                return Err(located(
-                    path,
-                    bytes,
-                    r#""schema"\s*:"#,
-                    format!(
-                        "unsupported snapshot schema \"{}\" (this ccaudit reads \"{SCHEMA}\")",
-                        schema.escape_debug()
-                    ),
-                ));
-            }
-            Some(None) => {
-                return Err(located(
-                    path,
-                    bytes,
-                    r"\S",
-                    format!("not a ccaudit snapshot: no \"schema\" field (expected \"{SCHEMA}\")"),
-                ));
-            }
-            _ => {}
+            InputError::at(path, error.line(), error.column(), message)
         }
-        let snapshot = parsed.map_err(json_error)?;
-        if snapshot.targets.is_empty() {
-            // An audit of nothing would pass: that is no evidence.
-            return Err(located(
-                path,
-                bytes,
-                r#""targets"\s*:"#,
-                "the snapshot has no targets: nothing to audit".to_string(),
-            ));
-        }
-        unique_names(path, bytes, &snapshot)?;
-        Ok(snapshot)
+    }
+}
+
+/// A parse that succeeded: our schema, some targets, no name twice.
+fn judge_parsed(
+    path: &Path,
+    facts: Facts,
+    bytes: impl FnOnce() -> Result<Vec<u8>, InputError>,
+) -> Result<(), InputError> {
+    if facts.schema == SCHEMA && facts.targets > 0 && facts.duplicate.is_none() {
+        return Ok(());
+    }
+    let bytes = bytes()?;
+    if facts.schema != SCHEMA {
+        return Err(schema_error(path, &bytes, Some(&facts.schema)));
+    }
+    if facts.targets == 0 {
+        // An audit of nothing would pass: that is no evidence.
+        return Err(located(
+            path,
+            &bytes,
+            r#""targets"\s*:"#,
+            "the snapshot has no targets: nothing to audit".to_string(),
+        ));
+    }
+    match facts.duplicate {
+        Some(name) => Err(duplicate_error(path, &bytes, &name)),
+        None => Ok(()),
+    }
+}
+
+/// A schema other than ours, or none.
+fn schema_error(path: &Path, bytes: &[u8], schema: Option<&str>) -> InputError {
+    match schema {
+        Some(schema) => located(
+            path,
+            bytes,
+            r#""schema"\s*:"#,
+            format!(
+                "unsupported snapshot schema \"{}\" (this ccaudit reads \"{SCHEMA}\")",
+                schema.escape_debug()
+            ),
+        ),
+        None => located(
+            path,
+            bytes,
+            r"\S",
+            format!("not a ccaudit snapshot: no \"schema\" field (expected \"{SCHEMA}\")"),
+        ),
     }
 }
 
@@ -179,16 +241,7 @@ fn located(path: &Path, bytes: &[u8], pattern: &str, message: String) -> InputEr
 
 /// Two targets with one name would be confused by drift, suppressions and
 /// `--target`: the error names both places.
-fn unique_names(path: &Path, bytes: &[u8], snapshot: &Snapshot) -> Result<(), InputError> {
-    let mut seen = std::collections::HashSet::new();
-    let Some(name) = snapshot
-        .targets
-        .iter()
-        .map(|t| t.name.as_str())
-        .find(|name| !seen.insert(*name))
-    else {
-        return Ok(());
-    };
+fn duplicate_error(path: &Path, bytes: &[u8], name: &str) -> InputError {
     let text = String::from_utf8_lossy(bytes);
     // The name as JSON writes it (a `Value` prints without fail), found
     // as text: a regex of it could be too large to build.
@@ -212,10 +265,10 @@ fn unique_names(path: &Path, bytes: &[u8], snapshot: &Snapshot) -> Result<(), In
             _ => String::new(),
         }
     );
-    Err(match places.get(1) {
+    match places.get(1) {
         Some(&(line, col)) => InputError::at(path, line, col, message),
         None => InputError::new(path, message),
-    })
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,212 @@
+//! A whole audit run, streamed: targets come from a reader (a snapshot
+//! file read a target at a time, or the targets just collected), every
+//! core audits them, mutes what the suppressions accept and compares them
+//! with the baseline, and each format gets its part of every target in
+//! snapshot order. JSON, CSV and the table are written as the targets come,
+//! so memory does not grow with the snapshot; SARIF, JUnit, Markdown and
+//! HTML open with totals, so they keep the findings (never the snapshot)
+//! and are written at the end.
+
+use std::io::Write;
+
+use crate::drift::{Baseline, Drift, RunTarget, TargetDrift};
+use crate::engine;
+use crate::error::InputError;
+use crate::findings::{Severity, TargetReport};
+use crate::output::Stop;
+use crate::pipeline::{self, Send};
+use crate::report::{self, Report, Summary, Totals};
+use crate::rules::RuleSet;
+use crate::snapshot::Target;
+use crate::suppress::{self, Suppression, SuppressionReport, Used};
+
+/// A report format, as the run writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+    /// The human report, this wide (a default width when `None`).
+    Table(Option<u16>),
+    Sarif,
+    Junit,
+    Markdown,
+    Html,
+}
+
+impl Format {
+    /// Written target by target; the others need every finding first.
+    fn streamed(self) -> bool {
+        matches!(self, Format::Json | Format::Csv | Format::Table(_))
+    }
+}
+
+/// What a run is asked to do besides auditing.
+pub struct Audit<'r> {
+    pub rules: &'r RuleSet,
+    /// Run only these rules (all when empty).
+    pub only: &'r [String],
+    /// Mute what these accept, as of `today` (YYYY-MM-DD).
+    pub suppressions: Option<(&'r [Suppression], String)>,
+    /// Compare with this previous run.
+    pub baseline: Option<&'r crate::drift::Run>,
+    /// A finding this severe or worse that fails or is unknown (unmuted)
+    /// makes `Finished::problems` true.
+    pub threshold: Option<Severity>,
+    /// The snapshot's name, for SARIF's locations.
+    pub source: &'r str,
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct Finished {
+    pub summary: Summary,
+    /// Some target has a problem at the threshold.
+    pub problems: bool,
+    pub drift: Option<Drift>,
+}
+
+/// One target, audited, with its part of every streamed format.
+struct Audited<'r> {
+    name: String,
+    parts: Vec<Vec<u8>>,
+    /// The findings, when a format needs them at the end.
+    kept: Option<TargetReport<'r>>,
+    summary: Summary,
+    problems: bool,
+    used: Option<Used>,
+    drift: Option<TargetDrift>,
+}
+
+impl<'r> Audit<'r> {
+    /// Audit every target `read` sends and write `formats[i]` into
+    /// `outs[i]`. A snapshot found unusable half way stops the run with
+    /// `Stop::Input`, after the targets before it were written.
+    pub fn run(
+        &self,
+        read: impl FnOnce(&mut Send<'_>) -> Result<(), InputError> + std::marker::Send,
+        formats: &[Format],
+        outs: &mut [&mut dyn Write],
+    ) -> Result<Finished, Stop> {
+        let selected = engine::select(self.rules, self.only);
+        let baseline = self.baseline.map(Baseline::new);
+        let keep = formats.iter().any(|f| !f.streamed());
+        for (format, out) in formats.iter().zip(outs.iter_mut()) {
+            match format {
+                Format::Json => report::json::head(*out)?,
+                Format::Csv => report::csv::head(*out)?,
+                _ => {}
+            }
+        }
+        let work = |index: usize, target: Target| -> std::io::Result<Audited<'r>> {
+            let mut audited = engine::audit_target(&selected, &target);
+            drop(target);
+            let used = self.suppressions.as_ref().map(|(entries, today)| {
+                let mut used = Used::new(entries);
+                suppress::apply_to(&mut audited, entries, today, &mut used);
+                used
+            });
+            let mut parts = Vec::new();
+            for format in formats {
+                let mut part = Vec::new();
+                match *format {
+                    Format::Json => report::json::target(&audited, index == 0, &mut part)?,
+                    Format::Csv => report::csv::target(&audited, &mut part)?,
+                    Format::Table(width) => {
+                        part = report::table::target(&audited, width).into_bytes()
+                    }
+                    _ => {}
+                }
+                parts.push(part);
+            }
+            Ok(Audited {
+                name: audited.name.clone(),
+                parts,
+                summary: Summary::of(&audited.findings),
+                problems: self.threshold.is_some_and(|t| audited.has_problems_at(t)),
+                used,
+                drift: baseline
+                    .as_ref()
+                    .map(|b| b.target(&RunTarget::of(&audited))),
+                kept: keep.then_some(audited),
+            })
+        };
+        let mut summary = Summary::default();
+        let mut problems = false;
+        let mut used = self.suppressions.as_ref().map(|(e, _)| Used::new(e));
+        let mut targets = 0;
+        let mut names = Vec::new();
+        let mut drifts = Vec::new();
+        let mut kept = Vec::new();
+        pipeline::run(read, work, |audited| {
+            let audited = audited?;
+            for (part, out) in audited.parts.iter().zip(outs.iter_mut()) {
+                out.write_all(part)?;
+            }
+            targets += 1;
+            summary += audited.summary;
+            problems |= audited.problems;
+            if let (Some(all), Some(this)) = (&mut used, &audited.used) {
+                all.merge(this);
+            }
+            if let Some(drift) = audited.drift {
+                drifts.push(drift);
+                names.push(audited.name);
+            }
+            kept.extend(audited.kept);
+            Ok(())
+        })?;
+        let suppressions: Option<SuppressionReport> = self
+            .suppressions
+            .as_ref()
+            .zip(used.as_ref())
+            .map(|((entries, today), used)| used.report(entries, today));
+        let drift = baseline
+            .as_ref()
+            .map(|b| b.finish(names.iter().map(String::as_str), drifts));
+        let totals = Totals {
+            targets,
+            summary,
+            suppressions: suppressions.as_ref(),
+            drift: drift.as_ref(),
+        };
+        let whole = keep.then(|| {
+            let mut report = Report::new(kept);
+            report.suppressions = suppressions.clone();
+            report.drift = drift.clone();
+            report
+        });
+        for (format, out) in formats.iter().zip(outs.iter_mut()) {
+            match *format {
+                Format::Json => report::json::tail(&totals, *out)?,
+                Format::Csv => {}
+                Format::Table(_) => out.write_all(report::table::tail(&totals).as_bytes())?,
+                _ => {
+                    if let Some(whole) = &whole {
+                        write_whole(*format, whole, self, *out)?;
+                    }
+                }
+            }
+        }
+        Ok(Finished {
+            summary,
+            problems,
+            drift,
+        })
+    }
+}
+
+/// A format that opens with totals, from the kept findings.
+fn write_whole(
+    format: Format,
+    report: &Report<'_>,
+    audit: &Audit<'_>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Sarif => report::sarif::write(report, audit.rules, audit.source, out),
+        Format::Junit => report::junit::write(report, out),
+        Format::Markdown => out.write_all(report::markdown::render(report).as_bytes()),
+        Format::Html => out.write_all(report::html::render(report).as_bytes()),
+        Format::Json | Format::Csv | Format::Table(_) => Ok(()),
+    }
+}
