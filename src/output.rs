@@ -452,6 +452,10 @@ impl serde_json::ser::Formatter for TerminalSafe {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // Everything escaped here is DEL or beyond ASCII: most text is not.
+        if fragment.is_ascii() && !fragment.contains('\u{7f}') {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut rest = fragment;
         while let Some((at, c)) = rest.char_indices().find(|(_, c)| json_escaped(*c)) {
             writer.write_all(&rest.as_bytes()[..at])?;

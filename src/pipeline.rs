@@ -40,8 +40,12 @@ pub fn from_targets(targets: Vec<Target>) -> impl FnOnce(&mut Send<'_>) -> Resul
     }
 }
 
-/// How many targets wait in each channel.
-const IN_FLIGHT: usize = 32;
+/// Targets travel in batches of this many: a channel operation can cost
+/// as much as a small target's audit.
+const BATCH: usize = 16;
+
+/// How many batches wait in each channel.
+const IN_FLIGHT: usize = 4;
 
 /// Run `read` on its own thread, `work` on every core, and `take` on the
 /// calling thread with each work's result, in the order `read` sent the
@@ -53,19 +57,29 @@ pub fn run<W: std::marker::Send>(
     mut take: impl FnMut(W) -> Result<(), Stop>,
 ) -> Result<(), Stop> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (job_tx, job_rx) = sync_channel::<(usize, Target)>(IN_FLIGHT);
-    let (done_tx, done_rx) = sync_channel::<(usize, W)>(IN_FLIGHT);
+    let (job_tx, job_rx) = sync_channel::<Batch<Target>>(IN_FLIGHT);
+    let (done_tx, done_rx) = sync_channel::<Batch<W>>(IN_FLIGHT);
     // Shared by the workers alone: when the last one stops, the reader's
     // next send fails and it stops too.
     let jobs = Arc::new(Mutex::new(job_rx));
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
-            let mut index = 0;
-            read(&mut |target| {
-                job_tx.send((index, target)).map_err(|_| Closed)?;
-                index += 1;
+            let mut batch = Batch::new(0);
+            let mut count = 0;
+            let read = read(&mut |target| {
+                batch.items.push(target);
+                count += 1;
+                if batch.items.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Batch::new(count));
+                    job_tx.send(full).map_err(|_| Closed)?;
+                }
                 Ok(())
-            })
+            });
+            if !batch.items.is_empty() {
+                // Nobody left to take it means the run is stopping anyway.
+                let _ = job_tx.send(batch);
+            }
+            read
         });
         for _ in 0..workers {
             let (jobs, done_tx, work) = (Arc::clone(&jobs), done_tx.clone(), &work);
@@ -85,11 +99,26 @@ pub fn run<W: std::marker::Send>(
     })
 }
 
-/// A worker: take the next target, work, hand the result on, until the
+/// Consecutive items, the first of them at index `first`.
+struct Batch<T> {
+    first: usize,
+    items: Vec<T>,
+}
+
+impl<T> Batch<T> {
+    fn new(first: usize) -> Self {
+        Batch {
+            first,
+            items: Vec::with_capacity(BATCH),
+        }
+    }
+}
+
+/// A worker: take the next batch, work, hand the results on, until the
 /// reader is done or the taker is gone.
 fn serve<W>(
-    jobs: &Mutex<Receiver<(usize, Target)>>,
-    done: &SyncSender<(usize, W)>,
+    jobs: &Mutex<Receiver<Batch<Target>>>,
+    done: &SyncSender<Batch<W>>,
     work: &(impl Fn(usize, Target) -> W + Sync),
 ) {
     loop {
@@ -98,8 +127,13 @@ fn serve<W>(
             Ok(jobs) => jobs.recv(),
             Err(_) => return,
         };
-        let Ok((index, target)) = next else { return };
-        if done.send((index, work(index, target))).is_err() {
+        let Ok(batch) = next else { return };
+        let first = batch.first;
+        let items = (first..)
+            .zip(batch.items)
+            .map(|(i, t)| work(i, t))
+            .collect();
+        if done.send(Batch { first, items }).is_err() {
             return;
         }
     }
@@ -107,16 +141,18 @@ fn serve<W>(
 
 /// Take the results in index order, holding back those that come early.
 fn take_in_order<W>(
-    done: &Receiver<(usize, W)>,
+    done: &Receiver<Batch<W>>,
     take: &mut impl FnMut(W) -> Result<(), Stop>,
 ) -> Result<(), Stop> {
     let mut early = BTreeMap::new();
     let mut next = 0;
-    for (index, result) in done {
-        early.insert(index, result);
-        while let Some(result) = early.remove(&next) {
-            take(result)?;
-            next += 1;
+    for batch in done {
+        early.insert(batch.first, batch.items);
+        while let Some(items) = early.remove(&next) {
+            next += items.len();
+            for result in items {
+                take(result)?;
+            }
         }
     }
     Ok(())
