@@ -198,6 +198,61 @@ fn healthy_setup_matches_the_offline_fixture() {
     );
 }
 
+/// A pre-onboarding scan of one account and region: how many calls it
+/// makes (the collector's own count, on its progress line) and how long it
+/// takes. The count is held to 20; the time is printed (a debug build here,
+/// the README gives the release figure).
+#[test]
+fn a_scan_of_one_account_region_makes_at_most_20_calls() {
+    let moto = aws::moto();
+    let (group, user, keys) = aws::runtime().block_on(async {
+        let config = aws::sdk(&moto, REGION, "testing", "testing").await;
+        let group = aws::create_group(&config, &GroupSpec::guide()).await;
+        let user = aws::unique("bitmovin");
+        let keys = aws::create_user(&config, &user, Grant::GuideInline).await;
+        (group, user, keys)
+    });
+    let started = std::time::Instant::now();
+    let out = aws::ccaudit(
+        &moto,
+        &aws::guide_quotas(),
+        (&keys.0, &keys.1),
+        &[
+            "scan",
+            "--region",
+            REGION,
+            "--security-group",
+            &group,
+            "--iam-user",
+            &user,
+            "--account-id",
+            ACCOUNT,
+            "--max-encodings",
+            "10",
+            "--name",
+            "one",
+            "--as-bitmovin",
+            "--format",
+            "json",
+        ],
+    );
+    let seconds = started.elapsed().as_secs_f64();
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let calls: usize = log
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("collected one (1/1): ")?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no progress line: {log}"));
+    eprintln!("scan of one account-region: {calls} calls, {seconds:.2} s");
+    assert!(calls <= 20, "{calls} calls");
+}
+
 #[test]
 fn full_access_matches_the_evaluation_fixture() {
     let (report, _) = scan_seeded(REGION, &GroupSpec::guide(), Grant::Ec2FullAccess, "eval");
