@@ -9,6 +9,10 @@ use std::process::ExitCode;
 
 use ccaudit::snapshot::stream::{Stopped, each_target};
 
+// The allocator `ccaudit` itself uses, so the floor is measured alike.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let Some(path) = std::env::args_os().nth(1).map(PathBuf::from) else {
         eprintln!("usage: parse_snapshot SNAPSHOT");
