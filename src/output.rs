@@ -513,7 +513,13 @@ pub fn is_bidi_control(c: char) -> bool {
 /// a line stays one line.
 pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
     let hidden = |c: char| c.is_control() || is_bidi_control(c);
-    if !text.chars().any(hidden) {
+    // Most text is ASCII, whose only controls are below space and DEL.
+    let clean = if text.is_ascii() {
+        !text.bytes().any(|b| b < b' ' || b == 0x7f)
+    } else {
+        !text.chars().any(hidden)
+    };
+    if clean {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -673,6 +679,7 @@ mod tests {
         assert_eq!(visible("sg-1"), "sg-1");
         assert_eq!(visible("a\u{1b}[31mb"), "a\\u{1b}[31mb");
         assert_eq!(visible("x\ny\r"), "x\\u{a}y\\u{d}");
+        assert_eq!(visible("a\u{7f}b"), "a\\u{7f}b");
         assert_eq!(visible("\u{9b}2J"), "\\u{9b}2J");
         assert_eq!(visible("abc\u{202e}fed"), "abc\\u{202e}fed");
         assert_eq!(visible("ümlaut ✓"), "ümlaut ✓");

@@ -82,7 +82,8 @@ pub fn target(target: &TargetReport<'_>, width: Option<u16>) -> String {
     ));
     let mut table = new_table(width);
     table.set_header(["outcome", "severity", "rule", "finding"]);
-    for f in sorted(&target.findings) {
+    let sorted = sorted(&target.findings);
+    for f in &sorted {
         table.add_row([
             f.outcome.as_str().to_uppercase(),
             f.severity.to_string(),
@@ -92,7 +93,7 @@ pub fn target(target: &TargetReport<'_>, width: Option<u16>) -> String {
     }
     out.push_str(&table.to_string());
     out.push('\n');
-    let failing: Vec<&Finding> = sorted(&target.findings)
+    let failing: Vec<&Finding> = sorted
         .into_iter()
         .filter(|f| f.outcome == Outcome::Fail)
         .collect();
