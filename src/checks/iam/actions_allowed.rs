@@ -1,8 +1,7 @@
 //! `iam-actions-allowed`: every action of a grant set is allowed on its resources.
 
 use super::{
-    GrantsCheck, GrantsQuestion, Refusals, gather, listing, policy_json, requests,
-    with_subject_user,
+    GrantsCheck, GrantsQuestion, Refusals, gather, listing, policy_json, with_subject_user,
 };
 use crate::checks::iam::IamGrants;
 use crate::checks::verdict::Verdict;
@@ -32,8 +31,8 @@ fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
     let mut denied = Refusals::default();
     let mut not_allowed = Vec::new();
     let mut undecided = Vec::new();
-    let pairs = requests(check, target);
-    for (action, resource) in &pairs {
+    let pairs = check.requests(target);
+    for (action, resource) in pairs.iter() {
         match iam::decide(&gathered.set, action, resource) {
             Decision::Allowed { .. } => {}
             Decision::ExplicitDeny { by } => denied.add(format!("denied by {by}"), action),
