@@ -6,7 +6,6 @@ use super::{
 use crate::checks::iam::IamGrants;
 use crate::checks::verdict::Verdict;
 use crate::findings::FixData;
-use crate::iam;
 use crate::iam::Decision;
 use crate::snapshot::Target;
 use crate::template::Placeholder;
@@ -32,8 +31,12 @@ fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
     let mut not_allowed = Vec::new();
     let mut undecided = Vec::new();
     let pairs = check.requests(target);
-    for (action, resource) in pairs.iter() {
-        match iam::decide(&gathered.set, action, resource) {
+    let decider = pairs.decider(&gathered.set);
+    for ((a, r), (action, resource)) in pairs.indexed() {
+        let Some(refusal) = decider.refusal(a, r) else {
+            continue;
+        };
+        match refusal {
             Decision::Allowed { .. } => {}
             Decision::ExplicitDeny { by } => denied.add(format!("denied by {by}"), action),
             Decision::BoundaryDenies { boundary } => {

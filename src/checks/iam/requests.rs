@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use crate::checks::shared::{Grant, ResourceScopes};
+use crate::iam::{Decider, PolicySet};
 use crate::snapshot::Target;
 
 /// A grant set's pairs before narrowing.
@@ -80,9 +81,23 @@ impl Requests<'_> {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.indexed().map(|(_, pair)| pair)
+    }
+
+    /// Each pair with its indices for `decider`.
+    pub fn indexed(&self) -> impl Iterator<Item = ((usize, usize), (&str, &str))> {
         self.pairs
             .iter()
-            .map(|&(a, r)| (self.actions[a].as_str(), &*self.resources[r]))
+            .map(|&(a, r)| ((a, r), (self.actions[a].as_str(), &*self.resources[r])))
+    }
+
+    /// A decider for these requests against `set`.
+    pub fn decider<'s>(&'s self, set: &'s PolicySet<'s>) -> Decider<'s> {
+        Decider::new(
+            set,
+            self.actions.iter().map(String::as_str).collect(),
+            self.resources.iter().map(|r| &**r).collect(),
+        )
     }
 }
 
