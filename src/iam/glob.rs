@@ -142,6 +142,10 @@ pub fn matches(pattern: &str, text: &str, case_insensitive: bool) -> bool {
         return true;
     }
     if pattern.is_ascii() && text.is_ascii() {
+        // Without a `*`, each byte of the pattern reads one of the text.
+        if pattern.len() != text.len() && !pattern.contains('*') {
+            return false;
+        }
         let (pattern, text) = (pattern.as_bytes(), text.as_bytes());
         return if case_insensitive {
             matches_ascii(pattern, text, |p, t| p.eq_ignore_ascii_case(&t))
