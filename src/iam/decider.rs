@@ -1,15 +1,15 @@
 //! Decisions for many requests against one policy set. A grant set asks
 //! some fifty (action, resource) pairs made of a few dozen actions and a
-//! handful of resources, so whether a statement takes in an action, and
-//! how much of a resource it covers, is worked out once per statement and
-//! action or resource, on first use, and read back for every pair.
+//! handful of resources, so the actions a statement takes in are worked
+//! out once per statement, and how much of a resource it covers once per
+//! statement and resource, on first use, and read back for every pair.
 
 use std::cell::OnceCell;
 use std::ops::Range;
 
 use super::condition::{RequestFacts, Tri, evaluate};
 use super::evaluate::{
-    Coverage, Decision, Located, PolicySet, action_in_scope, resource_coverage, statements_of,
+    Coverage, Decision, Located, PolicySet, actions_in_scope, resource_coverage, statements_of,
     undecidable_summary,
 };
 use super::policy::{Effect, Statement};
@@ -28,8 +28,8 @@ pub struct Decider<'s> {
     scp_levels: Vec<(Range<usize>, &'s str)>,
     actions: Vec<&'s str>,
     resources: Vec<&'s str>,
-    /// Statement × action: does its Action take the action in?
-    in_scope: Vec<OnceCell<bool>>,
+    /// Per statement, for each action: does its Action take it in?
+    in_scope: Vec<OnceCell<Vec<bool>>>,
     /// Statement × resource: how much of it its Resource covers.
     coverage: Vec<OnceCell<Coverage>>,
 }
@@ -72,7 +72,7 @@ impl<'s> Decider<'s> {
         add(&set.scp_partial);
         Decider {
             facts: set.facts,
-            in_scope: unknown(statements.len() * actions.len()),
+            in_scope: unknown(statements.len()),
             coverage: unknown(statements.len() * resources.len()),
             statements,
             identity,
@@ -178,9 +178,8 @@ impl<'s> Decider<'s> {
         if statement.effect != effect {
             return None;
         }
-        let in_scope = *self.in_scope[s * self.actions.len() + a]
-            .get_or_init(|| action_in_scope(statement, self.actions[a]));
-        if !in_scope {
+        let in_scope = self.in_scope[s].get_or_init(|| actions_in_scope(statement, &self.actions));
+        if !in_scope[a] {
             return None;
         }
         let coverage = *self.coverage[s * self.resources.len() + r]

@@ -226,6 +226,34 @@ pub(super) fn action_in_scope(statement: &Statement, action: &str) -> bool {
     }
 }
 
+/// `action_in_scope` for each of `actions`. Most patterns are plain ASCII
+/// action names: those are told once, and compared with a case-blind
+/// equality (which checks the lengths first) instead of a match each.
+pub(super) fn actions_in_scope(statement: &Statement, actions: &[&str]) -> Vec<bool> {
+    let (patterns, negated) = match &statement.actions {
+        ActionSpec::Action(patterns) => (patterns, false),
+        ActionSpec::NotAction(patterns) => (patterns, true),
+    };
+    let plain: Vec<bool> = patterns
+        .iter()
+        .map(|p| p.is_ascii() && !p.contains(['*', '?']))
+        .collect();
+    actions
+        .iter()
+        .map(|action| {
+            let ascii = action.is_ascii();
+            let named = patterns.iter().zip(&plain).any(|(p, &plain)| {
+                if plain && ascii {
+                    p.eq_ignore_ascii_case(action)
+                } else {
+                    glob::matches(p, action, true)
+                }
+            });
+            named != negated
+        })
+        .collect()
+}
+
 /// How much of the requested resource pattern a statement covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Coverage {
