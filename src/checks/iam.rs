@@ -304,10 +304,11 @@ fn inline_document<'a>(
     gaps: &mut Vec<String>,
 ) -> Option<&'a PolicyDocument> {
     match policy {
-        Evidence::Present(p) => {
-            let what = format!("{call} for {name}");
-            readable(p.policy_document.as_ref(), &what, gaps)
-        }
+        Evidence::Present(p) => readable(
+            p.policy_document.as_ref(),
+            || format!("{call} for {name}"),
+            gaps,
+        ),
         Evidence::Failed(e) => {
             gaps.push(format!("{} for {name}", call_failed(call, e)));
             None
@@ -319,22 +320,24 @@ fn inline_document<'a>(
     }
 }
 
-/// The document, or a gap saying why there is none to read.
+/// The document, or a gap saying why there is none to read (`what` names
+/// the call, made only for a gap).
 fn readable<'a>(
     document: Option<&'a Document>,
-    what: &str,
+    what: impl FnOnce() -> String,
     gaps: &mut Vec<String>,
 ) -> Option<&'a PolicyDocument> {
     match document.map(Document::parsed) {
         Some(Ok(document)) => Some(document),
         Some(Err(why)) => {
             gaps.push(format!(
-                "{what}: the policy document cannot be read ({why})"
+                "{}: the policy document cannot be read ({why})",
+                what()
             ));
             None
         }
         None => {
-            gaps.push(format!("{what} answered without a policy document"));
+            gaps.push(format!("{} answered without a policy document", what()));
             None
         }
     }
@@ -362,7 +365,7 @@ fn managed_document<'a>(
                 .policy_version
                 .as_ref()
                 .and_then(|pv| pv.document.as_ref());
-            readable(document, &format!("{call} for {arn}"), gaps)
+            readable(document, || format!("{call} for {arn}"), gaps)
         }
         Evidence::Failed(e) => {
             gaps.push(format!("{} for {arn}", call_failed(call, e)));
