@@ -129,6 +129,24 @@ fn sourced<'s, 'a: 's>(set: &'s PolicySet<'a>) -> Vec<(PolicySource, &'s NamedPo
     all
 }
 
+impl PolicySet<'_> {
+    /// Does any statement (identity, boundary or SCP) mention an MFA key?
+    /// Without one, `mfa_dependencies` and `inert_mfa_statements` find
+    /// nothing, whatever the requests.
+    pub fn mentions_mfa(&self) -> bool {
+        let levels = self.scp_levels.iter().flat_map(|l| &l.policies);
+        let mut policies = (self.identity.iter().chain(&self.boundary))
+            .chain(levels)
+            .chain(&self.scp_partial);
+        policies.any(|p| {
+            p.document
+                .statements
+                .iter()
+                .any(|s| mentions_mfa(&s.conditions))
+        })
+    }
+}
+
 /// Decides whether `action` (concrete, e.g. "ec2:RunInstances") is allowed on
 /// every resource matched by `resource` (an ARN pattern, or "*").
 ///
