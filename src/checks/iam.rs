@@ -10,10 +10,12 @@
 pub mod actions_allowed;
 pub mod broad_grant;
 pub mod no_mfa_condition;
+mod requests;
 mod scp;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use requests::{RequestPlan, Requests};
 use scp::{Scps, scps};
 use serde::Deserialize;
 
@@ -302,10 +304,11 @@ fn inline_document<'a>(
     gaps: &mut Vec<String>,
 ) -> Option<&'a PolicyDocument> {
     match policy {
-        Evidence::Present(p) => {
-            let what = format!("{call} for {name}");
-            readable(p.policy_document.as_ref(), &what, gaps)
-        }
+        Evidence::Present(p) => readable(
+            p.policy_document.as_ref(),
+            || format!("{call} for {name}"),
+            gaps,
+        ),
         Evidence::Failed(e) => {
             gaps.push(format!("{} for {name}", call_failed(call, e)));
             None
@@ -317,22 +320,24 @@ fn inline_document<'a>(
     }
 }
 
-/// The document, or a gap saying why there is none to read.
+/// The document, or a gap saying why there is none to read (`what` names
+/// the call, made only for a gap).
 fn readable<'a>(
     document: Option<&'a Document>,
-    what: &str,
+    what: impl FnOnce() -> String,
     gaps: &mut Vec<String>,
 ) -> Option<&'a PolicyDocument> {
     match document.map(Document::parsed) {
         Some(Ok(document)) => Some(document),
         Some(Err(why)) => {
             gaps.push(format!(
-                "{what}: the policy document cannot be read ({why})"
+                "{}: the policy document cannot be read ({why})",
+                what()
             ));
             None
         }
         None => {
-            gaps.push(format!("{what} answered without a policy document"));
+            gaps.push(format!("{} answered without a policy document", what()));
             None
         }
     }
@@ -360,7 +365,7 @@ fn managed_document<'a>(
                 .policy_version
                 .as_ref()
                 .and_then(|pv| pv.document.as_ref());
-            readable(document, &format!("{call} for {arn}"), gaps)
+            readable(document, || format!("{call} for {arn}"), gaps)
         }
         Evidence::Failed(e) => {
             gaps.push(format!("{} for {arn}", call_failed(call, e)));
@@ -396,66 +401,6 @@ fn evidence_account(target: &Target) -> Option<&str> {
         _ => None,
     };
     from_user.or(from_keys).filter(|a| !a.is_empty())
-}
-
-/// A required resource pattern narrowed to the target's region and account:
-/// a grant limited to them still serves Bitmovin there.
-fn in_target(resource: &str, target: &Target) -> String {
-    let parts: Vec<&str> = resource.splitn(6, ':').collect();
-    if parts.len() != 6 || parts[0] != "arn" {
-        return resource.to_string();
-    }
-    let region = if parts[3] == "*" {
-        target.setup.region.as_str()
-    } else {
-        parts[3]
-    };
-    // Unknown account: keep the wildcard, so an account-scoped grant only
-    // partly covers it and is not taken for a full grant.
-    let account = match (parts[4], evidence_account(target)) {
-        ("*", Some(account)) => account,
-        (account, _) => account,
-    };
-    format!(
-        "{}:{}:{}:{region}:{account}:{}",
-        parts[0], parts[1], parts[2], parts[5]
-    )
-}
-
-/// Bitmovin's requests: each (action, resource) pair of the grants, with
-/// the resource narrowed to the target. An action granted on `*` is asked
-/// on the resources AWS authorizes it against (`scopes`), or, when it has
-/// no resource-level permissions, on `*` itself.
-fn requests(check: &IamGrants, target: &Target) -> Vec<(String, String)> {
-    let scopes = check.resource_scopes.as_ref().map(|s| &s.value.0);
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    for grant in &check.grants.value {
-        for action in &grant.actions {
-            for resource in &grant.resources {
-                let scoped = scopes
-                    .and_then(|s| s.get(action))
-                    .filter(|_| resource == "*");
-                match scoped {
-                    Some(patterns) => pairs.extend(
-                        patterns
-                            .iter()
-                            .map(|p| (action.clone(), in_target(p, target))),
-                    ),
-                    None => pairs.push((action.clone(), in_target(resource, target))),
-                }
-            }
-        }
-    }
-    pairs.sort_unstable();
-    pairs.dedup();
-    pairs
-}
-
-fn borrowed(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
-    pairs
-        .iter()
-        .map(|(a, r)| (a.as_str(), r.as_str()))
-        .collect()
 }
 
 /// The grant set as an IAM policy document, ready for `put-user-policy`.
@@ -546,6 +491,9 @@ pub struct IamGrants {
     /// What AWS authorizes the actions granted on `*` against; an action
     /// not listed there has no resource-level permissions.
     pub resource_scopes: Option<Shared<ResourceScopes>>,
+    /// The pairs the grants ask for, planned on first use.
+    #[serde(skip)]
+    plan: std::sync::OnceLock<RequestPlan>,
 }
 
 impl IamGrants {
@@ -561,6 +509,17 @@ impl IamGrants {
                 .map_err(ParamError::at(&scopes.span))?;
         }
         Ok(())
+    }
+
+    /// Bitmovin's requests in `target` (see `requests`).
+    fn requests<'a>(&'a self, target: &'a Target) -> Requests<'a> {
+        let plan = self.plan.get_or_init(|| {
+            RequestPlan::new(
+                &self.grants.value,
+                self.resource_scopes.as_ref().map(|s| &s.value),
+            )
+        });
+        plan.in_target(target)
     }
 }
 
@@ -620,26 +579,6 @@ const HOW_GRANTS_ARE_JUDGED: &str = "Judges the owner of the dashboard's keys (u
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn required_resources_narrow_to_the_target() {
-        let snapshot: crate::snapshot::Snapshot = serde_json::from_value(serde_json::json!({
-            "schema": "ccaudit/snapshot/v1",
-            "targets": [{"name": "t", "setup": {"region": "eu-west-1", "security_group_id": "sg-1", "account_id": "999999999999"},
-                "aws": {"iam:GetUser": {"User": {"UserName": "b", "Arn": "arn:aws:iam::123456789012:user/b"}}}}]
-        }))
-        .unwrap();
-        let target = &snapshot.targets[0];
-        assert_eq!(
-            in_target("arn:aws:ec2:*:*:instance/*", target),
-            "arn:aws:ec2:eu-west-1:123456789012:instance/*"
-        );
-        assert_eq!(
-            in_target("arn:aws:ec2:*::image/*", target),
-            "arn:aws:ec2:eu-west-1::image/*"
-        );
-        assert_eq!(in_target("*", target), "*");
-    }
 
     #[test]
     fn policy_json_is_the_guides_shape() {

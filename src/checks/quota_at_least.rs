@@ -9,7 +9,7 @@ use crate::checks::formula::Formula;
 use crate::checks::shared::{Shared, SharedValues};
 use crate::checks::verdict::{Verdict, call_failed, not_collected, number};
 use crate::checks::{CheckType, ParamError};
-use crate::findings::{FixData, Resource};
+use crate::findings::{FixData, Outcome, Resource};
 use crate::snapshot::Target;
 use crate::snapshot::aws::{Evidence, Quota, ServiceQuota, evidence_for};
 use crate::template::Placeholder;
@@ -164,13 +164,18 @@ fn at_least(check: &QuotaAtLeast, target: &Target) -> Verdict {
     with_quota_values(verdict, check, required, recommended)
 }
 
-/// The placeholders and fix data every quota verdict carries.
+/// The placeholders and fix data of a failing quota verdict: the engine
+/// fills texts only for a problem, and these verdicts are a problem only
+/// when they fail, so a pass or skip is spared building them.
 fn with_quota_values(
     verdict: Verdict,
     check: &QuotaAtLeast,
     required: f64,
     recommended: f64,
 ) -> Verdict {
+    if verdict.outcome != Outcome::Fail {
+        return verdict;
+    }
     verdict
         .with(Placeholder::ServiceCode, check.service_code().to_string())
         .with(Placeholder::QuotaCode, check.quota_code().to_string())

@@ -171,17 +171,19 @@ fn coverage(
     for req in ports {
         let mut missing_here = Vec::new();
         for source in sources {
-            let name = describe_req(req, ssh_port);
+            let name = || describe_req(req, ssh_port);
             match net::reaches(perms, req, ssh_port, Source::Net(source)) {
                 Reach::Yes => {}
                 Reach::No => {
                     missing_here.push(*source);
                     out.missing_text
-                        .push(format!("{name} {preposition} {source}"));
+                        .push(format!("{} {preposition} {source}", name()));
                 }
-                Reach::Unknown(why) => out
-                    .undecided
-                    .push(format!("{name} {preposition} {source} ({})", why.explain())),
+                Reach::Unknown(why) => out.undecided.push(format!(
+                    "{} {preposition} {source} ({})",
+                    name(),
+                    why.explain()
+                )),
             }
         }
         if !missing_here.is_empty() {

@@ -70,10 +70,51 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
         Some(reason) => Verdict::skip(reason),
         None => rule.check.evaluate(target),
     };
-    let mut values = setup_values(&target.setup);
-    values.extend(verdict.vars.iter().map(|(k, v)| (*k, v.clone())));
     let problem = verdict.outcome.is_problem();
-    let text = |t: &Option<String>| t.as_ref().filter(|_| problem).map(|t| render(t, &values));
+    // Only a problem shows texts: most findings pass, and skip the filling.
+    let texts = if problem {
+        filled_texts(rule, &verdict, &target.setup)
+    } else {
+        Texts::default()
+    };
+    let about = rule.check.resource(target);
+    Finding {
+        rule: &rule.id,
+        outcome: verdict.outcome,
+        severity: rule.severity,
+        resource: about.label(),
+        about,
+        title: &rule.title,
+        detail: pointers(verdict.detail, &rule.see),
+        documented_error: texts.documented_error,
+        symptom: rule.symptom.as_deref().filter(|_| problem),
+        stage: rule.stage,
+        fix: texts.fix,
+        fix_command: texts.fix_command,
+        fix_caution: rule
+            .fix_caution
+            .filter(|_| verdict.outcome == Outcome::Fail),
+        // Boxed: most findings have none, and there are many findings.
+        fix_data: verdict
+            .fix
+            .filter(|_| verdict.outcome == Outcome::Fail)
+            .map(Box::new),
+        muted: None,
+        evidence: rule.check.evidence_key(),
+    }
+}
+
+/// A problem's texts, filled with the target's values.
+#[derive(Default)]
+struct Texts {
+    documented_error: Option<String>,
+    fix: Option<String>,
+    fix_command: Option<String>,
+}
+
+fn filled_texts(rule: &Rule, verdict: &Verdict, setup: &Setup) -> Texts {
+    let mut values = setup_values(setup);
+    values.extend(verdict.vars.iter().map(|(k, v)| (*k, v.clone())));
     let command = rule
         .fix_command
         .as_ref()
@@ -88,48 +129,26 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
             })
         })
         .map(|t| render_command(t, &values));
-    let mut fix = Some(render(&rule.fix, &values)).filter(|_| problem);
+    let mut fix = render(&rule.fix, &values);
     // A snapshot value without its AWS format never becomes code: no
     // command, and the fix says which value to check by hand.
     let fix_command = match command {
         Some(command) if command.malformed.is_empty() => Some(command.text),
         Some(command) => {
             let bad: Vec<String> = command.malformed.iter().map(|m| m.describe()).collect();
-            fix = fix.map(|text| {
-                format!(
-                    "{}\nNo command is given: the snapshot's {}. Check the value in the AWS console and apply the fix by hand.",
-                    text.trim_end(),
-                    bad.join("; ")
-                )
-            });
+            fix = format!(
+                "{}\nNo command is given: the snapshot's {}. Check the value in the AWS console and apply the fix by hand.",
+                fix.trim_end(),
+                bad.join("; ")
+            );
             None
         }
         None => None,
     };
-    let about = rule.check.resource(target);
-    Finding {
-        rule: &rule.id,
-        outcome: verdict.outcome,
-        severity: rule.severity,
-        resource: about.label(),
-        about,
-        title: &rule.title,
-        detail: pointers(verdict.detail, &rule.see),
-        documented_error: text(&rule.documented_error),
-        symptom: rule.symptom.as_deref().filter(|_| problem),
-        stage: rule.stage,
-        fix,
+    Texts {
+        documented_error: rule.documented_error.as_ref().map(|t| render(t, &values)),
+        fix: Some(fix),
         fix_command,
-        fix_caution: rule
-            .fix_caution
-            .filter(|_| verdict.outcome == Outcome::Fail),
-        // Boxed: most findings have none, and there are many findings.
-        fix_data: verdict
-            .fix
-            .filter(|_| verdict.outcome == Outcome::Fail)
-            .map(Box::new),
-        muted: None,
-        evidence: rule.check.evidence_key(),
     }
 }
 

@@ -7,6 +7,7 @@
 use super::condition::{
     RequestFacts, Tri, evaluate, is_mfa_key, mentions_mfa, undecidable_conditions,
 };
+use super::decider::Decider;
 use super::glob;
 use super::policy::{ActionSpec, Condition, Effect, PolicyDocument, ResourceSpec, Statement};
 
@@ -128,6 +129,24 @@ fn sourced<'s, 'a: 's>(set: &'s PolicySet<'a>) -> Vec<(PolicySource, &'s NamedPo
     all
 }
 
+impl PolicySet<'_> {
+    /// Does any statement (identity, boundary or SCP) mention an MFA key?
+    /// Without one, `mfa_dependencies` and `inert_mfa_statements` find
+    /// nothing, whatever the requests.
+    pub fn mentions_mfa(&self) -> bool {
+        let levels = self.scp_levels.iter().flat_map(|l| &l.policies);
+        let mut policies = (self.identity.iter().chain(&self.boundary))
+            .chain(levels)
+            .chain(&self.scp_partial);
+        policies.any(|p| {
+            p.document
+                .statements
+                .iter()
+                .any(|s| mentions_mfa(&s.conditions))
+        })
+    }
+}
+
 /// Decides whether `action` (concrete, e.g. "ec2:RunInstances") is allowed on
 /// every resource matched by `resource` (an ARN pattern, or "*").
 ///
@@ -142,64 +161,7 @@ fn sourced<'s, 'a: 's>(set: &'s PolicySet<'a>) -> Vec<(PolicySource, &'s NamedPo
 /// each level of service control policies, then the permissions boundary,
 /// then the identity policies' grants.
 pub fn decide(set: &PolicySet, action: &str, resource: &str) -> Decision {
-    let facts = set.facts;
-    let mut uncertain_denies = Vec::new();
-    for located in statements_of(all_policies(set)) {
-        match deny_finding(&located, action, resource, facts) {
-            Some(Finding::Certain(by)) => return Decision::ExplicitDeny { by },
-            Some(Finding::Uncertain(why)) => uncertain_denies.push(why),
-            None => {}
-        }
-    }
-    if !uncertain_denies.is_empty() {
-        return Decision::Unknown {
-            why: uncertain_denies.join("; "),
-        };
-    }
-    for level in &set.scp_levels {
-        match grant_from(level.policies.iter(), action, resource, facts) {
-            Grant::Granted(_) => {}
-            Grant::Uncertain(reasons) => {
-                return Decision::Unknown {
-                    why: format!(
-                        "the service control policies of {} may not allow {action}: {}",
-                        level.label,
-                        reasons.join("; ")
-                    ),
-                };
-            }
-            Grant::NotGranted => {
-                return Decision::ScpDenies {
-                    level: level.label.clone(),
-                };
-            }
-        }
-    }
-    if let Some(boundary) = &set.boundary {
-        match grant_from(std::iter::once(boundary), action, resource, facts) {
-            Grant::Granted(_) => {}
-            Grant::Uncertain(reasons) => {
-                return Decision::Unknown {
-                    why: format!(
-                        "the permissions boundary may not allow {action}: {}",
-                        reasons.join("; ")
-                    ),
-                };
-            }
-            Grant::NotGranted => {
-                return Decision::BoundaryDenies {
-                    boundary: boundary.origin.clone(),
-                };
-            }
-        }
-    }
-    match grant_from(set.identity.iter(), action, resource, facts) {
-        Grant::Granted(by) => Decision::Allowed { by },
-        Grant::Uncertain(reasons) => Decision::Unknown {
-            why: reasons.join("; "),
-        },
-        Grant::NotGranted => Decision::NotAllowed,
-    }
+    Decider::new(set, vec![action], vec![resource]).decide(0, 0)
 }
 
 /// Statements (identity, boundary and SCPs) that mention an MFA key, apply
@@ -231,29 +193,13 @@ pub fn inert_mfa_statements(set: &PolicySet, requests: &[(&str, &str)]) -> Vec<M
 // Locating statements
 
 /// A statement plus where it came from, for messages.
-struct Located<'s> {
+pub(super) struct Located<'s> {
     origin: &'s str,
     index: usize,
-    statement: &'s Statement,
+    pub(super) statement: &'s Statement,
 }
 
 impl<'s> Located<'s> {
-    /// The statement and how much of `resource` it covers, when it has
-    /// `effect`, names `action` and covers any of `resource`.
-    fn reaching(
-        &self,
-        effect: Effect,
-        action: &str,
-        resource: &str,
-    ) -> Option<(&'s Statement, Coverage)> {
-        let statement = self.statement;
-        if statement.effect != effect || !action_in_scope(statement, action) {
-            return None;
-        }
-        let coverage = resource_coverage(&statement.resources, resource);
-        (coverage != Coverage::None).then_some((statement, coverage))
-    }
-
     /// The Sid, or "statement #N" when there is none.
     fn name(&self) -> String {
         match self.statement.sid.as_deref() {
@@ -263,7 +209,7 @@ impl<'s> Located<'s> {
     }
 
     /// "ORIGIN, Sid 'X'" or "ORIGIN, statement #N": enough to find it.
-    fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         match self.statement.sid.as_deref() {
             Some(sid) if !sid.is_empty() => format!("{}, Sid '{sid}'", self.origin),
             _ => format!("{}, statement #{}", self.origin, self.index + 1),
@@ -271,20 +217,8 @@ impl<'s> Located<'s> {
     }
 }
 
-fn all_policies<'s, 'a: 's>(set: &'s PolicySet<'a>) -> impl Iterator<Item = &'s NamedPolicy<'a>> {
-    set.identity
-        .iter()
-        .chain(set.boundary.iter())
-        .chain(
-            set.scp_levels
-                .iter()
-                .flat_map(|level| level.policies.iter()),
-        )
-        .chain(set.scp_partial.iter())
-}
-
 /// Collected eagerly: policy sets are small, and it keeps lifetimes simple.
-fn statements_of<'s, 'a: 's>(
+pub(super) fn statements_of<'s, 'a: 's>(
     policies: impl Iterator<Item = &'s NamedPolicy<'a>>,
 ) -> Vec<Located<'s>> {
     let mut located = Vec::new();
@@ -303,16 +237,44 @@ fn statements_of<'s, 'a: 's>(
 // ---------------------------------------------------------------------------
 // Scope of one statement
 
-fn action_in_scope(statement: &Statement, action: &str) -> bool {
+pub(super) fn action_in_scope(statement: &Statement, action: &str) -> bool {
     match &statement.actions {
         ActionSpec::Action(patterns) => patterns.iter().any(|p| glob::matches(p, action, true)),
         ActionSpec::NotAction(patterns) => !patterns.iter().any(|p| glob::matches(p, action, true)),
     }
 }
 
+/// `action_in_scope` for each of `actions`. Most patterns are plain ASCII
+/// action names: those are told once, and compared with a case-blind
+/// equality (which checks the lengths first) instead of a match each.
+pub(super) fn actions_in_scope(statement: &Statement, actions: &[&str]) -> Vec<bool> {
+    let (patterns, negated) = match &statement.actions {
+        ActionSpec::Action(patterns) => (patterns, false),
+        ActionSpec::NotAction(patterns) => (patterns, true),
+    };
+    let plain: Vec<bool> = patterns
+        .iter()
+        .map(|p| p.is_ascii() && !p.contains(['*', '?']))
+        .collect();
+    actions
+        .iter()
+        .map(|action| {
+            let ascii = action.is_ascii();
+            let named = patterns.iter().zip(&plain).any(|(p, &plain)| {
+                if plain && ascii {
+                    p.eq_ignore_ascii_case(action)
+                } else {
+                    glob::matches(p, action, true)
+                }
+            });
+            named != negated
+        })
+        .collect()
+}
+
 /// How much of the requested resource pattern a statement covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Coverage {
+pub(super) enum Coverage {
     /// Every requested resource.
     Full,
     /// Some but not all requested resources.
@@ -322,7 +284,7 @@ enum Coverage {
     None,
 }
 
-fn resource_coverage(spec: &ResourceSpec, requested: &str) -> Coverage {
+pub(super) fn resource_coverage(spec: &ResourceSpec, requested: &str) -> Coverage {
     if requested == "*" {
         return star_coverage(spec);
     }
@@ -411,94 +373,8 @@ fn describe_conditions(conditions: &[&Condition]) -> String {
         .join(" and ")
 }
 
-fn undecidable_summary(statement: &Statement, facts: RequestFacts) -> String {
+pub(super) fn undecidable_summary(statement: &Statement, facts: RequestFacts) -> String {
     describe_conditions(&undecidable_conditions(&statement.conditions, facts))
-}
-
-// ---------------------------------------------------------------------------
-// Denies and grants
-
-enum Finding {
-    Certain(String),
-    Uncertain(String),
-}
-
-fn deny_finding(
-    located: &Located,
-    action: &str,
-    resource: &str,
-    facts: RequestFacts,
-) -> Option<Finding> {
-    let (statement, coverage) = located.reaching(Effect::Deny, action, resource)?;
-    let place = located.describe();
-    match evaluate(&statement.conditions, facts) {
-        Tri::False => None,
-        Tri::Unknown => Some(Finding::Uncertain(format!(
-            "deny in {place} applies to {action} depending on condition {}, which cannot be checked offline",
-            undecidable_summary(statement, facts)
-        ))),
-        Tri::True => Some(match coverage {
-            Coverage::Full => Finding::Certain(place),
-            Coverage::Unresolved => Finding::Uncertain(format!(
-                "deny in {place} may hit {action} on {resource}: its resource uses a policy variable"
-            )),
-            _ => Finding::Uncertain(format!(
-                "deny in {place} hits {action} on some of {resource}"
-            )),
-        }),
-    }
-}
-
-enum Grant {
-    Granted(String),
-    Uncertain(Vec<String>),
-    NotGranted,
-}
-
-fn grant_from<'s, 'a: 's>(
-    policies: impl Iterator<Item = &'s NamedPolicy<'a>>,
-    action: &str,
-    resource: &str,
-    facts: RequestFacts,
-) -> Grant {
-    let mut uncertain = Vec::new();
-    for located in statements_of(policies) {
-        match grant_finding(&located, action, resource, facts) {
-            Some(Finding::Certain(by)) => return Grant::Granted(by),
-            Some(Finding::Uncertain(why)) => uncertain.push(why),
-            None => {}
-        }
-    }
-    if uncertain.is_empty() {
-        Grant::NotGranted
-    } else {
-        Grant::Uncertain(uncertain)
-    }
-}
-
-fn grant_finding(
-    located: &Located,
-    action: &str,
-    resource: &str,
-    facts: RequestFacts,
-) -> Option<Finding> {
-    let (statement, coverage) = located.reaching(Effect::Allow, action, resource)?;
-    // A grant on only part of the requested resources proves nothing.
-    if coverage == Coverage::Partial {
-        return None;
-    }
-    let place = located.describe();
-    match (evaluate(&statement.conditions, facts), coverage) {
-        (Tri::False, _) => None,
-        (Tri::True, Coverage::Full) => Some(Finding::Certain(place)),
-        (Tri::Unknown, _) => Some(Finding::Uncertain(format!(
-            "grant in {place} depends on condition {}, which cannot be checked offline",
-            undecidable_summary(statement, facts)
-        ))),
-        (Tri::True, _) => Some(Finding::Uncertain(format!(
-            "grant in {place} covers {resource} only through a policy variable"
-        ))),
-    }
 }
 
 // ---------------------------------------------------------------------------

@@ -137,18 +137,25 @@ fn literal_tokens(text: &str) -> Vec<Token> {
 /// Action names are compared case-insensitively (IAM treats `EC2:runinstances`
 /// and `ec2:RunInstances` alike); resource ARNs case-sensitively.
 pub fn matches(pattern: &str, text: &str, case_insensitive: bool) -> bool {
-    // Fast paths: most patterns are `*` or have no wildcard at all.
+    // Fast paths: most patterns are `*`, and action names and ARNs are ASCII.
     if pattern == "*" {
         return true;
     }
+    if pattern.is_ascii() && text.is_ascii() {
+        // Without a `*`, each byte of the pattern reads one of the text.
+        if pattern.len() != text.len() && !pattern.contains('*') {
+            return false;
+        }
+        let (pattern, text) = (pattern.as_bytes(), text.as_bytes());
+        return if case_insensitive {
+            matches_ascii(pattern, text, |p, t| p.eq_ignore_ascii_case(&t))
+        } else {
+            matches_ascii(pattern, text, |p, t| p == t)
+        };
+    }
     if !has_wildcard(pattern) {
         return if case_insensitive {
-            // Action names are ASCII; compare without allocating.
-            if pattern.is_ascii() && text.is_ascii() {
-                pattern.eq_ignore_ascii_case(text)
-            } else {
-                pattern.to_lowercase() == text.to_lowercase()
-            }
+            pattern.to_lowercase() == text.to_lowercase()
         } else {
             pattern == text
         };
@@ -160,6 +167,36 @@ pub fn matches(pattern: &str, text: &str, case_insensitive: bool) -> bool {
     } else {
         covers(&pattern_tokens(pattern), &literal_tokens(text))
     }
+}
+
+/// `matches` for ASCII, byte by byte and without allocating: the usual
+/// scan that, on a mismatch, lets the last `*` seen take one more byte
+/// (earlier stars need not: the last one can take whatever they would).
+fn matches_ascii(pattern: &[u8], text: &[u8], same: impl Fn(u8, u8) -> bool) -> bool {
+    let (mut p, mut t) = (0, 0);
+    // After the last `*`: where the pattern resumes, and where in the text.
+    let mut last_star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                p += 1;
+                last_star = Some((p, t));
+            }
+            Some(&c) if c == b'?' || same(c, text[t]) => {
+                p += 1;
+                t += 1;
+            }
+            _ => match last_star {
+                Some((resume, taken)) => {
+                    p = resume;
+                    t = taken + 1;
+                    last_star = Some((resume, t));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 /// True iff every string matched by `specific` is also matched by `general`
@@ -405,6 +442,42 @@ mod tests {
                 expected,
                 "{pattern} vs {text}"
             );
+        }
+    }
+
+    /// Every pattern and text of up to four characters from a small
+    /// alphabet: the byte scan answers as the token table does.
+    #[test]
+    fn the_ascii_scan_agrees_with_the_table() {
+        fn all(alphabet: &[char], max: usize) -> Vec<String> {
+            let mut found = vec![String::new()];
+            let mut last = vec![String::new()];
+            for _ in 0..max {
+                last = last
+                    .iter()
+                    .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                    .collect();
+                found.extend(last.iter().cloned());
+            }
+            found
+        }
+        let strings = all(&['a', 'B', 'b', '*', '?'], 4);
+        for pattern in &strings {
+            for text in &strings {
+                for folded in [false, true] {
+                    let (p, t) = if folded {
+                        (pattern.to_lowercase(), text.to_lowercase())
+                    } else {
+                        (pattern.clone(), text.clone())
+                    };
+                    let table = covers(&pattern_tokens(&p), &literal_tokens(&t));
+                    assert_eq!(
+                        matches(pattern, text, folded),
+                        table,
+                        "{pattern} vs {text} (case-insensitive: {folded})"
+                    );
+                }
+            }
         }
     }
 

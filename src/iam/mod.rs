@@ -6,12 +6,14 @@
 //! carry). Anything that cannot be decided offline is Unknown, never Allowed.
 
 pub mod condition;
+pub mod decider;
 pub mod evaluate;
 pub mod glob;
 pub mod policy;
 pub mod principal;
 
 pub use condition::{RequestFacts, Tri, evaluate_without_mfa, mentions_mfa};
+pub use decider::Decider;
 pub use evaluate::{
     Decision, MfaDependency, NamedPolicy, PolicySet, PolicySource, ScpLevel, decide,
     inert_mfa_statements, mfa_dependencies,

@@ -22,8 +22,17 @@ pub enum Principal {
 impl Principal {
     pub fn from_arn(arn: &str) -> Principal {
         let other = || Principal::Other(arn.to_string());
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        let [prefix, _partition, service, _region, account, resource] = parts[..] else {
+        let mut parts = arn.splitn(6, ':');
+        let mut part = || parts.next();
+        let (
+            Some(prefix),
+            Some(_partition),
+            Some(service),
+            Some(_region),
+            Some(account),
+            Some(resource),
+        ) = (part(), part(), part(), part(), part(), part())
+        else {
             return other();
         };
         if prefix != "arn" || account.is_empty() {

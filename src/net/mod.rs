@@ -116,12 +116,13 @@ fn source_covered(perm: &IpPermission, source: Source) -> bool {
 /// Can `source` reach every port of `req` (several permissions may share
 /// the work)? `ssh_port` fills in `tcp:ssh_port`.
 pub fn reaches(perms: &[IpPermission], req: &PortReq, ssh_port: u16, source: Source) -> Reach {
-    let ports: Vec<Option<u16>> = match req.range(ssh_port) {
-        None => vec![None],
-        Some((from, to)) => (from..=to).map(Some).collect(),
+    // Each port of the range, or once `None` for every port.
+    let (from, to, every) = match req.range(ssh_port) {
+        None => (0, 0, true),
+        Some((from, to)) => (from, to, false),
     };
     let mut result = Reach::Yes;
-    for port in ports {
+    for port in (from..=to).map(|p| (!every).then_some(p)) {
         let matching = perms.iter().filter(|p| {
             // An all-traffic requirement is only met by an all-traffic permission.
             if req.protocol == Protocol::All {

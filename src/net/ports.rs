@@ -17,11 +17,16 @@ pub enum Protocol {
 impl Protocol {
     /// The IpProtocol value of a permission, as AWS may print it.
     pub fn of_permission(ip_protocol: &str) -> Option<Protocol> {
-        match ip_protocol.to_ascii_lowercase().as_str() {
-            "-1" | "all" => Some(Protocol::All),
-            "tcp" | "6" => Some(Protocol::Tcp),
-            "udp" | "17" => Some(Protocol::Udp),
-            _ => None,
+        // Asked for every permission, port and source: compared in place.
+        let named = |names: [&str; 2]| names.iter().any(|n| ip_protocol.eq_ignore_ascii_case(n));
+        if named(["-1", "all"]) {
+            Some(Protocol::All)
+        } else if named(["tcp", "6"]) {
+            Some(Protocol::Tcp)
+        } else if named(["udp", "17"]) {
+            Some(Protocol::Udp)
+        } else {
+            None
         }
     }
 

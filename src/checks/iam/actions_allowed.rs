@@ -1,13 +1,11 @@
 //! `iam-actions-allowed`: every action of a grant set is allowed on its resources.
 
 use super::{
-    GrantsCheck, GrantsQuestion, Refusals, gather, listing, policy_json, requests,
-    with_subject_user,
+    GrantsCheck, GrantsQuestion, Refusals, gather, listing, policy_json, with_subject_user,
 };
 use crate::checks::iam::IamGrants;
 use crate::checks::verdict::Verdict;
 use crate::findings::FixData;
-use crate::iam;
 use crate::iam::Decision;
 use crate::snapshot::Target;
 use crate::template::Placeholder;
@@ -32,9 +30,13 @@ fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
     let mut denied = Refusals::default();
     let mut not_allowed = Vec::new();
     let mut undecided = Vec::new();
-    let pairs = requests(check, target);
-    for (action, resource) in &pairs {
-        match iam::decide(&gathered.set, action, resource) {
+    let pairs = check.requests(target);
+    let decider = pairs.decider(&gathered.set);
+    for ((a, r), (action, resource)) in pairs.indexed() {
+        let Some(refusal) = decider.refusal(a, r) else {
+            continue;
+        };
+        match refusal {
             Decision::Allowed { .. } => {}
             Decision::ExplicitDeny { by } => denied.add(format!("denied by {by}"), action),
             Decision::BoundaryDenies { boundary } => {
