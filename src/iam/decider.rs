@@ -14,6 +14,23 @@ use super::evaluate::{
 };
 use super::policy::{Effect, Statement};
 
+/// Decides whether `action` (concrete, e.g. "ec2:RunInstances") is allowed on
+/// every resource matched by `resource` (an ARN pattern, or "*").
+///
+/// `resource` is read as a set of real resources: in a full ARN, wildcards in
+/// the partition/service/region/account segments (and, for EC2 ARNs, in the
+/// resource id too) never stand for a `:` (see `glob::subsumes_request`).
+///
+/// `"*"` is the resource of an action without resource-level permissions:
+/// as in AWS, only statements whose Resource matches the string `*` apply.
+///
+/// Precedence: a certain explicit deny, then an uncertain deny (Unknown), then
+/// each level of service control policies, then the permissions boundary,
+/// then the identity policies' grants.
+pub fn decide(set: &PolicySet, action: &str, resource: &str) -> Decision {
+    Decider::new(set, vec![action], vec![resource]).decide(0, 0)
+}
+
 /// A policy set's statements, ready to decide requests for `actions` on
 /// `resources` (named by their index in those lists).
 pub struct Decider<'s> {
@@ -83,7 +100,7 @@ impl<'s> Decider<'s> {
         }
     }
 
-    /// `evaluate::decide` for `actions[action]` on `resources[resource]`.
+    /// `decide` for `actions[action]` on `resources[resource]`.
     pub fn decide(&self, action: usize, resource: usize) -> Decision {
         match self.judge(action, resource) {
             Ok(grant) => Decision::Allowed {

@@ -7,7 +7,6 @@
 use super::condition::{
     RequestFacts, Tri, evaluate, is_mfa_key, mentions_mfa, undecidable_conditions,
 };
-use super::decider::Decider;
 use super::glob;
 use super::policy::{ActionSpec, Condition, Effect, PolicyDocument, ResourceSpec, Statement};
 
@@ -145,23 +144,6 @@ impl PolicySet<'_> {
                 .any(|s| mentions_mfa(&s.conditions))
         })
     }
-}
-
-/// Decides whether `action` (concrete, e.g. "ec2:RunInstances") is allowed on
-/// every resource matched by `resource` (an ARN pattern, or "*").
-///
-/// `resource` is read as a set of real resources: in a full ARN, wildcards in
-/// the partition/service/region/account segments (and, for EC2 ARNs, in the
-/// resource id too) never stand for a `:` (see `glob::subsumes_request`).
-///
-/// `"*"` is the resource of an action without resource-level permissions:
-/// as in AWS, only statements whose Resource matches the string `*` apply.
-///
-/// Precedence: a certain explicit deny, then an uncertain deny (Unknown), then
-/// each level of service control policies, then the permissions boundary,
-/// then the identity policies' grants.
-pub fn decide(set: &PolicySet, action: &str, resource: &str) -> Decision {
-    Decider::new(set, vec![action], vec![resource]).decide(0, 0)
 }
 
 /// Statements (identity, boundary and SCPs) that mention an MFA key, apply
@@ -559,6 +541,7 @@ fn strip_suffix_ignoring_case<'t>(text: &'t str, suffix: &str) -> Option<&'t str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::iam::decider::decide;
     use serde_json::json;
 
     fn doc(value: serde_json::Value) -> PolicyDocument {

@@ -13,10 +13,10 @@ pub mod policy;
 pub mod principal;
 
 pub use condition::{RequestFacts, Tri, evaluate_without_mfa, mentions_mfa};
-pub use decider::Decider;
+pub use decider::{Decider, decide};
 pub use evaluate::{
-    Decision, MfaDependency, NamedPolicy, PolicySet, PolicySource, ScpLevel, decide,
-    inert_mfa_statements, mfa_dependencies,
+    Decision, MfaDependency, NamedPolicy, PolicySet, PolicySource, ScpLevel, inert_mfa_statements,
+    mfa_dependencies,
 };
 pub use policy::{ActionSpec, Condition, Effect, PolicyDocument, ResourceSpec, Statement};
 pub use principal::Principal;
