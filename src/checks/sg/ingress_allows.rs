@@ -23,6 +23,10 @@ pub struct IngressAllows {
     /// …other than ranges inside these (with `from_any_address`: e.g.
     /// Bitmovin's own addresses, which send no stream).
     pub excluding: Option<Shared<Cidrs>>,
+    /// `from` as a passing finding names it ("A and B"), made on first use:
+    /// it is the same for every target.
+    #[serde(skip)]
+    from_text: std::sync::OnceLock<String>,
 }
 
 impl CheckType for IngressAllows {
@@ -85,12 +89,11 @@ fn ingress_allows(check: &IngressAllows, target: &Target) -> Verdict {
                     &sources.value.0,
                     Direction::Inbound,
                 );
-                let from: Vec<String> = sources.value.0.iter().map(IpNet::to_string).collect();
-                let ok = format!(
-                    "inbound {} allowed from {}",
-                    ports.join(", "),
+                let from = check.from_text.get_or_init(|| {
+                    let from: Vec<String> = sources.value.0.iter().map(IpNet::to_string).collect();
                     from.join(" and ")
-                );
+                });
+                let ok = format!("inbound {} allowed from {from}", ports.join(", "));
                 verdict_for(covered, ssh_port, &g.group_id, false, ok)
             }
             None => {
