@@ -14,7 +14,7 @@ use crate::engine;
 use crate::error::InputError;
 use crate::findings::{Severity, TargetReport};
 use crate::output::Stop;
-use crate::pipeline::{self, Send};
+use crate::pipeline::{self, Feed};
 use crate::report::{self, Report, Summary, Totals};
 use crate::rules::RuleSet;
 use crate::snapshot::Target;
@@ -83,7 +83,7 @@ impl<'r> Audit<'r> {
     /// `Stop::Input`, after the targets before it were written.
     pub fn run(
         &self,
-        read: impl FnOnce(&mut Send<'_>) -> Result<(), InputError> + std::marker::Send,
+        read: impl FnOnce(&mut Feed<'_>) -> Result<(), InputError> + Send,
         formats: &[Format],
         outs: &mut [&mut dyn Write],
     ) -> Result<Finished, Stop> {

@@ -1,7 +1,7 @@
 //! Targets through the cores in order: one thread reads them, every core
 //! works on them side by side, and the caller takes each result in the
-//! order the targets came. The channels are bounded, so memory holds a few
-//! dozen targets in flight, however many the snapshot has.
+//! order the targets came. The channels are bounded, so at most a couple of
+//! hundred targets are in flight (in batches), however many the snapshot has.
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -17,11 +17,11 @@ use crate::snapshot::stream::Stopped;
 pub struct Closed;
 
 /// Hands each target read to the pipeline; `Closed` once it is stopping.
-pub type Send<'a> = dyn FnMut(Target) -> Result<(), Closed> + 'a;
+pub type Feed<'a> = dyn FnMut(Target) -> Result<(), Closed> + 'a;
 
 /// A reader of the snapshot at `path` (`-`: standard input), a target at
 /// a time.
-pub fn from_file(path: &std::path::Path) -> impl FnOnce(&mut Send<'_>) -> Result<(), InputError> {
+pub fn from_file(path: &std::path::Path) -> impl FnOnce(&mut Feed<'_>) -> Result<(), InputError> {
     move |send| match crate::snapshot::stream::each_target(path, send) {
         Ok(()) | Err(Stopped::By(Closed)) => Ok(()),
         Err(Stopped::Input(e)) => Err(e),
@@ -29,7 +29,7 @@ pub fn from_file(path: &std::path::Path) -> impl FnOnce(&mut Send<'_>) -> Result
 }
 
 /// A reader of targets already in memory (just collected).
-pub fn from_targets(targets: Vec<Target>) -> impl FnOnce(&mut Send<'_>) -> Result<(), InputError> {
+pub fn from_targets(targets: Vec<Target>) -> impl FnOnce(&mut Feed<'_>) -> Result<(), InputError> {
     move |send| {
         for target in targets {
             if send(target).is_err() {
@@ -51,8 +51,8 @@ const IN_FLIGHT: usize = 4;
 /// calling thread with each work's result, in the order `read` sent the
 /// targets (`work` also gets that index). The first error of `read` or
 /// `take` stops the whole pipeline and is returned.
-pub fn run<W: std::marker::Send>(
-    read: impl FnOnce(&mut Send<'_>) -> Result<(), InputError> + std::marker::Send,
+pub fn run<W: Send>(
+    read: impl FnOnce(&mut Feed<'_>) -> Result<(), InputError> + Send,
     work: impl Fn(usize, Target) -> W + Sync,
     mut take: impl FnMut(W) -> Result<(), Stop>,
 ) -> Result<(), Stop> {

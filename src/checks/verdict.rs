@@ -10,9 +10,12 @@ use crate::template::{Placeholder, Values};
 pub struct Verdict {
     pub outcome: Outcome,
     pub detail: String,
-    /// Values for the fix-command template beyond the setup's.
+    /// Values for the fix-command template beyond the setup's. The engine
+    /// reads them only for a failing or unknown verdict (its texts are
+    /// filled only for a problem), so a check may leave them out otherwise.
     pub vars: Values,
-    /// The fix as data (Terraform and other structured outputs).
+    /// The fix as data (Terraform and other structured outputs). Read only
+    /// for a failing verdict.
     pub fix: Option<FixData>,
 }
 

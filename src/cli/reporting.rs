@@ -192,7 +192,7 @@ pub fn check_only(rules: &RuleSet, only: &[String]) -> Result<(), InputError> {
 /// and turn the verdicts into the exit code.
 pub fn render_audit(
     rules: &RuleSet,
-    read: impl FnOnce(&mut pipeline::Send<'_>) -> Result<(), InputError> + Send,
+    read: impl FnOnce(&mut pipeline::Feed<'_>) -> Result<(), InputError> + Send,
     source: &str,
     args: &ReportArgs,
     inputs: ReportInputs,
