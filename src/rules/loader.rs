@@ -27,6 +27,8 @@ struct Source {
     text: String,
     /// The folder's top-level `shared.toml`.
     is_shared: bool,
+    /// Compiled into the binary, and checked by its tests.
+    built_in: bool,
 }
 
 impl RuleSet {
@@ -51,6 +53,7 @@ impl RuleSet {
             path: path.to_path_buf(),
             text: text.to_string(),
             is_shared: false,
+            built_in: false,
         };
         let rule = parse_rule(&source, &self.shared)?;
         if let Some(first) = self.get(&rule.id) {
@@ -145,6 +148,7 @@ fn builtin_sources() -> Result<Vec<Source>, InputError> {
                     path,
                     text: text.to_string(),
                     is_shared: file.path() == Path::new(SHARED_FILE),
+                    built_in: true,
                 });
             }
         }
@@ -177,6 +181,7 @@ fn read_dir_sources(root: &Path) -> Result<Vec<Source>, InputError> {
                     path,
                     text,
                     is_shared,
+                    built_in: false,
                 });
             }
         }
@@ -264,8 +269,12 @@ fn parse_rule(source: &Source, shared: &SharedValues) -> Result<Rule, InputError
     })?;
 
     if let Some(triage) = &mut rule.triage {
-        triage.compiled = compile_triage(triage, shared)
-            .map_err(|(needle, message)| at_text(source, &needle, message))?;
+        let place = |(needle, message): (String, String)| at_text(source, &needle, message);
+        triage.sources = triage_sources(triage, shared).map_err(place)?;
+        if !source.built_in {
+            let compiled = compile_triage(&triage.sources).map_err(place)?;
+            triage.compiled = compiled.into();
+        }
     }
 
     let mut allowed: Vec<Placeholder> = Placeholder::SETUP.to_vec();
@@ -311,14 +320,28 @@ fn insensitive(pattern: &str) -> Result<Regex, regex::Error> {
     Regex::new(&format!("(?i){pattern}"))
 }
 
-/// A triage section's patterns (resolving `@name`) and codes, compiled.
-/// The error carries text to find in the file and the message.
-fn compile_triage(triage: &Triage, shared: &SharedValues) -> Result<Vec<Regex>, (String, String)> {
-    let mut compiled = Vec::new();
+/// One regular expression of a triage section, before it is compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct TriageSource {
+    /// What the rule file says (to place an error), and what kind it is.
+    written: String,
+    code: bool,
+    /// The expression: case-insensitive, a code matched whole.
+    regex: String,
+}
+
+/// A triage section's patterns (resolving `@name`) and codes, as the
+/// expressions they become. The error carries text to find in the file
+/// and the message.
+fn triage_sources(
+    triage: &Triage,
+    shared: &SharedValues,
+) -> Result<Vec<TriageSource>, (String, String)> {
+    let mut sources = Vec::new();
     for pattern in &triage.patterns {
-        let regex = match pattern.strip_prefix('@') {
+        let text = match pattern.strip_prefix('@') {
             Some(name) => match shared.patterns.get(name) {
-                Some(p) => insensitive(p.0.as_str()),
+                Some(p) => p.0.as_str(),
                 None => {
                     return Err((
                         pattern.clone(),
@@ -326,9 +349,45 @@ fn compile_triage(triage: &Triage, shared: &SharedValues) -> Result<Vec<Regex>, 
                     ));
                 }
             },
-            None => insensitive(pattern),
+            None => pattern,
         };
-        let regex = regex.map_err(|e| (pattern.clone(), format!("invalid pattern: {e}")))?;
+        sources.push(TriageSource {
+            written: pattern.clone(),
+            code: false,
+            regex: format!("(?i){text}"),
+        });
+    }
+    for code in &triage.codes {
+        // An AWS error code, whole: not a prefix of a longer one
+        // (`AuthFailure.ServiceLinkedRoleCreationNotPermitted`).
+        sources.push(TriageSource {
+            written: code.clone(),
+            code: true,
+            regex: format!(
+                r"(?i)(^|[^A-Za-z0-9.]){}($|[^A-Za-z0-9.]|\.($|[^A-Za-z0-9]))",
+                regex::escape(code)
+            ),
+        });
+    }
+    if sources.is_empty() {
+        return Err((
+            "[triage]".into(),
+            "a [triage] section needs `patterns` or `codes`".into(),
+        ));
+    }
+    Ok(sources)
+}
+
+/// A triage section's expressions, compiled and checked: a named group must
+/// be a placeholder, and no pattern may match an empty message.
+pub(crate) fn compile_triage(sources: &[TriageSource]) -> Result<Vec<Regex>, (String, String)> {
+    let mut compiled = Vec::new();
+    for source in sources {
+        let pattern = &source.written;
+        let regex = Regex::new(&source.regex).map_err(|e| {
+            let kind = if source.code { "code" } else { "pattern" };
+            (pattern.clone(), format!("invalid {kind}: {e}"))
+        })?;
         // A named group fills that placeholder in the fixes triage shows.
         if let Some(name) = regex
             .capture_names()
@@ -362,21 +421,6 @@ fn compile_triage(triage: &Triage, shared: &SharedValues) -> Result<Vec<Regex>, 
         }
         compiled.push(regex);
     }
-    for code in &triage.codes {
-        // An AWS error code, whole: not a prefix of a longer one
-        // (`AuthFailure.ServiceLinkedRoleCreationNotPermitted`).
-        let regex = insensitive(&format!(
-            r"(^|[^A-Za-z0-9.]){}($|[^A-Za-z0-9.]|\.($|[^A-Za-z0-9]))",
-            regex::escape(code)
-        ));
-        compiled.push(regex.map_err(|e| (code.clone(), format!("invalid code: {e}")))?);
-    }
-    if compiled.is_empty() {
-        return Err((
-            "[triage]".into(),
-            "a [triage] section needs `patterns` or `codes`".into(),
-        ));
-    }
     Ok(compiled)
 }
 
@@ -392,4 +436,46 @@ fn compile_symptoms(
         }
     }
     Ok(compiled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The built-in rules' triage is compiled on first use, without the
+    /// checks a rule file gets when it is read: here they get them.
+    #[test]
+    fn every_built_in_triage_section_compiles_and_passes_the_checks() {
+        let rules = RuleSet::builtin().expect("built-in rules");
+        let mut sections = 0;
+        for rule in &rules.rules {
+            if let Some(triage) = &rule.triage {
+                sections += 1;
+                let compiled = compile_triage(&triage.sources)
+                    .unwrap_or_else(|(at, why)| panic!("{}: {at}: {why}", rule.id));
+                assert_eq!(compiled.len(), triage.patterns.len() + triage.codes.len());
+                assert_eq!(triage.compiled().len(), compiled.len(), "{}", rule.id);
+            }
+        }
+        assert!(sections > 0);
+    }
+
+    #[test]
+    fn a_rule_folders_triage_is_checked_when_read() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let rule = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/account/credentials-valid.toml"),
+        )
+        .expect("a built-in rule file");
+        let text = rule
+            .replace("id = \"credentials-valid\"", "id = \"mine\"")
+            .replacen("patterns = [", "patterns = [\"a*\", ", 1);
+        assert_ne!(text, rule, "the file was changed");
+        std::fs::write(dir.path().join("mine.toml"), text).expect("write");
+        let error = RuleSet::load(&[dir.path().to_path_buf()]).expect_err("refused");
+        assert!(
+            error.message.contains("matches an empty message"),
+            "{error}"
+        );
+    }
 }

@@ -41,9 +41,26 @@ pub struct Triage {
     /// AWS error codes that mean this case.
     #[serde(default)]
     pub codes: Vec<String>,
-    /// `patterns` and `codes` compiled when the rule is loaded.
+    /// `patterns` (with `@name` resolved) and `codes` as the regular
+    /// expressions they become, in that order.
     #[serde(skip)]
-    pub compiled: Vec<regex::Regex>,
+    pub(crate) sources: Vec<loader::TriageSource>,
+    /// `sources` compiled: when a rule file is read, which also checks them;
+    /// for the built-in rules, whose tests check them, on first use (an
+    /// audit never uses them, and compiling them was a sixth of starting).
+    #[serde(skip)]
+    pub(crate) compiled: std::sync::OnceLock<Vec<regex::Regex>>,
+}
+
+impl Triage {
+    /// The patterns and codes, compiled.
+    pub fn compiled(&self) -> &[regex::Regex] {
+        self.compiled.get_or_init(|| {
+            loader::compile_triage(&self.sources).unwrap_or_else(|(_, why)| {
+                unreachable!("built-in triage is checked by tests: {why}")
+            })
+        })
+    }
 }
 
 /// One rule, as written in its file.

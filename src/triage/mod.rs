@@ -99,7 +99,7 @@ pub fn diagnose<'a>(rules: &'a RuleSet, text: &str) -> Diagnosis<'a> {
     for rule in &rules.rules {
         let Some(triage) = &rule.triage else { continue };
         let mut matched = Vec::new();
-        for regex in &triage.compiled {
+        for regex in triage.compiled() {
             if let Some(captures) = regex.captures(&text) {
                 matched.push(captures[0].trim().to_string());
                 for name in regex.capture_names().flatten() {
