@@ -247,8 +247,9 @@ pub fn render_audit(
             finished
         }
     };
-    // Only a closed standard output ends a run quietly, and that one
-    // finishes (its writes go nowhere): every run that gets here finished.
+    // Set whenever the writing succeeded (a standard output its reader
+    // closed is written to nowhere, and the run still finishes); without
+    // it there is nothing to judge.
     let Some(finished) = finished else {
         return Ok(ExitCode::SUCCESS);
     };
