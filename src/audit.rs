@@ -67,7 +67,6 @@ pub struct Finished {
 
 /// One target, audited, with its part of every streamed format.
 struct Audited<'r> {
-    name: String,
     parts: Vec<Vec<u8>>,
     /// The findings, when a format needs them at the end.
     kept: Option<TargetReport<'r>>,
@@ -119,7 +118,6 @@ impl<'r> Audit<'r> {
                 parts.push(part);
             }
             Ok(Audited {
-                name: audited.name.clone(),
                 parts,
                 summary: Summary::of(&audited.findings),
                 problems: self.threshold.is_some_and(|t| audited.has_problems_at(t)),
@@ -134,7 +132,6 @@ impl<'r> Audit<'r> {
         let mut problems = false;
         let mut used = self.suppressions.as_ref().map(|(e, _)| Used::new(e));
         let mut targets = 0;
-        let mut names = Vec::new();
         let mut drifts = Vec::new();
         let mut kept = Vec::new();
         pipeline::run(read, work, |audited| {
@@ -148,10 +145,7 @@ impl<'r> Audit<'r> {
             if let (Some(all), Some(this)) = (&mut used, &audited.used) {
                 all.merge(this);
             }
-            if let Some(drift) = audited.drift {
-                drifts.push(drift);
-                names.push(audited.name);
-            }
+            drifts.extend(audited.drift);
             kept.extend(audited.kept);
             Ok(())
         })?;
@@ -160,9 +154,7 @@ impl<'r> Audit<'r> {
             .as_ref()
             .zip(used.as_ref())
             .map(|((entries, today), used)| used.report(entries, today));
-        let drift = baseline
-            .as_ref()
-            .map(|b| b.finish(names.iter().map(String::as_str), drifts));
+        let drift = baseline.as_ref().map(|b| b.finish(drifts));
         let totals = Totals {
             targets,
             summary,

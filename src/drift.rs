@@ -98,7 +98,7 @@ pub struct Drift {
 pub fn compare(old: &Run, new: &Run) -> Drift {
     let baseline = Baseline::new(old);
     let targets = new.targets.iter().map(|t| baseline.target(t)).collect();
-    baseline.finish(new.targets.iter().map(|t| t.name.as_str()), targets)
+    baseline.finish(targets)
 }
 
 /// A previous run, indexed to compare each new target with as it comes
@@ -178,20 +178,15 @@ impl<'o> Baseline<'o> {
         t
     }
 
-    /// The drift of a run whose targets were `names`, each compared by
-    /// `target` into `targets`, in the same order.
-    pub fn finish<'n>(
-        &self,
-        names: impl IntoIterator<Item = &'n str>,
-        targets: Vec<TargetDrift>,
-    ) -> Drift {
-        let names: Vec<&str> = names.into_iter().collect();
-        let new_names: BTreeSet<&str> = names.iter().copied().collect();
+    /// The drift of a run whose targets, in order, `target` compared into
+    /// `targets` (each names its target).
+    pub fn finish(&self, targets: Vec<TargetDrift>) -> Drift {
+        let new_names: BTreeSet<&str> = targets.iter().map(|t| t.target.as_str()).collect();
         Drift {
-            appeared: names
+            appeared: targets
                 .iter()
-                .filter(|name| !self.by_name.contains_key(*name))
-                .map(|name| name.to_string())
+                .filter(|t| !self.by_name.contains_key(t.target.as_str()))
+                .map(|t| t.target.clone())
                 .collect(),
             vanished: self
                 .old

@@ -316,8 +316,8 @@ fn parse_rule(source: &Source, shared: &SharedValues) -> Result<Rule, InputError
 }
 
 /// Case-insensitive, as people paste messages in every case.
-fn insensitive(pattern: &str) -> Result<Regex, regex::Error> {
-    Regex::new(&format!("(?i){pattern}"))
+fn insensitive(pattern: &str) -> String {
+    format!("(?i){pattern}")
 }
 
 /// One regular expression of a triage section, before it is compiled.
@@ -354,7 +354,7 @@ fn triage_sources(
         sources.push(TriageSource {
             written: pattern.clone(),
             code: false,
-            regex: format!("(?i){text}"),
+            regex: insensitive(text),
         });
     }
     for code in &triage.codes {
@@ -363,10 +363,10 @@ fn triage_sources(
         sources.push(TriageSource {
             written: code.clone(),
             code: true,
-            regex: format!(
-                r"(?i)(^|[^A-Za-z0-9.]){}($|[^A-Za-z0-9.]|\.($|[^A-Za-z0-9]))",
+            regex: insensitive(&format!(
+                r"(^|[^A-Za-z0-9.]){}($|[^A-Za-z0-9.]|\.($|[^A-Za-z0-9]))",
                 regex::escape(code)
-            ),
+            )),
         });
     }
     if sources.is_empty() {
@@ -430,7 +430,7 @@ fn compile_symptoms(
     let mut compiled = Vec::new();
     for (stage, patterns) in symptoms {
         for pattern in patterns {
-            let regex = insensitive(pattern)
+            let regex = Regex::new(&insensitive(pattern))
                 .map_err(|e| format!("invalid symptom pattern `{pattern}`: {e}"))?;
             compiled.push((*stage, regex));
         }
