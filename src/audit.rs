@@ -11,10 +11,9 @@ use std::io::Write;
 
 use crate::drift::{Baseline, Drift, RunTarget, TargetDrift};
 use crate::engine;
-use crate::error::InputError;
 use crate::findings::{Severity, TargetReport};
 use crate::output::Stop;
-use crate::pipeline::{self, Feed};
+use crate::pipeline::{self, Source};
 use crate::report::{self, Report, Summary, Totals};
 use crate::rules::RuleSet;
 use crate::snapshot::Target;
@@ -77,12 +76,12 @@ struct Audited<'r> {
 }
 
 impl<'r> Audit<'r> {
-    /// Audit every target `read` sends and write `formats[i]` into
+    /// Audit every target of `source` and write `formats[i]` into
     /// `outs[i]`. A snapshot found unusable half way stops the run with
     /// `Stop::Input`, after the targets before it were written.
     pub fn run(
         &self,
-        read: impl FnOnce(&mut Feed<'_>) -> Result<(), InputError> + Send,
+        source: Source<'_>,
         formats: &[Format],
         outs: &mut [&mut dyn Write],
     ) -> Result<Finished, Stop> {
@@ -134,7 +133,7 @@ impl<'r> Audit<'r> {
         let mut targets = 0;
         let mut drifts = Vec::new();
         let mut kept = Vec::new();
-        pipeline::run(read, work, |audited| {
+        pipeline::run(source, work, |audited| {
             let audited = audited?;
             for (part, out) in audited.parts.iter().zip(outs.iter_mut()) {
                 out.write_all(part)?;

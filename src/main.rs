@@ -283,7 +283,7 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             let source = snapshot.display().to_string();
             render_audit(
                 &rules,
-                pipeline::from_file(&snapshot),
+                pipeline::Source::File(&snapshot),
                 &source,
                 &report,
                 inputs,
@@ -320,7 +320,7 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
                 .map_or_else(|| "snapshot.json".to_string(), |p| p.display().to_string());
             render_audit(
                 &rules,
-                pipeline::from_targets(snapshot.targets),
+                pipeline::Source::Collected(snapshot.targets),
                 &source,
                 &report,
                 inputs,

@@ -1,44 +1,31 @@
 //! Targets through the cores in order: one thread reads them, every core
-//! works on them side by side, and the caller takes each result in the
-//! order the targets came. The channels are bounded, so at most a couple of
-//! hundred targets are in flight (in batches), however many the snapshot has.
+//! parses and works on them side by side, and the caller takes each result
+//! in the order the targets came. The channels are bounded, so at most a
+//! couple of hundred targets are in flight (in batches), however many the
+//! snapshot has.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use crate::error::InputError;
 use crate::output::Stop;
 use crate::snapshot::Target;
-use crate::snapshot::stream::Stopped;
+use crate::snapshot::stream::{self, Stopped, Streamed};
+
+/// Where the targets come from.
+#[derive(Debug)]
+pub enum Source<'p> {
+    /// A snapshot file (`-`: standard input), read a target at a time.
+    File(&'p Path),
+    /// Targets already in memory (just collected).
+    Collected(Vec<Target>),
+}
 
 /// The receiving end went away: the reader should stop, quietly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Closed;
-
-/// Hands each target read to the pipeline; `Closed` once it is stopping.
-pub type Feed<'a> = dyn FnMut(Target) -> Result<(), Closed> + 'a;
-
-/// A reader of the snapshot at `path` (`-`: standard input), a target at
-/// a time.
-pub fn from_file(path: &std::path::Path) -> impl FnOnce(&mut Feed<'_>) -> Result<(), InputError> {
-    move |send| match crate::snapshot::stream::each_target(path, send) {
-        Ok(()) | Err(Stopped::By(Closed)) => Ok(()),
-        Err(Stopped::Input(e)) => Err(e),
-    }
-}
-
-/// A reader of targets already in memory (just collected).
-pub fn from_targets(targets: Vec<Target>) -> impl FnOnce(&mut Feed<'_>) -> Result<(), InputError> {
-    move |send| {
-        for target in targets {
-            if send(target).is_err() {
-                break;
-            }
-        }
-        Ok(())
-    }
-}
+struct Closed;
 
 /// Targets travel in batches of this many: a channel operation can cost
 /// as much as a small target's audit.
@@ -47,18 +34,39 @@ const BATCH: usize = 16;
 /// How many batches wait in each channel.
 const IN_FLIGHT: usize = 4;
 
-/// Run `read` on its own thread, `work` on every core, and `take` on the
-/// calling thread with each work's result, in the order `read` sent the
-/// targets (`work` also gets that index). The first error of `read` or
-/// `take` stops the whole pipeline and is returned.
+/// A worker's answer for one target.
+enum Done<W> {
+    /// The work's result, with the target's name when the taker is to
+    /// check that no earlier target had it.
+    Worked { name: Option<String>, result: W },
+    /// The target's text does not parse: the snapshot is unusable.
+    Unparsable,
+}
+
+/// Why taking stopped.
+enum Ended {
+    Stop(Stop),
+    /// A target that makes the snapshot unusable.
+    Unusable,
+}
+
+/// Read `source` on its own thread, parse and `work` on every core, and
+/// `take` each work's result on the calling thread, in the order of the
+/// targets (`work` also gets that index). The first error stops the whole
+/// pipeline and is returned; a snapshot found unusable wins over what
+/// `take` said.
 pub fn run<W: Send>(
-    read: impl FnOnce(&mut Feed<'_>) -> Result<(), InputError> + Send,
+    source: Source<'_>,
     work: impl Fn(usize, Target) -> W + Sync,
     mut take: impl FnMut(W) -> Result<(), Stop>,
 ) -> Result<(), Stop> {
+    let path = match &source {
+        Source::File(path) => Some(*path),
+        Source::Collected(_) => None,
+    };
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (job_tx, job_rx) = sync_channel::<Batch<Target>>(IN_FLIGHT);
-    let (done_tx, done_rx) = sync_channel::<Batch<W>>(IN_FLIGHT);
+    let (job_tx, job_rx) = sync_channel::<Batch<Streamed>>(IN_FLIGHT);
+    let (done_tx, done_rx) = sync_channel::<Batch<Done<W>>>(IN_FLIGHT);
     // Shared by the workers alone: when the last one stops, the reader's
     // next send fails and it stops too.
     let jobs = Arc::new(Mutex::new(job_rx));
@@ -66,15 +74,16 @@ pub fn run<W: Send>(
         let reader = scope.spawn(move || {
             let mut batch = Batch::new(0);
             let mut count = 0;
-            let read = read(&mut |target| {
-                batch.items.push(target);
+            let mut feed = |streamed| {
+                batch.items.push(streamed);
                 count += 1;
                 if batch.items.len() == BATCH {
                     let full = std::mem::replace(&mut batch, Batch::new(count));
                     job_tx.send(full).map_err(|_| Closed)?;
                 }
                 Ok(())
-            });
+            };
+            let read = read(source, &mut feed);
             if !batch.items.is_empty() {
                 // Nobody left to take it means the run is stopping anyway.
                 let _ = job_tx.send(batch);
@@ -87,7 +96,7 @@ pub fn run<W: Send>(
         }
         drop((jobs, done_tx));
         let taken = take_in_order(&done_rx, &mut take);
-        // Stop the workers (and through them the reader) if `take` failed.
+        // Stop the workers (and through them the reader) if taking stopped.
         drop(done_rx);
         let read = reader
             .join()
@@ -95,8 +104,37 @@ pub fn run<W: Send>(
         // An unusable snapshot explains a run cut short better than the
         // write that followed it, and the reader stops only when it fails.
         read.map_err(Stop::Input)?;
-        taken
+        match taken {
+            Ok(()) => Ok(()),
+            Err(Ended::Stop(stop)) => Err(stop),
+            Err(Ended::Unusable) => Err(Stop::Input(match path {
+                Some(path) => stream::unusable(path),
+                // Collected targets are never texts to parse.
+                None => InputError::new("<collected>", "a collected target could not be read"),
+            })),
+        }
     })
+}
+
+/// Send each target of `source` to `feed`, until it is closed.
+fn read(
+    source: Source<'_>,
+    feed: &mut impl FnMut(Streamed) -> Result<(), Closed>,
+) -> Result<(), InputError> {
+    match source {
+        Source::File(path) => match stream::each_streamed(path, feed) {
+            Ok(()) | Err(Stopped::By(Closed)) => Ok(()),
+            Err(Stopped::Input(e)) => Err(e),
+        },
+        Source::Collected(targets) => {
+            for target in targets {
+                if feed(Streamed::Parsed(Box::new(target))).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Consecutive items, the first of them at index `first`.
@@ -117,8 +155,8 @@ impl<T> Batch<T> {
 /// A worker: take the next batch, work, hand the results on, until the
 /// reader is done or the taker is gone.
 fn serve<W>(
-    jobs: &Mutex<Receiver<Batch<Target>>>,
-    done: &SyncSender<Batch<W>>,
+    jobs: &Mutex<Receiver<Batch<Streamed>>>,
+    done: &SyncSender<Batch<Done<W>>>,
     work: &(impl Fn(usize, Target) -> W + Sync),
 ) {
     loop {
@@ -131,7 +169,19 @@ fn serve<W>(
         let first = batch.first;
         let items = (first..)
             .zip(batch.items)
-            .map(|(i, t)| work(i, t))
+            .map(|(index, streamed)| match streamed {
+                Streamed::Parsed(target) => Done::Worked {
+                    name: None,
+                    result: work(index, *target),
+                },
+                Streamed::Text(text) => match text.parse() {
+                    Some(target) => Done::Worked {
+                        name: Some(target.name.clone()),
+                        result: work(index, target),
+                    },
+                    None => Done::Unparsable,
+                },
+            })
             .collect();
         if done.send(Batch { first, items }).is_err() {
             return;
@@ -139,19 +189,28 @@ fn serve<W>(
     }
 }
 
-/// Take the results in index order, holding back those that come early.
+/// Take the results in index order, holding back those that come early;
+/// stop at a target the snapshot cannot have (its text does not parse, or
+/// an earlier target has its name).
 fn take_in_order<W>(
-    done: &Receiver<Batch<W>>,
+    done: &Receiver<Batch<Done<W>>>,
     take: &mut impl FnMut(W) -> Result<(), Stop>,
-) -> Result<(), Stop> {
+) -> Result<(), Ended> {
     let mut early = BTreeMap::new();
     let mut next = 0;
+    let mut names = HashSet::new();
     for batch in done {
         early.insert(batch.first, batch.items);
         while let Some(items) = early.remove(&next) {
             next += items.len();
-            for result in items {
-                take(result)?;
+            for done in items {
+                let Done::Worked { name, result } = done else {
+                    return Err(Ended::Unusable);
+                };
+                if name.is_some_and(|name| !names.insert(name)) {
+                    return Err(Ended::Unusable);
+                }
+                take(result).map_err(Ended::Stop)?;
             }
         }
     }
@@ -160,24 +219,37 @@ fn take_in_order<W>(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
-    fn target(name: String) -> Target {
-        serde_json::from_value(serde_json::json!({"name": name,
-            "setup": {"region": "eu-west-1", "security_group_id": "sg-1"}}))
-        .expect("target")
+    use super::*;
+    use crate::snapshot::Snapshot;
+
+    fn target(name: &str) -> serde_json::Value {
+        serde_json::json!({"name": name,
+            "setup": {"region": "eu-west-1", "security_group_id": "sg-1"}})
     }
 
-    #[test]
-    fn results_come_in_the_order_read() {
+    /// A snapshot file of these targets, then `tail` (kept while the folder lives).
+    fn snapshot(
+        targets: &[serde_json::Value],
+        tail: &str,
+    ) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("s.json");
+        let doc = serde_json::json!({"schema": crate::snapshot::SCHEMA, "targets": targets});
+        std::fs::write(&path, format!("{doc}{tail}")).expect("write");
+        (dir, path)
+    }
+
+    fn names(count: usize) -> Vec<serde_json::Value> {
+        (0..count).map(|i| target(&format!("t{i}"))).collect()
+    }
+
+    /// The names `take` got, and how the run ended.
+    fn taken(source: Source<'_>) -> (Vec<String>, Result<(), Stop>) {
         let mut names = Vec::new();
-        run(
-            |send| {
-                for i in 0..500 {
-                    send(target(format!("t{i}"))).expect("open");
-                }
-                Ok(())
-            },
+        let result = run(
+            source,
             |index, target| {
                 // Uneven work, so results finish out of order.
                 if index % 7 == 0 {
@@ -186,29 +258,37 @@ mod tests {
                 (index, target.name)
             },
             |(index, name)| {
-                assert_eq!(name, format!("t{index}"));
-                names.push(index);
+                assert_eq!(index, names.len());
+                names.push(name);
                 Ok(())
             },
-        )
-        .expect("run");
-        assert_eq!(names, (0..500).collect::<Vec<_>>());
+        );
+        (names, result)
+    }
+
+    #[test]
+    fn results_come_in_the_order_read() {
+        let expected: Vec<String> = (0..500).map(|i| format!("t{i}")).collect();
+        let (_dir, path) = snapshot(&names(500), "");
+        let (from_file, result) = taken(Source::File(&path));
+        assert!(result.is_ok());
+        assert_eq!(from_file, expected);
+        let collected = Snapshot::load(&path).expect("load").targets;
+        let (from_memory, result) = taken(Source::Collected(collected));
+        assert!(result.is_ok());
+        assert_eq!(from_memory, expected);
     }
 
     #[test]
     fn a_failed_take_stops_the_reader() {
-        let mut sent = 0;
+        let (_dir, path) = snapshot(&names(100_000), "");
+        let worked = AtomicUsize::new(0);
         let result = run(
-            |send| {
-                for i in 0..100_000 {
-                    if send(target(format!("t{i}"))).is_err() {
-                        return Ok(());
-                    }
-                    sent += 1;
-                }
-                Ok(())
+            Source::File(&path),
+            |index, _| {
+                worked.fetch_add(1, Ordering::Relaxed);
+                index
             },
-            |index, _| index,
             |index| {
                 if index == 3 {
                     Err(Stop::Io(std::io::Error::other("full disk")))
@@ -218,22 +298,37 @@ mod tests {
             },
         );
         assert!(matches!(result, Err(Stop::Io(_))));
-        assert!(sent < 1000, "the reader stopped early ({sent} sent)");
+        let worked = worked.into_inner();
+        assert!(
+            worked < 1000,
+            "the reader stopped early ({worked} worked on)"
+        );
+    }
+
+    /// The run stops with `Snapshot::load`'s error, after taking the
+    /// targets before the first bad one.
+    fn stops_exactly(targets: &[serde_json::Value], tail: &str, good: usize) {
+        let (_dir, path) = snapshot(targets, tail);
+        let expected = Snapshot::load(&path).expect_err("unusable");
+        let (names, result) = taken(Source::File(&path));
+        match result {
+            Err(Stop::Input(e)) => assert_eq!(e.to_string(), expected.to_string()),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(names.len(), good, "{names:?}");
     }
 
     #[test]
-    fn a_reader_error_wins_over_what_was_taken() {
-        let result = run(
-            |send| {
-                send(target("a".into())).expect("open");
-                Err(InputError::new("s.json", "bad CIDR"))
-            },
-            |_, target| target.name,
-            |_| Ok(()),
-        );
-        match result {
-            Err(Stop::Input(e)) => assert_eq!(e.message, "bad CIDR"),
-            other => panic!("{other:?}"),
-        }
+    fn an_unusable_snapshot_stops_the_run_where_it_turns_bad() {
+        let mut targets = names(100);
+        targets[60] = serde_json::json!({"name": 3});
+        stops_exactly(&targets, "", 60);
+        let mut targets = names(100);
+        targets[70] = target("t2");
+        stops_exactly(&targets, "", 70);
+        // A duplicate before a parse error: the parse error is named.
+        targets[80] = serde_json::json!([]);
+        stops_exactly(&targets, "", 70);
+        stops_exactly(&names(50), " trailing", 50);
     }
 }

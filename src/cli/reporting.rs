@@ -188,11 +188,11 @@ pub fn check_only(rules: &RuleSet, only: &[String]) -> Result<(), InputError> {
     }
 }
 
-/// Audit the targets `read` sends, write every chosen format as they come,
+/// Audit `targets`, write every chosen format as they come,
 /// and turn the verdicts into the exit code.
 pub fn render_audit(
     rules: &RuleSet,
-    read: impl FnOnce(&mut pipeline::Feed<'_>) -> Result<(), InputError> + Send,
+    targets: pipeline::Source<'_>,
     source: &str,
     args: &ReportArgs,
     inputs: ReportInputs,
@@ -230,7 +230,7 @@ pub fn render_audit(
             let formats: Vec<audit::Format> = chosen.iter().map(|f| f.as_run(None)).collect();
             let mut finished = None;
             output::write_set(dir, &names, |outs| {
-                finished = Some(run.run(read, &formats, outs)?);
+                finished = Some(run.run(targets, &formats, outs)?);
                 Ok::<(), output::Stop>(())
             })?;
             finished
@@ -241,7 +241,7 @@ pub fn render_audit(
             let width = table_width().filter(|_| out.is_none());
             let mut finished = None;
             output::write_with(out, |w| {
-                finished = Some(run.run(read, &[format.as_run(width)], &mut [w])?);
+                finished = Some(run.run(targets, &[format.as_run(width)], &mut [w])?);
                 Ok::<(), output::Stop>(())
             })?;
             finished

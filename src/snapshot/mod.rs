@@ -2,6 +2,7 @@
 //! region set up for Cloud Connect), in the contract of docs/snapshot.md.
 
 pub mod aws;
+mod split;
 pub mod stream;
 
 use std::fmt;
@@ -88,6 +89,18 @@ impl fmt::Display for LiveProtocol {
         })
     }
 }
+
+/// The snapshot's fields, as `Snapshot` names them.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum Field {
+    Schema,
+    CollectedAt,
+    Source,
+    Targets,
+}
+
+const FIELDS: &[&str] = &["schema", "collected_at", "source", "targets"];
 
 /// The schema field alone, to explain a snapshot that failed to parse.
 #[derive(Deserialize)]

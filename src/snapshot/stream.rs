@@ -1,12 +1,17 @@
-//! A snapshot read one target at a time: memory holds the target being
+//! A snapshot read one target at a time: memory holds the targets being
 //! read, not the file, so an audit of 50,000 targets needs no more than an
 //! audit of one. The checks and the errors are `Snapshot::load`'s, to the
 //! byte: the same parse decides them (`judge_parsed`, `judge_failed`).
 //!
-//! A target is handed on only once the schema is known to be ours (a
-//! snapshot whose `targets` come before its `schema` is held until then)
-//! and while no error is certain. A parse error or a duplicate name found
-//! later stops the stream after the targets already handed on.
+//! A file of the plain shape is split into its targets' texts
+//! (`split.rs`), which are parsed from memory, on any core. Any other
+//! shape, and standard input, take the careful reading: serde walks the
+//! document (`Walk`), holding targets that come before the schema until it
+//! is known to be ours.
+//!
+//! Either way a target is handed on only while no error is certain: a
+//! parse error or a duplicate name found later stops the stream after the
+//! targets already handed on, and `unusable` names the error exactly.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -16,7 +21,8 @@ use std::path::Path;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::{Facts, SCHEMA, Target, judge_failed, judge_parsed, read_all};
+use super::split::{Halt, Split, split};
+use super::{FIELDS, Facts, Field, SCHEMA, Target, judge_failed, judge_parsed, read_all};
 use crate::error::InputError;
 
 /// Why a stream ended early.
@@ -28,21 +34,136 @@ pub enum Stopped<E> {
     By(E),
 }
 
+/// A target as the stream hands it on.
+#[derive(Debug)]
+pub enum Streamed {
+    /// Its text, to be parsed by the receiver (on any thread). A text that
+    /// does not parse, or a name an earlier target has, makes the snapshot
+    /// unusable from there on: `unusable` says why.
+    Text(TargetText),
+    /// Parsed and checked already.
+    Parsed(Box<Target>),
+}
+
+/// A target's JSON text, as the split found it.
+#[derive(Debug)]
+pub struct TargetText(Vec<u8>);
+
+impl TargetText {
+    fn new(text: &[u8]) -> Self {
+        // Inside two arrays the target is nested as deep as in the
+        // snapshot (an object, an array), so serde's depth limit falls
+        // where it falls there.
+        let mut wrapped = Vec::with_capacity(text.len() + 4);
+        wrapped.extend_from_slice(b"[[");
+        wrapped.extend_from_slice(text);
+        wrapped.extend_from_slice(b"]]");
+        TargetText(wrapped)
+    }
+
+    /// The target; `None` makes the snapshot unusable.
+    pub fn parse(&self) -> Option<Target> {
+        serde_json::from_slice::<[[Target; 1]; 1]>(&self.0)
+            .ok()
+            .map(|[[target]]| target)
+    }
+}
+
 /// Read the snapshot at `path` (`-`: standard input, which is read whole)
-/// and hand each target to `visit`, in file order.
+/// and hand each target to `visit`, parsed and checked, in file order.
 pub fn each_target<E>(
     path: &Path,
-    visit: impl FnMut(Target) -> Result<(), E>,
+    mut visit: impl FnMut(Target) -> Result<(), E>,
+) -> Result<(), Stopped<E>> {
+    /// A text the snapshot cannot have.
+    struct Unusable;
+    let mut names = HashSet::new();
+    let streamed = each_streamed(path, |streamed| {
+        let target = match streamed {
+            Streamed::Parsed(target) => *target,
+            Streamed::Text(text) => {
+                let target = text.parse().ok_or(Err(Unusable))?;
+                if !names.insert(target.name.clone()) {
+                    return Err(Err(Unusable));
+                }
+                target
+            }
+        };
+        visit(target).map_err(Ok)
+    });
+    match streamed {
+        Ok(()) => Ok(()),
+        Err(Stopped::Input(e)) => Err(Stopped::Input(e)),
+        Err(Stopped::By(Ok(e))) => Err(Stopped::By(e)),
+        Err(Stopped::By(Err(Unusable))) => Err(Stopped::Input(unusable(path))),
+    }
+}
+
+/// Read the snapshot at `path` (`-`: standard input, which is read whole)
+/// and hand each target to `visit` in file order, as text where the
+/// receiver is to parse and check it.
+pub fn each_streamed<E>(
+    path: &Path,
+    mut visit: impl FnMut(Streamed) -> Result<(), E>,
 ) -> Result<(), Stopped<E>> {
     if path == Path::new("-") {
         let bytes = read_all(path).map_err(Stopped::Input)?;
         let mut de = serde_json::Deserializer::from_slice(&bytes);
-        return walk(&mut de, path, visit, || Ok(bytes.clone()));
+        return walk(
+            &mut de,
+            path,
+            |t| visit(Streamed::Parsed(Box::new(t))),
+            || Ok(bytes.clone()),
+        );
     }
-    let file = std::fs::File::open(path)
-        .map_err(|e| Stopped::Input(InputError::new(path, format!("cannot read snapshot: {e}"))))?;
-    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 18, file));
-    walk(&mut de, path, visit, || read_all(path))
+    let open = || {
+        std::fs::File::open(path).map_err(|e| {
+            Stopped::Input(InputError::new(path, format!("cannot read snapshot: {e}")))
+        })
+    };
+    let split = split(open()?, |text| visit(Streamed::Text(TargetText::new(text))));
+    match split {
+        Ok(Split::Whole { .. }) => Ok(()),
+        // Nothing handed on yet: the careful reading from the start.
+        Ok(Split::Odd { handed: 0 }) => {
+            let reader = BufReader::with_capacity(1 << 18, open()?);
+            let mut de = serde_json::Deserializer::from_reader(reader);
+            walk(
+                &mut de,
+                path,
+                |t| visit(Streamed::Parsed(Box::new(t))),
+                || read_all(path),
+            )
+        }
+        Ok(Split::Odd { .. }) => Err(Stopped::Input(unusable(path))),
+        Err(Halt::By(e)) => Err(Stopped::By(e)),
+        Err(Halt::Io(e)) => Err(Stopped::Input(InputError::new(
+            path,
+            format!("cannot read snapshot: {e}"),
+        ))),
+    }
+}
+
+/// Why the snapshot file at `path` is unusable, exactly as
+/// `Snapshot::load` would say, once streaming found it so (a text that
+/// did not parse, a name twice, or an odd shape after targets went on).
+/// The file is read whole again, targets dropped as they are parsed.
+pub fn unusable(path: &Path) -> InputError {
+    let bytes = match read_all(path) {
+        Ok(bytes) => bytes,
+        Err(e) => return e,
+    };
+    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    let ignore = |_: Target| Ok::<(), std::convert::Infallible>(());
+    match walk(&mut de, path, ignore, || Ok(bytes.clone())) {
+        Err(Stopped::Input(e)) => e,
+        Err(Stopped::By(never)) => match never {},
+        // Read whole it is fine, so it changed while it was streamed.
+        Ok(()) => InputError::new(
+            path,
+            "the snapshot changed while it was being read; audit it again",
+        ),
+    }
 }
 
 fn walk<'de, R: serde_json::de::Read<'de>, E>(
@@ -152,18 +273,6 @@ impl<F: FnMut(Target) -> Result<(), E>, E> Walk<'_, F, E> {
         Ok(())
     }
 }
-
-/// The snapshot's fields, as `Snapshot` names them.
-#[derive(Clone, Copy, Deserialize)]
-#[serde(field_identifier, rename_all = "snake_case")]
-enum Field {
-    Schema,
-    CollectedAt,
-    Source,
-    Targets,
-}
-
-const FIELDS: &[&str] = &["schema", "collected_at", "source", "targets"];
 
 impl<'de, F: FnMut(Target) -> Result<(), E>, E> DeserializeSeed<'de> for &mut Walk<'_, F, E> {
     type Value = ();
@@ -320,10 +429,67 @@ mod tests {
             "  \n  {}".to_string(),
             "3".to_string(),
             "\u{feff}{}".to_string(),
+            // What the split of the plain shape must read as serde does.
+            format!(r#"{{"sch\u0065ma": "ccaudit/snapshot/v1", "targets": [{T1}]}}"#),
+            format!("\n{{ {head} ,\r\n\t\"targets\" :\n[ {T1} ,\n{T2} ] }}\n"),
+            format!(
+                r#"{{{head}, "targets": [{{"name": "a\"]}}\\", "x": "{{[", "setup": {{"region": "eu-west-1", "security_group_id": "sg-0123abcd"}}}}]}}"#
+            ),
+            format!(r#"{{{head}, "collected_at": null, "targets": [{T1}], "source": "cli"}}"#),
+            format!(r#"{{{head}, "source": 3, "targets": [{T1}]}}"#),
+            format!(r#"{{{head}, "targets": [{T1},]}}"#),
+            format!(r#"{{{head}, "targets": [{T1} {T2}]}}"#),
+            format!(r#"{{{head}, "targets": [{T1}],}}"#),
+            format!(r#"{{{head}, "targets": [{T1}, 3]}}"#),
+            format!(r#"{{{head}, "targets": [{T1}, {T2}], "schema": "ccaudit/snapshot/v1"}}"#),
+            format!(r#"{{{head}, "targets": [{T1}, {{"name": "b\u0000"}}]}}"#),
+            format!("{{{head}, \"targets\": [{T1}, {{\"name\": \"\u{1}\"}}]}}"),
         ];
-        for text in &cases {
-            let (whole, streamed) = both(text);
+        let cases = cases.into_iter().chain(deep_cases());
+        for text in cases {
+            let (whole, streamed) = both(&text);
             assert_eq!(whole, streamed, "{text}");
+        }
+    }
+
+    /// Targets nested about as deep as serde allows: parsed alone, a
+    /// target must hit the limit where it hits it inside the snapshot.
+    fn deep_cases() -> impl Iterator<Item = String> {
+        // A policy document is read as a `serde_json::Value`, which counts
+        // its depth (a field serde ignores is not counted).
+        (114..=126).map(|depth| {
+            let deep = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let aws = format!(
+                r#""aws": {{"iam:GetUserPolicy": {{"p": {{"PolicyDocument": {deep}}}}}}}, "#
+            );
+            let target = T2.replacen('{', &format!("{{{aws}"), 1);
+            format!(r#"{{"schema": "ccaudit/snapshot/v1", "targets": [{T1}, {target}]}}"#)
+        })
+    }
+
+    #[test]
+    fn the_deep_cases_straddle_the_depth_limit() {
+        let usable: Vec<bool> = deep_cases().map(|text| both(&text).0.is_ok()).collect();
+        assert!(
+            usable.contains(&true) && usable.contains(&false),
+            "{usable:?}"
+        );
+    }
+
+    #[test]
+    fn the_plain_shape_is_handed_on_as_text() {
+        let plain = format!(r#"{{"schema": "ccaudit/snapshot/v1", "targets": [{T1}, {T2}]}}"#);
+        let schema_last =
+            format!(r#"{{"targets": [{T1}, {T2}], "schema": "ccaudit/snapshot/v1"}}"#);
+        for (text, as_text) in [(plain, true), (schema_last, false)] {
+            let (_dir, path) = file(&text);
+            let mut kinds = Vec::new();
+            each_streamed(&path, |streamed| {
+                kinds.push(matches!(streamed, Streamed::Text(_)));
+                Ok::<(), ()>(())
+            })
+            .expect("usable");
+            assert_eq!(kinds, [as_text; 2], "{text}");
         }
     }
 
