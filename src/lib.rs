@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod aws_format;
+pub mod bitmovin;
 pub mod checks;
 #[cfg(feature = "collector")]
 pub mod collect;

@@ -63,9 +63,12 @@ enum Command {
     #[command(after_help = "Examples:\n  \
         ccaudit collect --region eu-central-1 --security-group sg-0a1b2c3d4e5f60718 --iam-user bitmovin -o snapshot.json\n  \
         ccaudit collect --inventory inventory.toml --concurrency 16 -o nightly.json\n  \
-        ccaudit collect --profile audit --bitmovin-profile bitmovin --region us-east-1 --security-group sg-0123abcd\n\n\
+        ccaudit collect --profile audit --bitmovin-profile bitmovin --region us-east-1 --security-group sg-0123abcd\n  \
+        BITMOVIN_API_KEY=… ccaudit collect --from-bitmovin --inventory accounts.toml -o snapshot.json\n\n\
         Only read-only calls are made (see `ccaudit policy auditor`). Failed calls are recorded in the \
-        snapshot as AWS's error records; collection goes on.")]
+        snapshot as AWS's error records; collection goes on. With --from-bitmovin, an account or \
+        region setting Bitmovin lists that could not be read makes the run exit 2 once the \
+        snapshot is written.")]
     Collect {
         #[command(flatten)]
         targets: TargetArgs,
@@ -78,7 +81,8 @@ enum Command {
     /// Collect, then audit: `collect` and `audit` in one step
     #[command(after_help = "Examples:\n  \
         ccaudit scan --region eu-central-1 --security-group sg-0a1b2c3d4e5f60718 --iam-user bitmovin --max-encodings 10\n  \
-        ccaudit scan --inventory inventory.toml --format json --output report.json --save-snapshot snapshot.json\n\n\
+        ccaudit scan --inventory inventory.toml --format json --output report.json --save-snapshot snapshot.json\n  \
+        ccaudit scan --from-bitmovin --bitmovin-api-key-file key.txt --format json --output report.json\n\n\
         Exit status: as for `audit`.")]
     Scan {
         #[command(flatten)]
@@ -97,11 +101,17 @@ enum Command {
         ccaudit triage \"No 'All' IpPermission found for Group sg-0a1b2c3d4e5f60718 .\" --snapshot snapshot.json\n  \
         ccaudit triage --symptom queue --snapshot snapshot.json --target acme-prod-eu\n  \
         pbpaste | ccaudit triage -\n  \
+        ccaudit triage --encoding 6d84e126-d10c-4e52-bbfb-bd4c92bc8333 --live --bitmovin-api-key-file key.txt\n  \
         ccaudit triage \"encoding stuck in queue\" --live --region eu-central-1 --security-group sg-0a1b2c3d4e5f60718\n\n\
         Exit status: 0 when the text is a documented failure or symptom, 1 when it is not, 2 on bad input.")]
     Triage {
         /// The message or description as pasted (`-` reads standard input)
         text: Option<String>,
+        /// The id of an encoding (stuck in Queue, or failed): read it and its
+        /// status from Bitmovin's API, and for Cloud Connect audit the account
+        /// and region it runs in (with --snapshot or --live)
+        #[arg(long, value_name = "ID", conflicts_with_all = ["text", "symptom"])]
+        encoding: Option<String>,
         /// A symptom without a message
         #[arg(long, value_enum)]
         symptom: Option<SymptomArg>,
@@ -295,9 +305,12 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             rules,
         } => {
             let rules = rules.load()?;
-            let snapshot = targets.collect(&rules)?;
-            output::write_with(out.as_deref(), |w| write_json(w, &snapshot))?;
-            Ok(ExitCode::SUCCESS)
+            let gathered = targets.collect(&rules)?;
+            output::write_with(out.as_deref(), |w| write_json(w, &gathered.snapshot))?;
+            match gathered.incomplete {
+                Some(incomplete) => Err(incomplete),
+                None => Ok(ExitCode::SUCCESS),
+            }
         }
         Command::Scan {
             targets,
@@ -308,9 +321,10 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             let rules = rules.load()?;
             // Bad report flags are found before a long collection, not after.
             let inputs = report.inputs(&rules)?;
-            let collected = targets.collect(&rules)?;
+            let gathered = targets.collect(&rules)?;
+            let collected = &gathered.snapshot;
             if let Some(path) = &save_snapshot {
-                output::write_with(Some(path), |w| write_json(w, &collected))?;
+                output::write_with(Some(path), |w| write_json(w, collected))?;
             }
             // A `Value` prints without fail: no error to lose.
             let bytes = collected.to_string().into_bytes();
@@ -318,16 +332,22 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             let source = save_snapshot
                 .as_ref()
                 .map_or_else(|| "snapshot.json".to_string(), |p| p.display().to_string());
-            render_audit(
+            let audited = render_audit(
                 &rules,
                 pipeline::Source::Collected(snapshot.targets),
                 &source,
                 &report,
                 inputs,
-            )
+            )?;
+            // The report is out; what it could not cover still fails the run.
+            match gathered.incomplete {
+                Some(incomplete) => Err(incomplete),
+                None => Ok(audited),
+            }
         }
         Command::Triage {
             text,
+            encoding,
             symptom,
             snapshot,
             target,
@@ -337,6 +357,21 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
         } => {
             let live = targets.live.is_some();
             let rules = rules.load()?;
+            if let Some(id) = encoding {
+                let evidence = match (&snapshot, live) {
+                    (Some(path), _) => cli::encoding::Evidence::Snapshot(path),
+                    (None, true) => cli::encoding::Evidence::Live,
+                    (None, false) => cli::encoding::Evidence::None,
+                };
+                return cli::encoding::triage_encoding(
+                    &id,
+                    &rules,
+                    &targets,
+                    evidence,
+                    target.as_deref(),
+                    matches!(format, TextOrJson::Json),
+                );
+            }
             let text = match text.as_deref() {
                 Some("-") => {
                     let mut buf = String::new();
@@ -355,9 +390,13 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             let evidence = match (&snapshot, live) {
                 (Some(path), _) => Some((Snapshot::load(path)?, path.display().to_string())),
                 (None, true) => {
-                    let collected = targets.collect(&rules)?;
+                    let gathered = targets.collect(&rules)?;
+                    if let Some(incomplete) = gathered.incomplete {
+                        // Triage weighs causes: an account it cannot see may hold one.
+                        return Err(incomplete);
+                    }
                     // A `Value` prints without fail: no error to lose.
-                    let bytes = collected.to_string().into_bytes();
+                    let bytes = gathered.snapshot.to_string().into_bytes();
                     let snapshot =
                         Snapshot::from_slice(std::path::Path::new("<collected>"), &bytes)?;
                     Some((snapshot, "live collection".to_string()))

@@ -1,5 +1,6 @@
 //! Secrets never leak. Canary values stand for the secret access key and
-//! the session token (of the auditor and of Bitmovin's keys); collect,
+//! the session token (of the auditor and of Bitmovin's keys) and for
+//! Bitmovin's API key (and a secret key its API might return); collect,
 //! scan (every report format), `triage --live` and failing runs (refused
 //! keys, an endpoint that is down) must not show any part of them in any
 //! output file, log line, error or snapshot.
@@ -14,14 +15,23 @@ const SECRET: &str = "CanarySecretKeyDoNotPrint0123456789abcdef";
 const TOKEN: &str = "CanarySessionTokenDoNotPrint/abcdef0123456789+XYZ==";
 const BITMOVIN_SECRET: &str = "CanaryBitmovinSecretDoNotPrint0123456789a";
 const BITMOVIN_TOKEN: &str = "CanaryBitmovinTokenDoNotPrint0123456789==";
+const BITMOVIN_API_KEY: &str = "CanaryBitmovinApiKeyDoNotPrint-0123456789ab";
+const BITMOVIN_ACCOUNT_SECRET: &str = "CanaryBitmovinAccountSecretDoNotPrint01234";
 
 /// Each canary, and a distinctive piece of it: a secret cut short or
 /// re-encoded in part is still a leak.
 fn leaks(text: &str) -> Vec<&'static str> {
-    [SECRET, TOKEN, BITMOVIN_SECRET, BITMOVIN_TOKEN]
-        .into_iter()
-        .filter(|canary| text.contains(canary) || text.contains(&canary[6..22]))
-        .collect()
+    [
+        SECRET,
+        TOKEN,
+        BITMOVIN_SECRET,
+        BITMOVIN_TOKEN,
+        BITMOVIN_API_KEY,
+        BITMOVIN_ACCOUNT_SECRET,
+    ]
+    .into_iter()
+    .filter(|canary| text.contains(canary) || text.contains(&canary[6..22]))
+    .collect()
 }
 
 struct Run {
@@ -56,6 +66,7 @@ impl Run {
             .env("AWS_ACCESS_KEY_ID", "AKIAAUDITORCANARY001")
             .env("AWS_SECRET_ACCESS_KEY", SECRET)
             .env("AWS_SESSION_TOKEN", TOKEN)
+            .env("BITMOVIN_API_KEY", BITMOVIN_API_KEY)
             .env("AWS_ENDPOINT_URL", endpoint)
             .env("AWS_ENDPOINT_URL_SERVICE_QUOTAS", aws::guide_quotas())
             .env("AWS_EC2_METADATA_DISABLED", "true")
@@ -89,6 +100,70 @@ impl Run {
                 (p, text)
             })
             .collect()
+    }
+}
+
+/// Bitmovin's API on loopback: `/v1` lists one account (whose answer
+/// holds a secret key) with one region setting; `/refusing` refuses the key.
+struct Bitmovin {
+    /// Runs the server while it lives.
+    _runtime: tokio::runtime::Runtime,
+    server: wiremock::MockServer,
+}
+
+impl Bitmovin {
+    fn start(group: &str) -> Bitmovin {
+        use wiremock::matchers::{method, path};
+        use wiremock::{Mock, ResponseTemplate};
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let server = runtime.block_on(wiremock::MockServer::start());
+        let envelope = |items: serde_json::Value| {
+            serde_json::json!({"requestId": "r", "status": "SUCCESS",
+                "data": {"result": {"totalCount": 1, "offset": 0, "limit": 100, "items": items}}})
+        };
+        let answers = [
+            (
+                "/v1/encoding/infrastructure/aws",
+                200,
+                envelope(
+                    serde_json::json!([{"id": "acc-1", "accountNumber": "123456789012",
+                    "accessKey": "AKIABITMOVINCANARY01", "secretKey": BITMOVIN_ACCOUNT_SECRET}]),
+                ),
+            ),
+            (
+                "/v1/encoding/infrastructure/aws/acc-1/regions",
+                200,
+                envelope(serde_json::json!([{"region": "EU_CENTRAL_1", "securityGroupId": group}])),
+            ),
+            (
+                "/refusing/encoding/infrastructure/aws",
+                401,
+                serde_json::json!({"requestId": "r", "status": "ERROR",
+                    "data": {"code": 1001, "message": "Invalid API key", "developerMessage": "x"}}),
+            ),
+        ];
+        for (at, status, body) in answers {
+            let mock = Mock::given(method("GET"))
+                .and(path(at))
+                .respond_with(ResponseTemplate::new(status).set_body_json(body));
+            runtime.block_on(mock.mount(&server));
+        }
+        Bitmovin {
+            _runtime: runtime,
+            server,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("{}/v1", self.server.uri())
+    }
+
+    fn refusing_url(&self) -> String {
+        format!("{}/refusing", self.server.uri())
     }
 }
 
@@ -161,6 +236,58 @@ fn canaries_never_appear_in_any_output() {
     let mut scan = vec!["scan", "--format", "json"];
     scan.extend(target_args(group));
     with("scan of an endpoint that is down", &down, scan);
+
+    // Bitmovin's API: one that answers (with a secret key it should not
+    // return), one that refuses the key, one that is down.
+    let bitmovin = Bitmovin::start(group);
+    let from_bitmovin = run.path("from-bitmovin");
+    let from_saved = run.path("from-bitmovin-snapshot.json");
+    let url = bitmovin.url();
+    let mut scan = vec![
+        "scan",
+        "--from-bitmovin",
+        "--bitmovin-api-url",
+        &url,
+        "--output-dir",
+        from_bitmovin.to_str().expect("utf-8"),
+        "--save-snapshot",
+        from_saved.to_str().expect("utf-8"),
+        "--bitmovin-profile",
+        "bitmovin",
+    ];
+    for format in ["table", "json", "sarif", "junit", "markdown", "html", "csv"] {
+        scan.extend(["--format", format]);
+    }
+    with("scan --from-bitmovin", &moto, scan);
+    let refusing = bitmovin.refusing_url();
+    with(
+        "collect --from-bitmovin with a refused key",
+        &moto,
+        vec![
+            "collect",
+            "--from-bitmovin",
+            "--bitmovin-api-url",
+            &refusing,
+        ],
+    );
+    let down_api = format!("{down}/v1");
+    with(
+        "collect --from-bitmovin of an API that is down",
+        &moto,
+        vec![
+            "collect",
+            "--from-bitmovin",
+            "--bitmovin-api-url",
+            &down_api,
+        ],
+    );
+    assert!(from_saved.exists() && from_bitmovin.join("report.json").exists());
+    assert!(
+        std::fs::read_to_string(&from_saved)
+            .expect("read")
+            .contains("AwsAccountRegionSettings"),
+        "Bitmovin's settings are in the snapshot"
+    );
 
     assert!(snapshot.exists() && saved.exists() && refused.exists());
     assert!(reports.join("report.html").exists());

@@ -3,6 +3,7 @@
 pub mod access_key_active;
 pub mod account_matches;
 pub mod api_call_succeeds;
+pub mod bitmovin_key_active;
 pub mod keys_owner;
 
 use crate::checks::verdict::{call_failed, not_collected, see};

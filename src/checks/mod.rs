@@ -204,6 +204,8 @@ check_types! {
     "iam-broad-grant" => IamBroadGrant(iam::broad_grant::IamBroadGrant),
     /// The user has an active access key.
     "access-key-active" => AccessKeyActive(account::access_key_active::AccessKeyActive),
+    /// The access key Bitmovin has for the account is an active key of the user.
+    "bitmovin-key-active" => BitmovinKeyActive(account::bitmovin_key_active::BitmovinKeyActive),
     /// A service quota is at least a formula of the setup's sizing, or a floor.
     "quota-at-least" => QuotaAtLeast(quota_at_least::QuotaAtLeast),
 }

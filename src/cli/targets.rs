@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 
 use ccaudit::collect::{self, CallLimits, CredentialSource, Progress, TargetSpec, inventory};
+
+use super::bitmovin::{API, BitmovinApiArgs};
 use ccaudit::error::InputError;
 use ccaudit::rules::RuleSet;
 use ccaudit::snapshot::{DEFAULT_INSTANCES_PER_ENCODING, DEFAULT_SSH_PORT, LiveProtocol, Setup};
@@ -14,9 +16,16 @@ use ccaudit::version::EncoderVersion;
 /// Which targets to read: one from flags, or many from an inventory.
 #[derive(clap::Args)]
 pub struct TargetArgs {
-    /// TOML file with many targets (see the README); replaces the target flags
+    /// TOML file with many targets (see the README); replaces the target flags.
+    /// With --from-bitmovin: how to read each account, by account number
     #[arg(long, value_name = "FILE", conflicts_with_all = ["region", "security_group", "subnet", "iam_user", "account_id", "name"])]
     pub inventory: Option<PathBuf>,
+    /// Take the targets from Bitmovin's API: every Cloud Connect AWS account
+    /// and each of its region settings (needs an API key; see the README)
+    #[arg(long, conflicts_with_all = ["region", "security_group", "subnet", "account_id", "name", "max_encodings", "role_arn"])]
+    pub from_bitmovin: bool,
+    #[command(flatten)]
+    pub bitmovin_api: BitmovinApiArgs,
     /// Region of the region settings (default: $AWS_REGION)
     #[arg(long, env = "AWS_REGION")]
     pub region: Option<String>,
@@ -106,16 +115,7 @@ impl TargetArgs {
                 "--region and --security-group are required to read an account (or give --inventory FILE)",
             ));
         };
-        let live = self
-            .live
-            .iter()
-            .flatten()
-            .map(|l| match l {
-                LiveArg::Rtmp => LiveProtocol::Rtmp,
-                LiveArg::Srt => LiveProtocol::Srt,
-                LiveArg::Zixi => LiveProtocol::Zixi,
-            })
-            .collect();
+        let live = self.live_protocols();
         let name = self
             .name
             .clone()
@@ -151,7 +151,20 @@ impl TargetArgs {
                     profile: Some(p),
                     ..CredentialSource::default()
                 }),
+            from_bitmovin: None,
         }])
+    }
+
+    fn live_protocols(&self) -> Vec<LiveProtocol> {
+        self.live
+            .iter()
+            .flatten()
+            .map(|l| match l {
+                LiveArg::Rtmp => LiveProtocol::Rtmp,
+                LiveArg::Srt => LiveProtocol::Srt,
+                LiveArg::Zixi => LiveProtocol::Zixi,
+            })
+            .collect()
     }
 
     fn options(&self) -> collect::Options {
@@ -168,17 +181,92 @@ impl TargetArgs {
         }
     }
 
-    /// Collect every target; the snapshot as JSON.
-    pub fn collect(&self, rules: &RuleSet) -> Result<serde_json::Value, InputError> {
-        let specs = self.specs()?;
-        let options = self.options();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                InputError::new("<runtime>", format!("cannot start the async runtime: {e}"))
-            })?;
-        let collection = runtime.block_on(collect::collect_all(&specs, rules, &options));
-        Ok(collection.snapshot)
+    /// Collect every target: the snapshot as JSON, and what kept the
+    /// collection from being whole (accounts or region settings Bitmovin
+    /// lists that gave no target), for the caller to report once the
+    /// snapshot is written.
+    pub fn collect(&self, rules: &RuleSet) -> Result<Gathered, InputError> {
+        let runtime = runtime()?;
+        let (specs, incomplete) = if self.from_bitmovin {
+            let accounts = self.accounts()?;
+            let client = self.bitmovin_api.client()?;
+            let found = runtime
+                .block_on(collect::bitmovin::targets(&client, &accounts))
+                .map_err(|e| InputError::new(API, e.to_string()))?;
+            if found.specs.is_empty() && found.problems.is_empty() {
+                return Err(InputError::new(
+                    API,
+                    "Bitmovin lists no Cloud Connect AWS account with a region setting: nothing to audit",
+                ));
+            }
+            (found.specs, incomplete(&found.problems))
+        } else {
+            (self.specs()?, None)
+        };
+        Ok(Gathered {
+            snapshot: self.collect_specs(&runtime, &specs, rules),
+            incomplete,
+        })
     }
+
+    /// Collect these targets, with the flags' limits and progress.
+    pub fn collect_specs(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        specs: &[TargetSpec],
+        rules: &RuleSet,
+    ) -> serde_json::Value {
+        let options = self.options();
+        runtime
+            .block_on(collect::collect_all(specs, rules, &options))
+            .snapshot
+    }
+
+    /// How to read each account Bitmovin lists: the inventory's
+    /// `[accounts.NUMBER]`, or the flags for every account alike.
+    pub fn accounts(&self) -> Result<inventory::Accounts, InputError> {
+        Ok(match &self.inventory {
+            Some(path) => inventory::Accounts::load(path)?,
+            None => inventory::Accounts::alike(inventory::Defaults {
+                profile: self.profile.clone(),
+                iam_user: self.iam_user.clone(),
+                as_bitmovin: self.as_bitmovin,
+                bitmovin_profile: self.bitmovin_profile.clone(),
+                organizations_profile: self.organizations_profile.clone(),
+                encoder_version: self.encoder_version.clone(),
+                instances_per_encoding: self.instances_per_encoding,
+                live: self.live_protocols(),
+            }),
+        })
+    }
+}
+
+/// A collection, and why it is not whole (exit 2 once it is written).
+pub struct Gathered {
+    pub snapshot: serde_json::Value,
+    pub incomplete: Option<InputError>,
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, InputError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| InputError::new("<runtime>", format!("cannot start the async runtime: {e}")))
+}
+
+/// The error that says which of Bitmovin's accounts or region settings
+/// gave no target: the run cannot call them fine.
+fn incomplete(problems: &[String]) -> Option<InputError> {
+    if problems.is_empty() {
+        return None;
+    }
+    let mut message = format!(
+        "{} of Bitmovin's Cloud Connect settings could not be audited, so this run is incomplete:",
+        problems.len()
+    );
+    for problem in problems {
+        message.push_str("\n  - ");
+        message.push_str(problem);
+    }
+    Some(InputError::new(API, message))
 }

@@ -14,8 +14,12 @@
 //! role_arn = "arn:aws:iam::123456789012:role/ccaudit"
 //! external_id = "acme"
 //! ```
+//!
+//! With `--from-bitmovin` the targets come from Bitmovin's API instead, and
+//! the inventory only says how to read each account: `[accounts.NUMBER]`
+//! tables keyed by the AWS account number, over `[defaults]`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -32,7 +36,11 @@ use crate::version::EncoderVersion;
 struct Inventory {
     #[serde(default)]
     defaults: Entry,
+    #[serde(default)]
     targets: Vec<Spanned<Entry>>,
+    /// account number → how to read it (`--from-bitmovin`).
+    #[serde(default)]
+    accounts: BTreeMap<String, Spanned<Entry>>,
 }
 
 /// One target, or the defaults: every field optional here, checked after
@@ -76,9 +84,23 @@ pub fn load(path: &Path) -> Result<Vec<TargetSpec>, InputError> {
     parse(path, &text)
 }
 
+fn read(path: &Path, text: &str) -> Result<Inventory, InputError> {
+    toml::from_str(text)
+        .map_err(|e| InputError::at_span(path, text, e.span(), e.message().trim().to_string()))
+}
+
 pub fn parse(path: &Path, text: &str) -> Result<Vec<TargetSpec>, InputError> {
-    let inventory: Inventory = toml::from_str(text)
-        .map_err(|e| InputError::at_span(path, text, e.span(), e.message().trim().to_string()))?;
+    let inventory = read(path, text)?;
+    if let Some((number, entry)) = inventory.accounts.iter().next() {
+        return Err(InputError::at_span(
+            path,
+            text,
+            Some(entry.span()),
+            format!(
+                "[accounts.{number}] is read only with --from-bitmovin, which takes the targets from Bitmovin"
+            ),
+        ));
+    }
     if inventory.targets.is_empty() {
         return Err(InputError::new(path, "the inventory has no [[targets]]"));
     }
@@ -93,8 +115,54 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<TargetSpec>, InputError> {
     let mut specs = Vec::new();
     for (index, spanned) in inventory.targets.iter().enumerate() {
         let span = spanned.span();
-        let e = or_default!(
-            spanned.get_ref(),
+        let e = spanned.get_ref().over(&defaults);
+        let at = |message: String| InputError::at_span(path, text, Some(span.clone()), message);
+        let label = e
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("target #{}", index + 1));
+        let name = e
+            .name
+            .clone()
+            .ok_or_else(|| at(format!("{label} has no `name`")))?;
+        if !names.insert(name.clone()) {
+            return Err(at(format!("target name `{name}` is used twice")));
+        }
+        let region = e
+            .region
+            .clone()
+            .ok_or_else(|| at(format!("{label} has no `region`")))?;
+        let security_group_id = e
+            .security_group_id
+            .clone()
+            .ok_or_else(|| at(format!("{label} has no `security_group_id`")))?;
+        if e.external_id.is_some() && e.role_arn.is_none() {
+            return Err(at(format!(
+                "{label} has an `external_id` but no `role_arn` to use it with"
+            )));
+        }
+        let setup = Setup {
+            account_id: e.account_id.clone(),
+            region,
+            security_group_id,
+            subnet_id: e.subnet_id.clone(),
+            iam_user: None,
+            ssh_port: e.ssh_port.unwrap_or(DEFAULT_SSH_PORT),
+            encoder_version: EncoderVersion::default(),
+            max_encodings: e.max_encodings,
+            instances_per_encoding: DEFAULT_INSTANCES_PER_ENCODING,
+            live: Vec::new(),
+        };
+        specs.push(e.spec(name, setup));
+    }
+    Ok(specs)
+}
+
+impl Entry {
+    /// This entry, with `defaults` filling in what it leaves out.
+    fn over(&self, defaults: &Entry) -> Entry {
+        or_default!(
+            self,
             defaults,
             name,
             region,
@@ -113,60 +181,166 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<TargetSpec>, InputError> {
             bitmovin_profile,
             as_bitmovin,
             organizations_profile
-        );
-        let at = |message: String| InputError::at_span(path, text, Some(span.clone()), message);
-        let label = e
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("target #{}", index + 1));
-        let name = e.name.ok_or_else(|| at(format!("{label} has no `name`")))?;
-        if !names.insert(name.clone()) {
-            return Err(at(format!("target name `{name}` is used twice")));
-        }
-        let region = e
-            .region
-            .ok_or_else(|| at(format!("{label} has no `region`")))?;
-        let security_group_id = e
-            .security_group_id
-            .ok_or_else(|| at(format!("{label} has no `security_group_id`")))?;
-        if e.external_id.is_some() && e.role_arn.is_none() {
-            return Err(at(format!(
-                "{label} has an `external_id` but no `role_arn` to use it with"
-            )));
-        }
-        specs.push(TargetSpec {
+        )
+    }
+
+    /// The target: `setup` (its place) completed with this entry's sizing
+    /// and credentials.
+    fn spec(self, name: String, setup: Setup) -> TargetSpec {
+        TargetSpec {
             name,
             setup: Setup {
-                account_id: e.account_id,
-                region,
-                security_group_id,
-                subnet_id: e.subnet_id,
-                iam_user: e.iam_user,
-                ssh_port: e.ssh_port.unwrap_or(DEFAULT_SSH_PORT),
-                encoder_version: e.encoder_version.unwrap_or_default(),
-                max_encodings: e.max_encodings,
-                instances_per_encoding: e
+                iam_user: self.iam_user,
+                encoder_version: self.encoder_version.unwrap_or_default(),
+                instances_per_encoding: self
                     .instances_per_encoding
                     .unwrap_or(DEFAULT_INSTANCES_PER_ENCODING),
-                live: e.live.unwrap_or_default(),
+                live: self.live.unwrap_or_default(),
+                ..setup
             },
             credentials: CredentialSource {
-                profile: e.profile,
-                role_arn: e.role_arn,
-                external_id: e.external_id,
+                profile: self.profile,
+                role_arn: self.role_arn,
+                external_id: self.external_id,
             },
-            auditor_is_bitmovin: e.as_bitmovin.unwrap_or(false),
-            bitmovin: e.bitmovin_profile.map(|profile| CredentialSource {
+            auditor_is_bitmovin: self.as_bitmovin.unwrap_or(false),
+            bitmovin: self.bitmovin_profile.map(|profile| CredentialSource {
                 profile: Some(profile),
                 ..CredentialSource::default()
             }),
-            organizations: e.organizations_profile.map(|profile| CredentialSource {
+            organizations: self.organizations_profile.map(|profile| CredentialSource {
                 profile: Some(profile),
                 ..CredentialSource::default()
             }),
-        });
+            from_bitmovin: None,
+        }
     }
-    Ok(specs)
+}
+
+/// How to read each account Bitmovin lists (`--from-bitmovin`).
+#[derive(Debug, Clone, Default)]
+pub struct Accounts {
+    defaults: Entry,
+    by_number: BTreeMap<String, Entry>,
+}
+
+/// What Bitmovin's region settings give a target; the inventory may not.
+const FROM_BITMOVIN: &[&str] = &[
+    "name",
+    "region",
+    "security_group_id",
+    "subnet_id",
+    "ssh_port",
+    "max_encodings",
+    "account_id",
+];
+
+/// What every account gets when there is no inventory: the command line's
+/// flags.
+#[derive(Debug, Clone, Default)]
+pub struct Defaults {
+    pub profile: Option<String>,
+    pub iam_user: Option<String>,
+    pub as_bitmovin: bool,
+    pub bitmovin_profile: Option<String>,
+    pub organizations_profile: Option<String>,
+    pub encoder_version: EncoderVersion,
+    pub instances_per_encoding: u32,
+    pub live: Vec<LiveProtocol>,
+}
+
+impl Accounts {
+    /// Every account read alike, as the flags say.
+    pub fn alike(defaults: Defaults) -> Accounts {
+        Accounts {
+            defaults: Entry {
+                profile: defaults.profile,
+                iam_user: defaults.iam_user,
+                as_bitmovin: Some(defaults.as_bitmovin),
+                bitmovin_profile: defaults.bitmovin_profile,
+                organizations_profile: defaults.organizations_profile,
+                encoder_version: Some(defaults.encoder_version),
+                instances_per_encoding: Some(defaults.instances_per_encoding),
+                live: Some(defaults.live),
+                ..Entry::default()
+            },
+            by_number: BTreeMap::new(),
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<Accounts, InputError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InputError::new(path, format!("cannot read inventory: {e}")))?;
+        Accounts::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Accounts, InputError> {
+        let inventory = read(path, text)?;
+        if let Some(first) = inventory.targets.first() {
+            return Err(InputError::at_span(
+                path,
+                text,
+                Some(first.span()),
+                "with --from-bitmovin the targets come from Bitmovin: give [accounts.NUMBER] tables (and [defaults]) instead of [[targets]]",
+            ));
+        }
+        let given = |entry: &Entry| -> Option<&'static str> {
+            let fields = [
+                entry.name.is_some(),
+                entry.region.is_some(),
+                entry.security_group_id.is_some(),
+                entry.subnet_id.is_some(),
+                entry.ssh_port.is_some(),
+                entry.max_encodings.is_some(),
+                entry.account_id.is_some(),
+            ];
+            FROM_BITMOVIN
+                .iter()
+                .zip(fields)
+                .find_map(|(name, set)| set.then_some(*name))
+        };
+        if let Some(field) = given(&inventory.defaults) {
+            return Err(InputError::new(
+                path,
+                format!(
+                    "[defaults] sets `{field}`, which comes from Bitmovin's region settings with --from-bitmovin"
+                ),
+            ));
+        }
+        let mut by_number = BTreeMap::new();
+        for (number, spanned) in inventory.accounts {
+            let span = spanned.span();
+            let at = |message: String| InputError::at_span(path, text, Some(span.clone()), message);
+            if !crate::aws_format::Format::AccountId.accepts(&number) {
+                return Err(at(format!(
+                    "[accounts.{number}]: an account is keyed by its 12-digit AWS account number"
+                )));
+            }
+            let entry = spanned.into_inner();
+            if let Some(field) = given(&entry) {
+                return Err(at(format!(
+                    "[accounts.{number}] sets `{field}`, which comes from Bitmovin's region settings"
+                )));
+            }
+            if entry.external_id.is_some() && entry.role_arn.is_none() {
+                return Err(at(format!(
+                    "[accounts.{number}] has an `external_id` but no `role_arn` to use it with"
+                )));
+            }
+            by_number.insert(number, entry);
+        }
+        Ok(Accounts {
+            defaults: inventory.defaults,
+            by_number,
+        })
+    }
+
+    /// The target for one region setting of the account `number`.
+    pub fn spec(&self, number: &str, name: String, setup: Setup) -> TargetSpec {
+        let empty = Entry::default();
+        let entry = self.by_number.get(number).unwrap_or(&empty);
+        entry.over(&self.defaults).spec(name, setup)
+    }
 }
 
 #[cfg(test)]
@@ -216,6 +390,72 @@ bitmovin_profile = "bitmovin"
             Some("bitmovin")
         );
         assert_eq!(specs[1].setup.ssh_port, 22);
+    }
+
+    #[test]
+    fn accounts_are_read_by_number_over_the_defaults() {
+        let path = Path::new("accounts.toml");
+        let accounts = Accounts::parse(
+            path,
+            "[defaults]\nprofile = \"audit\"\niam_user = \"bitmovin\"\n\n[accounts.123456789012]\nrole_arn = \"arn:aws:iam::123456789012:role/ccaudit\"\nexternal_id = \"x\"\n",
+        )
+        .expect("accounts");
+        let setup = |region: &str| Setup {
+            account_id: None,
+            region: region.to_string(),
+            security_group_id: "sg-0123abcd".to_string(),
+            subnet_id: None,
+            iam_user: None,
+            ssh_port: 22,
+            encoder_version: EncoderVersion::default(),
+            max_encodings: Some(4),
+            instances_per_encoding: DEFAULT_INSTANCES_PER_ENCODING,
+            live: Vec::new(),
+        };
+        let listed = accounts.spec("123456789012", "a".into(), setup("eu-west-1"));
+        assert_eq!(listed.credentials.profile.as_deref(), Some("audit"));
+        assert_eq!(listed.credentials.external_id.as_deref(), Some("x"));
+        assert_eq!(listed.setup.iam_user.as_deref(), Some("bitmovin"));
+        assert_eq!(
+            listed.setup.max_encodings,
+            Some(4),
+            "Bitmovin's value stays"
+        );
+        let other = accounts.spec("210987654321", "b".into(), setup("us-east-1"));
+        assert_eq!(other.credentials.role_arn, None);
+        assert_eq!(other.credentials.profile.as_deref(), Some("audit"));
+
+        let errors = [
+            ("[[targets]]\nname = \"a\"\n", 1, "instead of [[targets]]"),
+            (
+                "[accounts.123456789012]\nregion = \"eu-west-1\"\n",
+                1,
+                "sets `region`, which comes from Bitmovin",
+            ),
+            (
+                "[accounts.12345]\nprofile = \"x\"\n",
+                1,
+                "12-digit AWS account number",
+            ),
+            (
+                "[accounts.123456789012]\nexternal_id = \"x\"\n",
+                1,
+                "no `role_arn`",
+            ),
+            (
+                "[defaults]\nmax_encodings = 3\n",
+                0,
+                "[defaults] sets `max_encodings`",
+            ),
+        ];
+        for (text, line, message) in errors {
+            let e = Accounts::parse(path, text).expect_err(text);
+            assert!(e.message.contains(message), "{e}");
+            assert_eq!(e.position.map_or(0, |p| p.0), line, "{e}");
+        }
+        // And a plain inventory refuses the accounts' tables.
+        let e = parse(path, "[accounts.123456789012]\nprofile = \"x\"\n").expect_err("accounts");
+        assert!(e.message.contains("only with --from-bitmovin"), "{e}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! are collected concurrently (bounded), independent calls within a target
 //! too, and one unreachable account never stops the others.
 
+pub mod bitmovin;
 pub mod credentials;
 mod errors;
 pub mod inventory;
@@ -37,6 +38,9 @@ pub struct TargetSpec {
     /// Credentials for reading the organization's service control policies
     /// (the management account or a delegated administrator).
     pub organizations: Option<CredentialSource>,
+    /// What Bitmovin's API says of this target (`--from-bitmovin`), stored
+    /// in the snapshot as evidence.
+    pub from_bitmovin: Option<crate::snapshot::BitmovinEvidence>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,11 +233,14 @@ async fn collect_one(
             collected.aws.remove(key);
         }
     }
-    let value = json!({
+    let mut value = json!({
         "name": spec.name,
         "setup": spec.setup,
         "aws": collected.aws,
     });
+    if let (Some(evidence), Some(target)) = (&spec.from_bitmovin, value.as_object_mut()) {
+        target.insert("bitmovin".to_string(), json!(evidence));
+    }
     let stats = TargetStats {
         name: spec.name.clone(),
         calls: collected.calls,

@@ -2,6 +2,7 @@
 //! region set up for Cloud Connect), in the contract of docs/snapshot.md.
 
 pub mod aws;
+pub mod bitmovin;
 mod split;
 pub mod stream;
 
@@ -13,6 +14,7 @@ use serde::Deserialize;
 use crate::error::InputError;
 use crate::version::EncoderVersion;
 pub use aws::AwsEvidence;
+pub use bitmovin::BitmovinEvidence;
 
 pub const SCHEMA: &str = "ccaudit/snapshot/v1";
 
@@ -34,6 +36,9 @@ pub struct Target {
     pub setup: Setup,
     #[serde(default)]
     pub aws: AwsEvidence,
+    /// What Bitmovin's API says of the target, when it was read from there.
+    #[serde(default)]
+    pub bitmovin: Option<BitmovinEvidence>,
 }
 
 /// What the customer entered (or will enter) in the Bitmovin dashboard, plus
@@ -268,6 +273,8 @@ fn duplicate_error(path: &Path, bytes: &[u8], name: &str) -> InputError {
                 .strip_prefix(':')
                 .is_some_and(|value| value.trim_start_matches(space).starts_with(&encoded))
         })
+        // Only the first two are named: each position counts from the start.
+        .take(2)
         .map(|(at, _)| crate::error::line_col(&text, at))
         .collect();
     let message = format!(

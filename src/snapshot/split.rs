@@ -176,6 +176,10 @@ impl<R: Read> Text<R> {
         }
         self.buf.drain(..keep);
         self.at -= keep;
+        if self.buf.capacity() > 4 * CHUNK && self.buf.len() < CHUNK {
+            // A huge target is behind: let its memory go.
+            self.buf.shrink_to(2 * CHUNK);
+        }
         let len = self.buf.len();
         self.buf.resize(len + CHUNK, 0);
         let read = loop {

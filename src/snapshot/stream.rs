@@ -99,14 +99,17 @@ pub fn each_target<E>(
     }
 }
 
-/// Read the snapshot at `path` (`-`: standard input, which is read whole)
-/// and hand each target to `visit` in file order, as text where the
-/// receiver is to parse and check it.
+/// Read the snapshot at `path` (`-`: standard input, which is read whole,
+/// as is a pipe) and hand each target to `visit` in file order, as text
+/// where the receiver is to parse and check it.
 pub fn each_streamed<E>(
     path: &Path,
     mut visit: impl FnMut(Streamed) -> Result<(), E>,
 ) -> Result<(), Stopped<E>> {
-    if path == Path::new("-") {
+    // The split may start over, and an error is named from the file read
+    // again: only a regular file can be read twice.
+    let regular = path != Path::new("-") && std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    if !regular {
         let bytes = read_all(path).map_err(Stopped::Input)?;
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         return walk(
@@ -490,6 +493,44 @@ mod tests {
             })
             .expect("usable");
             assert_eq!(kinds, [as_text; 2], "{text}");
+        }
+    }
+
+    #[test]
+    fn a_pipe_is_read_once() {
+        // `audit <(…)` or a named pipe: the split's fallback and the
+        // error's second reading would find it empty.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let schema_last =
+            format!(r#"{{"targets": [{T1}, {T2}], "schema": "ccaudit/snapshot/v1"}}"#);
+        let twice = format!(r#"{{"schema": "ccaudit/snapshot/v1", "targets": [{T1}, {T1}]}}"#);
+        for text in [schema_last, twice] {
+            let writer = {
+                let (fifo, text) = (fifo.clone(), text.clone());
+                std::thread::spawn(move || std::fs::write(fifo, text).expect("write the pipe"))
+            };
+            let (names, result) = streamed(&fifo);
+            writer.join().expect("writer");
+            let (_dir, path) = file(&text);
+            match (Snapshot::load(&path), result) {
+                (Ok(whole), Ok(())) => {
+                    assert_eq!(
+                        names,
+                        whole
+                            .targets
+                            .iter()
+                            .map(|t| t.name.clone())
+                            .collect::<Vec<_>>()
+                    )
+                }
+                (Err(whole), Err(Stopped::Input(piped))) => {
+                    assert_eq!(piped.message, whole.message)
+                }
+                (whole, piped) => panic!("{text}: {whole:?} / {piped:?}"),
+            }
         }
     }
 

@@ -8,7 +8,7 @@ use crate::checks::subject::subject;
 use crate::checks::verdict::{Verdict, call_failed, not_collected};
 use crate::findings::Resource;
 use crate::snapshot::Target;
-use crate::snapshot::aws::{Evidence, Paged, evidence};
+use crate::snapshot::aws::{AccessKeyMetadata, Evidence, Paged, evidence};
 use crate::template::Placeholder;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -45,19 +45,31 @@ impl CheckType for AccessKeyActive {
     }
 }
 
+/// The user's access keys as `iam:ListAccessKeys` lists them, and whether
+/// the list goes on; the verdict when it cannot be read.
+pub(super) fn listed_keys(target: &Target) -> Result<(&[AccessKeyMetadata], bool), Verdict> {
+    let key = "iam:ListAccessKeys";
+    match evidence(target.aws.access_keys.as_ref()) {
+        Evidence::Present(response) => match &response.access_key_metadata {
+            Some(keys) => Ok((keys, response.truncated())),
+            None => Err(Verdict::unknown(format!(
+                "{key} answered without AccessKeyMetadata"
+            ))),
+        },
+        Evidence::Failed(error) => Err(Verdict::unknown(call_failed(key, error))),
+        Evidence::Missing => Err(Verdict::unknown(not_collected(key))),
+    }
+}
+
 fn access_key_active(target: &Target) -> Verdict {
     let subject = match subject(target) {
         Ok(subject) => subject,
         Err(verdict) => return verdict,
     };
     let key = "iam:ListAccessKeys";
-    let (keys, truncated) = match evidence(target.aws.access_keys.as_ref()) {
-        Evidence::Present(response) => match &response.access_key_metadata {
-            Some(keys) => (keys, response.truncated()),
-            None => return Verdict::unknown(format!("{key} answered without AccessKeyMetadata")),
-        },
-        Evidence::Failed(error) => return Verdict::unknown(call_failed(key, error)),
-        Evidence::Missing => return Verdict::unknown(not_collected(key)),
+    let (keys, truncated) = match listed_keys(target) {
+        Ok(listed) => listed,
+        Err(verdict) => return verdict,
     };
     let active: Vec<&str> = keys
         .iter()

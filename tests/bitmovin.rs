@@ -1,0 +1,686 @@
+//! Targets from Bitmovin's own configuration: `collect`/`scan
+//! --from-bitmovin` against a local server speaking Bitmovin's documented
+//! envelope and models (wiremock, on loopback), with moto for the AWS side.
+//! Each error of the API is a clear message and exit 2; one account's
+//! failure does not stop the others; the API key is never written anywhere.
+
+mod aws;
+mod servers;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use aws::{ACCOUNT, Grant, GroupSpec};
+use serde_json::{Value, json};
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const KEY: &str = "CanaryBitmovinApiKeyDoNotPrint-0123456789abcdef";
+const ORG: &str = "6f1c0a2e-org";
+const SECRET: &str = "CanaryBitmovinAccountSecretDoNotPrint0123";
+
+/// Bitmovin's API, stood in for on loopback.
+struct Bitmovin {
+    runtime: tokio::runtime::Runtime,
+    server: MockServer,
+    dir: tempfile::TempDir,
+}
+
+/// `{"requestId", "status": "SUCCESS", "data": {"result": …}}`.
+fn envelope(result: Value) -> Value {
+    json!({"requestId": "5a0e2f3c-request", "status": "SUCCESS", "data": {"result": result}})
+}
+
+/// One page of a list holding all `items`.
+fn page(items: Vec<Value>) -> Value {
+    let count = items.len();
+    envelope(json!({"totalCount": count, "offset": 0, "limit": 100, "items": items}))
+}
+
+/// An error answer, as the API writes it (`data` is `ResponseErrorData`).
+fn error(code: i64, message: &str) -> Value {
+    json!({"requestId": "5a0e2f3c-error", "status": "ERROR",
+        "data": {"code": code, "message": message, "developerMessage": "see the documentation",
+                 "links": [], "details": []}})
+}
+
+/// A key-based Cloud Connect account (`AwsAccount`), secret and custom data included.
+fn account(id: &str, access_key: &str) -> Value {
+    json!({"id": id, "name": "prod", "createdAt": "2024-01-01T10:00:00Z",
+        "accountNumber": ACCOUNT, "accessKey": access_key, "secretKey": SECRET,
+        "customData": {"owner": "platform"}})
+}
+
+/// An `AwsAccountRegionSettings`.
+fn region_setting(region: &str, group: &str) -> Value {
+    json!({"id": format!("rs-{region}"), "region": region, "securityGroupId": group,
+        "sshPort": 22, "limitParallelEncodings": 10, "createdAt": "2024-01-01T10:00:00Z"})
+}
+
+impl Bitmovin {
+    fn start() -> Bitmovin {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let server = runtime.block_on(MockServer::start());
+        Bitmovin {
+            runtime,
+            server,
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// Bitmovin listing one key-based account with one region setting.
+    fn one_account(access_key: &str, region: &str, group: &str) -> Bitmovin {
+        let bitmovin = Bitmovin::start();
+        bitmovin.answer(
+            "/encoding/infrastructure/aws",
+            200,
+            page(vec![account("acc-1", access_key)]),
+        );
+        bitmovin.answer(
+            "/encoding/infrastructure/aws/acc-1/regions",
+            200,
+            page(vec![region_setting(region, group)]),
+        );
+        bitmovin
+    }
+
+    fn url(&self) -> String {
+        format!("{}/v1", self.server.uri())
+    }
+
+    /// Answer GET `api_path` (with the right key) with `status` and `body`.
+    fn answer(&self, api_path: &str, status: u16, body: Value) {
+        self.mount(
+            api_path,
+            ResponseTemplate::new(status).set_body_json(body),
+            None,
+        );
+    }
+
+    fn mount(&self, api_path: &str, response: ResponseTemplate, times: Option<u64>) {
+        let mut mock = Mock::given(method("GET"))
+            .and(path(format!("/v1{api_path}")))
+            .and(header("X-Api-Key", KEY))
+            .respond_with(response);
+        if let Some(times) = times {
+            mock = mock.up_to_n_times(times).with_priority(1);
+        }
+        self.runtime.block_on(mock.mount(&self.server));
+    }
+
+    /// How many requests reached `api_path`.
+    fn requests(&self, api_path: &str) -> usize {
+        let wanted = format!("/v1{api_path}");
+        self.runtime
+            .block_on(self.server.received_requests())
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r.url.path() == wanted)
+            .count()
+    }
+
+    fn key_file(&self) -> PathBuf {
+        let file = self.dir.path().join("bitmovin-api-key");
+        std::fs::write(&file, format!("{KEY}\n")).expect("key file");
+        file
+    }
+
+    /// `ccaudit ARGS --bitmovin-api-url … --bitmovin-api-key-file …`
+    /// against moto, with `keys` as the AWS credentials.
+    fn ccaudit(&self, moto: &str, keys: (&str, &str), args: &[&str]) -> Output {
+        let url = self.url();
+        let key_file = self.key_file();
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend([
+            "--bitmovin-api-url",
+            &url,
+            "--bitmovin-api-key-file",
+            key_file.to_str().expect("utf-8"),
+        ]);
+        run(moto, keys, &all, &[])
+    }
+}
+
+fn run(moto: &str, keys: (&str, &str), args: &[&str], env: &[(&str, &str)]) -> Output {
+    let empty = std::env::temp_dir().join("ccaudit-test-no-aws-config");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ccaudit"));
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_ACCESS_KEY_ID", keys.0)
+        .env("AWS_SECRET_ACCESS_KEY", keys.1)
+        .env("AWS_ENDPOINT_URL", moto)
+        .env("AWS_ENDPOINT_URL_SERVICE_QUOTAS", aws::guide_quotas())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("run ccaudit")
+}
+
+/// A guide-following group and Bitmovin user in `region`; the group id,
+/// the user name and its keys.
+fn seed(region: &str) -> (String, String, (String, String)) {
+    let moto = aws::moto();
+    aws::runtime().block_on(async {
+        let config = aws::sdk(&moto, region, "testing", "testing").await;
+        let group = aws::create_group(&config, &GroupSpec::guide()).await;
+        let user = aws::unique("bitmovin");
+        let keys = aws::create_user(&config, &user, Grant::GuideInline).await;
+        (group, user, keys)
+    })
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// rule → outcome for the report's target `name`.
+fn outcomes(report: &Value, name: &str) -> std::collections::BTreeMap<String, String> {
+    aws::verdicts(report)
+        .remove(name)
+        .unwrap_or_else(|| panic!("no target {name} in {report}"))
+}
+
+/// `scan --from-bitmovin` of a seeded account: the report, the saved
+/// snapshot's text and stderr.
+fn scan(bitmovin: &Bitmovin, user: &str, keys: &(String, String)) -> (Output, Value, String) {
+    let saved = bitmovin.dir.path().join("snapshot.json");
+    let out = bitmovin.ccaudit(
+        &aws::moto(),
+        (&keys.0, &keys.1),
+        &[
+            "scan",
+            "--from-bitmovin",
+            "--iam-user",
+            user,
+            "--as-bitmovin",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--quiet",
+            "--save-snapshot",
+            saved.to_str().expect("utf-8"),
+        ],
+    );
+    let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    let snapshot = std::fs::read_to_string(&saved).unwrap_or_default();
+    (out, report, snapshot)
+}
+
+#[test]
+fn a_healthy_key_based_account_is_audited_from_bitmovins_settings() {
+    let (group, user, keys) = seed("eu-central-1");
+    let bitmovin = Bitmovin::one_account(&keys.0, "EU_CENTRAL_1", &group);
+    let (out, report, snapshot) = scan(&bitmovin, &user, &keys);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let name = format!("{ACCOUNT}-eu-central-1");
+    let outcomes = outcomes(&report, &name);
+    for rule in [
+        "account-id-matches",
+        "credentials-valid",
+        "sg-exists-in-region",
+        "sg-bitmovin-9443",
+        "sg-bitmovin-9999",
+        "iam-ec2-permissions",
+        "bitmovin-access-key-active",
+    ] {
+        assert_eq!(outcomes[rule], "pass", "{rule}: {outcomes:?}");
+    }
+    // What Bitmovin said is evidence in the snapshot, redacted.
+    let snapshot: Value = serde_json::from_str(&snapshot).expect("snapshot");
+    let target = &snapshot["targets"][0];
+    assert_eq!(target["setup"]["account_id"], ACCOUNT);
+    assert_eq!(target["setup"]["region"], "eu-central-1");
+    assert_eq!(target["setup"]["security_group_id"], group.as_str());
+    assert_eq!(target["setup"]["max_encodings"], 10);
+    assert_eq!(
+        target["bitmovin"]["AwsAccount"]["accessKey"],
+        keys.0.as_str()
+    );
+    assert_eq!(
+        target["bitmovin"]["AwsAccountRegionSettings"]["region"],
+        "EU_CENTRAL_1"
+    );
+    let all = format!("{stdout}{stderr}{snapshot}");
+    for secret in [KEY, SECRET, "customData", "platform"] {
+        assert!(!all.contains(secret), "{secret} was written");
+    }
+    // The key went in the header the API reads.
+    assert_eq!(bitmovin.requests("/encoding/infrastructure/aws"), 1);
+}
+
+#[test]
+fn a_region_setting_whose_group_is_in_another_region_fails() {
+    let (group, user, keys) = seed("eu-central-1");
+    let bitmovin = Bitmovin::one_account(&keys.0, "EU_WEST_1", &group);
+    let (out, report, _) = scan(&bitmovin, &user, &keys);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    let target = format!("{ACCOUNT}-eu-west-1");
+    assert_eq!(outcomes(&report, &target)["sg-exists-in-region"], "fail");
+    let detail = report["targets"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "sg-exists-in-region")
+        .and_then(|f| f["detail"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        detail.ends_with("exists in eu-central-1, not eu-west-1"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn lists_are_read_page_by_page_and_one_failing_account_does_not_stop_the_others() {
+    let (group, user, keys) = seed("eu-central-1");
+    let bitmovin = Bitmovin::start();
+    let first = envelope(json!({"totalCount": 2, "offset": 0, "limit": 100,
+        "items": [account("acc-1", &keys.0)]}));
+    let second = envelope(json!({"totalCount": 2, "offset": 1, "limit": 100,
+        "items": [account("acc-2", &keys.0)]}));
+    for (offset, body) in [("0", first), ("1", second)] {
+        let mock = Mock::given(method("GET"))
+            .and(path("/v1/encoding/infrastructure/aws"))
+            .and(query_param("offset", offset))
+            .and(query_param("limit", "100"))
+            .and(header("X-Api-Key", KEY))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body));
+        bitmovin.runtime.block_on(mock.mount(&bitmovin.server));
+    }
+    bitmovin.answer(
+        "/encoding/infrastructure/aws/acc-1/regions",
+        200,
+        page(vec![region_setting("EU_CENTRAL_1", &group)]),
+    );
+    bitmovin.mount(
+        "/encoding/infrastructure/aws/acc-2/regions",
+        ResponseTemplate::new(500)
+            .insert_header("Retry-After", "0")
+            .set_body_json(error(1000, "Internal error")),
+        None,
+    );
+    let (out, report, _) = scan(&bitmovin, &user, &keys);
+    let (_, stderr) = text(&out);
+    // The report covers the account that could be read …
+    assert_eq!(
+        outcomes(&report, &format!("{ACCOUNT}-eu-central-1"))["sg-exists-in-region"],
+        "pass"
+    );
+    // … and the run says it is incomplete, naming the other.
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("1 of Bitmovin's Cloud Connect settings could not be audited")
+            && stderr.contains(&format!("Cloud Connect account {ACCOUNT} (acc-2)"))
+            && stderr.contains("Bitmovin's API failed (HTTP 500) 4 times: \"Internal error\""),
+        "{stderr}"
+    );
+    assert_eq!(bitmovin.requests("/encoding/infrastructure/aws"), 2);
+    assert_eq!(
+        bitmovin.requests("/encoding/infrastructure/aws/acc-2/regions"),
+        4
+    );
+}
+
+#[test]
+fn each_api_error_is_a_clear_message_and_exit_2() {
+    let cases: Vec<(ResponseTemplate, &str)> = vec![
+        (
+            ResponseTemplate::new(401).set_body_json(error(1001, "Invalid API key")),
+            "the API key was refused (HTTP 401: \"Invalid API key\"); check --bitmovin-api-key-file or BITMOVIN_API_KEY (request id 5a0e2f3c-error)",
+        ),
+        (
+            ResponseTemplate::new(403).set_body_json(error(1002, "Forbidden")),
+            "the API key may not read this (HTTP 403: \"Forbidden\"); check --bitmovin-org-id",
+        ),
+        (
+            ResponseTemplate::new(429).insert_header("Retry-After", "0"),
+            "still rate-limited (HTTP 429) after 4 attempts; try again later",
+        ),
+        (
+            ResponseTemplate::new(503).insert_header("Retry-After", "0"),
+            "Bitmovin's API failed (HTTP 503) 4 times; try again later",
+        ),
+        (
+            ResponseTemplate::new(200).set_body_string(
+                "{\"requestId\": \"x\", \"data\": {\"result\": {\"items\": [{\"id\": 3}]",
+            ),
+            "the answer is not the JSON Bitmovin's API models describe: ",
+        ),
+    ];
+    for (response, expected) in cases {
+        let bitmovin = Bitmovin::start();
+        bitmovin.mount("/encoding/infrastructure/aws", response, None);
+        let out = bitmovin.ccaudit(
+            &aws::moto(),
+            ("AKIAEXAMPLE", "x"),
+            &["collect", "--from-bitmovin", "--quiet"],
+        );
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr
+                .starts_with("error: <bitmovin>: Bitmovin API GET /encoding/infrastructure/aws: ")
+                && stderr.contains(expected),
+            "{expected}\n{stderr}"
+        );
+        assert!(
+            stdout.is_empty(),
+            "no snapshot without the accounts: {stdout}"
+        );
+        assert!(
+            !stderr.contains(KEY) && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn rate_limiting_is_retried_and_the_organisation_is_sent() {
+    let bitmovin = Bitmovin::start();
+    bitmovin.mount(
+        "/encoding/infrastructure/aws",
+        ResponseTemplate::new(429).insert_header("Retry-After", "0"),
+        Some(2),
+    );
+    let listed = Mock::given(method("GET"))
+        .and(path("/v1/encoding/infrastructure/aws"))
+        .and(header("X-Api-Key", KEY))
+        .and(header("X-Tenant-Org-Id", ORG))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(page(vec![account("acc-1", "AKIAEXAMPLE")])),
+        );
+    bitmovin.runtime.block_on(listed.mount(&bitmovin.server));
+    bitmovin.answer(
+        "/encoding/infrastructure/aws/acc-1/regions",
+        200,
+        page(vec![region_setting("EU_WEST_1", "sg-0123abcd")]),
+    );
+    let out = run(
+        &aws::moto(),
+        ("AKIAEXAMPLE", "x"),
+        &[
+            "collect",
+            "--from-bitmovin",
+            "--quiet",
+            "--bitmovin-api-url",
+            &bitmovin.url(),
+            "--bitmovin-org-id",
+            ORG,
+        ],
+        &[("BITMOVIN_API_KEY", KEY)],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(bitmovin.requests("/encoding/infrastructure/aws"), 3);
+    let snapshot: Value = serde_json::from_str(&stdout).expect("snapshot");
+    assert_eq!(
+        snapshot["targets"][0]["name"],
+        format!("{ACCOUNT}-eu-west-1")
+    );
+    assert!(!stdout.contains(KEY) && !stderr.contains(KEY));
+}
+
+#[test]
+fn no_key_and_bad_settings_are_named() {
+    let bitmovin = Bitmovin::start();
+    let out = run(
+        &aws::moto(),
+        ("AKIAEXAMPLE", "x"),
+        &[
+            "collect",
+            "--from-bitmovin",
+            "--bitmovin-api-url",
+            &bitmovin.url(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).1.contains("no Bitmovin API key in BITMOVIN_API_KEY: give --bitmovin-api-key-file FILE or set BITMOVIN_API_KEY"),
+        "{}",
+        text(&out).1
+    );
+    // Region settings that cannot become a target are each named.
+    bitmovin.answer(
+        "/encoding/infrastructure/aws",
+        200,
+        page(vec![account("acc-1", "AKIAEXAMPLE")]),
+    );
+    bitmovin.answer(
+        "/encoding/infrastructure/aws/acc-1/regions",
+        200,
+        page(vec![
+            region_setting("EU_WEST_1", "sg-0123abcd"),
+            json!({"id": "rs-x", "region": "MARS_1\u{1b}[31m", "securityGroupId": "sg-0123abcd"}),
+            json!({"id": "rs-y", "region": "US_EAST_1"}),
+        ]),
+    );
+    let out = bitmovin.ccaudit(
+        &aws::moto(),
+        ("AKIAEXAMPLE", "x"),
+        &["collect", "--from-bitmovin", "--quiet"],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("2 of Bitmovin's Cloud Connect settings could not be audited"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("a region setting's region \"MARS_1\\u{1b}[31m\" is not an AWS region"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the region setting for us-east-1 has no securityGroupId"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "control characters reach the terminal"
+    );
+    let snapshot: Value = serde_json::from_str(&stdout).expect("the rest is still collected");
+    assert_eq!(snapshot["targets"].as_array().map(Vec::len), Some(1));
+}
+
+/// Bitmovin serving encoding `enc-1` (`status`, on Cloud Connect account
+/// `acc-1` in eu-central-1 when `cloud_connect`) with these status messages.
+fn encoding_stub(bitmovin: &Bitmovin, status: &str, cloud_connect: bool, messages: Value) {
+    let encoding = if cloud_connect {
+        json!({"id": "enc-1", "name": "trailer", "status": status, "cloudRegion": "EXTERNAL",
+            "infrastructure": {"infrastructureId": "acc-1", "cloudRegion": "AWS_EU_CENTRAL_1"},
+            "encoderVersion": "STABLE", "selectedEncoderVersion": "2.200.0",
+            "queuedAt": "2026-11-28T09:14:00Z"})
+    } else {
+        json!({"id": "enc-1", "name": "trailer", "status": status,
+            "cloudRegion": "AUTO", "selectedCloudRegion": "GOOGLE_EUROPE_WEST_1"})
+    };
+    bitmovin.answer("/encoding/encodings/enc-1", 200, envelope(encoding));
+    bitmovin.answer(
+        "/encoding/encodings/enc-1/status",
+        200,
+        envelope(json!({"status": status, "progress": 0, "messages": messages})),
+    );
+}
+
+/// The Cloud Connect account `acc-1` and its eu-central-1 region setting.
+fn cloud_connect_stub(bitmovin: &Bitmovin, access_key: &str, group: &str) {
+    bitmovin.answer(
+        "/encoding/infrastructure/aws/acc-1",
+        200,
+        envelope(account("acc-1", access_key)),
+    );
+    bitmovin.answer(
+        "/encoding/infrastructure/aws/acc-1/regions/EU_CENTRAL_1",
+        200,
+        envelope(region_setting("EU_CENTRAL_1", group)),
+    );
+}
+
+#[test]
+fn a_queued_encoding_is_traced_to_a_missing_9443_rule() {
+    let moto = aws::moto();
+    let spec = GroupSpec {
+        p9443_from: Vec::new(),
+        ..GroupSpec::guide()
+    };
+    let (group, user, keys) = aws::runtime().block_on(async {
+        let config = aws::sdk(&moto, "eu-central-1", "testing", "testing").await;
+        let group = aws::create_group(&config, &spec).await;
+        let user = aws::unique("bitmovin");
+        let keys = aws::create_user(&config, &user, Grant::GuideInline).await;
+        (group, user, keys)
+    });
+    let bitmovin = Bitmovin::start();
+    encoding_stub(&bitmovin, "QUEUED", true, json!([]));
+    cloud_connect_stub(&bitmovin, &keys.0, &group);
+    let args = |format: &'static str| {
+        vec![
+            "triage",
+            "--encoding",
+            "enc-1",
+            "--live",
+            "--iam-user",
+            &user,
+            "--as-bitmovin",
+            "--quiet",
+            "--format",
+            format,
+        ]
+    };
+    let out = bitmovin.ccaudit(&moto, (&keys.0, &keys.1), &args("json"));
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let triage: Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(triage["symptom"], "queue");
+    assert_eq!(triage["encoding"]["status"], "QUEUED");
+    assert_eq!(
+        triage["encoding"]["target"]["setup"]["encoder_version"],
+        "2.200.0"
+    );
+    let evidence = &triage["symptom_evidence"][0];
+    assert_eq!(evidence["target"], format!("{ACCOUNT}-eu-central-1"));
+    // The most likely cause first: the one confirmed.
+    let first = &evidence["findings"][0];
+    assert_eq!(
+        (first["rule"].as_str(), first["outcome"].as_str()),
+        (Some("sg-bitmovin-9443"), Some("fail"))
+    );
+    let out = bitmovin.ccaudit(&moto, (&keys.0, &keys.1), &args("text"));
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.starts_with(&format!(
+            "Encoding enc-1 (\"trailer\"): QUEUED since 2026-11-28T09:14:00Z\nRuns on Cloud Connect: account {ACCOUNT}, eu-central-1 (infrastructure acc-1), security group {group}, encoder 2.200.0.\n"
+        )),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(KEY) && !stdout.contains(SECRET));
+}
+
+#[test]
+fn an_encoding_on_bitmovins_cloud_does_not_involve_cloud_connect() {
+    let bitmovin = Bitmovin::start();
+    encoding_stub(
+        &bitmovin,
+        "ERROR",
+        false,
+        json!([{"type": "ERROR", "text": "Input file could not be read\u{1b}[2J"}, {"type": "INFO", "text": "started"}]),
+    );
+    let out = bitmovin.ccaudit(
+        &aws::moto(),
+        ("AKIAEXAMPLE", "x"),
+        &["triage", "--encoding", "enc-1"],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "not a documented failure: {stderr}"
+    );
+    assert!(
+        stdout.starts_with("Encoding enc-1 (\"trailer\"): ERROR\nRuns on Bitmovin's own cloud (GOOGLE_EUROPE_WEST_1): Cloud Connect is not involved"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Messages:\n  Input file could not be read\\u{1b}[2J\n"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("started") && !stdout.contains('\u{1b}'),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_unknown_encoding_is_named() {
+    let bitmovin = Bitmovin::start();
+    bitmovin.answer(
+        "/encoding/encodings/nope",
+        404,
+        error(2001, "Encoding not found"),
+    );
+    let out = bitmovin.ccaudit(
+        &aws::moto(),
+        ("AKIAEXAMPLE", "x"),
+        &["triage", "--encoding", "nope"],
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("Bitmovin API GET /encoding/encodings/nope: not found (HTTP 404: \"Encoding not found\") (request id 5a0e2f3c-error) (no encoding `nope` for this key; with --bitmovin-org-id if it belongs to another organisation)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_encoding_is_weighed_with_the_snapshots_target_of_its_account_and_region() {
+    let bitmovin = Bitmovin::start();
+    encoding_stub(&bitmovin, "QUEUED", true, json!([]));
+    cloud_connect_stub(&bitmovin, "AKIAEXAMPLE", "sg-0a1b2c3d4e5f60718");
+    let snapshot = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/scenarios/guide-production/snapshot.json"
+    );
+    let args = [
+        "triage",
+        "--encoding",
+        "enc-1",
+        "--snapshot",
+        snapshot,
+        "--format",
+        "json",
+    ];
+    let out = bitmovin.ccaudit(&aws::moto(), ("AKIAEXAMPLE", "x"), &args);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let triage: Value = serde_json::from_str(&stdout).expect("json");
+    let weighed: Vec<&str> = triage["symptom_evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .filter_map(|e| e["target"].as_str())
+        .collect();
+    assert_eq!(weighed, ["guide-production"]);
+    let mut with_target = args.to_vec();
+    with_target.extend(["--target", "elsewhere"]);
+    let out = bitmovin.ccaudit(&aws::moto(), ("AKIAEXAMPLE", "x"), &with_target);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).1.contains("no target named `elsewhere`"),
+        "{}",
+        text(&out).1
+    );
+}
