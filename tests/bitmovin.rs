@@ -421,7 +421,8 @@ fn rate_limiting_is_retried_and_the_organisation_is_sent() {
             "--bitmovin-org-id",
             ORG,
         ],
-        &[("BITMOVIN_API_KEY", KEY)],
+        // A region in the environment is no region flag: no conflict.
+        &[("BITMOVIN_API_KEY", KEY), ("AWS_REGION", "us-east-1")],
     );
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -454,6 +455,38 @@ fn no_key_and_bad_settings_are_named() {
         "{}",
         text(&out).1
     );
+    // The key never crosses the network in clear text.
+    let out = run(
+        &aws::moto(),
+        ("AKIAEXAMPLE", "x"),
+        &[
+            "collect",
+            "--from-bitmovin",
+            "--bitmovin-api-url",
+            "http://api.example.com/v1",
+        ],
+        &[("BITMOVIN_API_KEY", KEY)],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).1.contains("the API key is sent only over https"),
+        "{}",
+        text(&out).1
+    );
+    // An id that is not one never becomes a path.
+    let out = bitmovin.ccaudit(
+        &aws::moto(),
+        ("AKIAEXAMPLE", "x"),
+        &["triage", "--encoding", ".."],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out)
+            .1
+            .contains("--encoding: \"..\" is not a Bitmovin id"),
+        "{}",
+        text(&out).1
+    );
     // Region settings that cannot become a target are each named.
     bitmovin.answer(
         "/encoding/infrastructure/aws",
@@ -467,6 +500,7 @@ fn no_key_and_bad_settings_are_named() {
             region_setting("EU_WEST_1", "sg-0123abcd"),
             json!({"id": "rs-x", "region": "MARS_1\u{1b}[31m", "securityGroupId": "sg-0123abcd"}),
             json!({"id": "rs-y", "region": "US_EAST_1"}),
+            json!({"id": "rs-z", "region": "US_WEST_2", "securityGroupId": "sg-0123abcd", "sshPort": 70000}),
         ]),
     );
     let out = bitmovin.ccaudit(
@@ -477,7 +511,7 @@ fn no_key_and_bad_settings_are_named() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("2 of Bitmovin's Cloud Connect settings could not be audited"),
+        stderr.contains("3 of Bitmovin's Cloud Connect settings could not be audited"),
         "{stderr}"
     );
     assert!(
@@ -486,6 +520,10 @@ fn no_key_and_bad_settings_are_named() {
     );
     assert!(
         stderr.contains("the region setting for us-east-1 has no securityGroupId"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the region setting for us-west-2 has sshPort 70000, not a port"),
         "{stderr}"
     );
     assert!(
@@ -682,5 +720,33 @@ fn an_encoding_is_weighed_with_the_snapshots_target_of_its_account_and_region() 
         text(&out).1.contains("no target named `elsewhere`"),
         "{}",
         text(&out).1
+    );
+}
+
+#[test]
+fn a_scan_with_no_readable_account_says_why() {
+    let bitmovin = Bitmovin::start();
+    bitmovin.answer(
+        "/encoding/infrastructure/aws",
+        200,
+        page(vec![account("acc-1", "AKIAEXAMPLE")]),
+    );
+    bitmovin.answer(
+        "/encoding/infrastructure/aws/acc-1/regions",
+        403,
+        error(1002, "Forbidden"),
+    );
+    let out = bitmovin.ccaudit(
+        &aws::moto(),
+        ("AKIAEXAMPLE", "x"),
+        &["scan", "--from-bitmovin", "--quiet"],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stdout.is_empty(), "nothing audited, no report: {stdout}");
+    assert!(
+        stderr.contains("1 of Bitmovin's Cloud Connect settings could not be audited")
+            && stderr.contains("the API key may not read this (HTTP 403"),
+        "{stderr}"
     );
 }

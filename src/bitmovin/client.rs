@@ -129,7 +129,7 @@ impl fmt::Display for ApiError {
             Failure::NotFound => write!(f, "not found (HTTP 404{said})"),
             Failure::RateLimited { attempts } => write!(
                 f,
-                "still rate-limited (HTTP 429) after {attempts} attempts{said}; try again later, or lower --concurrency"
+                "still rate-limited (HTTP 429) after {attempts} attempts{said}; try again later"
             ),
             Failure::Server { status, attempts } => write!(
                 f,
@@ -157,6 +157,33 @@ impl std::error::Error for ApiError {}
 /// How a call is named in a message: its path, without the query.
 fn call(path: &str) -> String {
     format!("GET {}", path.split('?').next().unwrap_or(path))
+}
+
+/// `localhost` or a loopback address.
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// An id as a path segment, when it looks like one of Bitmovin's ids
+/// (letters, digits, `-` and `_`): ids come from users and from answers,
+/// and `..` or an empty id would name another resource.
+pub fn id_segment(id: &str) -> Result<&str, String> {
+    let fits = (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if fits {
+        Ok(id)
+    } else {
+        Err(format!(
+            "\"{}\" is not a Bitmovin id (letters, digits, - and _)",
+            visible(&id.chars().take(60).collect::<String>())
+        ))
+    }
 }
 
 /// Characters a path segment keeps as they are (the rest are escaped).
@@ -195,10 +222,20 @@ impl Client {
         let uri: http::Uri = base
             .parse()
             .map_err(|e| format!("--bitmovin-api-url {base:?} is not a URL: {e}"))?;
-        if !matches!(uri.scheme_str(), Some("https" | "http")) || uri.host().is_none() {
-            return Err(format!(
-                "--bitmovin-api-url {base:?} is not an http(s) URL with a host"
-            ));
+        let Some(host) = uri.host() else {
+            return Err(format!("--bitmovin-api-url {base:?} has no host"));
+        };
+        match uri.scheme_str() {
+            Some("https") => {}
+            // The key would cross the network in clear text: plain HTTP
+            // only to this machine (a local stand-in).
+            Some("http") if is_loopback(host) => {}
+            Some("http") => {
+                return Err(format!(
+                    "--bitmovin-api-url {base:?}: the API key is sent only over https (http only to this machine)"
+                ));
+            }
+            _ => return Err(format!("--bitmovin-api-url {base:?} is not an https URL")),
         }
         Ok(Client {
             base,
@@ -239,12 +276,24 @@ impl Client {
                 .await?;
             let got = page.items.len();
             items.extend(page.items);
-            let done = match page.total_count {
-                Some(total) => items.len() as u64 >= total,
-                None => got < PAGE,
-            };
-            if done || got == 0 {
-                return Ok(items);
+            match page.total_count {
+                Some(total) if items.len() as u64 >= total => return Ok(items),
+                // A page of nothing before the total: the rest is missing.
+                Some(total) if got == 0 => {
+                    return Err(ApiError {
+                        call: call(path),
+                        failure: Failure::Malformed(format!(
+                            "an empty page after {} of {total} items",
+                            items.len()
+                        )),
+                        message: None,
+                        request_id: None,
+                    });
+                }
+                Some(_) => {}
+                // Without a total, only an empty page says the list ended.
+                None if got == 0 => return Ok(items),
+                None => {}
             }
         }
         Err(ApiError {

@@ -35,11 +35,13 @@ pub fn triage_encoding(
     chosen: Option<&str>,
     json_out: bool,
 ) -> Result<ExitCode, InputError> {
+    let path = from_bitmovin::encoding_path(id)
+        .map_err(|why| InputError::new("<flags>", format!("--encoding: {why}")))?;
     let runtime = runtime()?;
     let client = targets.bitmovin_api.client()?;
     let accounts = targets.accounts()?;
     let facts = runtime
-        .block_on(from_bitmovin::encoding(&client, id, &accounts))
+        .block_on(from_bitmovin::encoding(&client, &path, &accounts))
         .map_err(|e| {
             let hint = match e.failure {
                 ccaudit::bitmovin::client::Failure::NotFound => format!(
@@ -66,6 +68,9 @@ pub fn triage_encoding(
         .as_ref()
         .and_then(|c| c.target.as_ref().ok());
     let (snapshot, source) = match (&evidence, target) {
+        // Evidence about other accounts is no evidence about this encoding,
+        // unless a target was chosen.
+        (Evidence::Snapshot(_), None) if chosen.is_none() => (None, None),
         (Evidence::Snapshot(path), _) => (
             Some(Snapshot::load(path)?),
             Some(path.display().to_string()),
@@ -83,18 +88,35 @@ pub fn triage_encoding(
         None => None,
         Some(snapshot) => {
             let at = source.as_deref().unwrap_or("<snapshot>");
-            // The target chosen, else the one of the encoding's account and region.
-            let found = snapshot
+            // The target chosen; else the one read from the encoding's
+            // Cloud Connect account and region, else (a snapshot not read
+            // from Bitmovin) the one of its AWS account and region.
+            let infrastructure = facts
+                .cloud_connect
+                .as_ref()
+                .map(|c| c.infrastructure_id.as_str());
+            let from_it = |t: &ccaudit::snapshot::Target| {
+                t.bitmovin
+                    .as_ref()
+                    .is_some_and(|b| Some(b.account.id.as_str()) == infrastructure)
+            };
+            let index = snapshot
                 .targets
-                .iter_mut()
-                .find(|t| match (chosen, target) {
+                .iter()
+                .position(|t| match (chosen, target) {
                     (Some(name), _) => t.name == name,
-                    (None, Some(spec)) => {
-                        t.setup.account_id == spec.setup.account_id
-                            && t.setup.region == spec.setup.region
-                    }
+                    (None, Some(spec)) => from_it(t) && t.setup.region == spec.setup.region,
                     (None, None) => false,
                 });
+            let index = index.or_else(|| {
+                let spec = target.filter(|_| chosen.is_none())?;
+                snapshot.targets.iter().position(|t| {
+                    t.bitmovin.is_none()
+                        && t.setup.account_id == spec.setup.account_id
+                        && t.setup.region == spec.setup.region
+                })
+            });
+            let found = index.map(|i| &mut snapshot.targets[i]);
             match (found, chosen, target) {
                 (Some(found), _, spec) => {
                     if let Some(spec) = spec {
@@ -164,6 +186,12 @@ fn messages(facts: &EncodingFacts) -> Vec<String> {
 fn place(facts: &EncodingFacts) -> String {
     let encoding = &facts.encoding;
     match &facts.cloud_connect {
+        None if [&encoding.cloud_region, &encoding.selected_cloud_region]
+            .iter()
+            .any(|r| r.as_deref() == Some("EXTERNAL")) =>
+        {
+            "Runs on an external infrastructure (cloudRegion EXTERNAL), but Bitmovin names no infrastructure for it: its Cloud Connect account is unknown.".to_string()
+        }
         None => format!(
             "Runs on Bitmovin's own cloud ({}): Cloud Connect is not involved, so there is no AWS account of yours to audit.",
             visible(

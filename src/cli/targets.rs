@@ -22,12 +22,15 @@ pub struct TargetArgs {
     pub inventory: Option<PathBuf>,
     /// Take the targets from Bitmovin's API: every Cloud Connect AWS account
     /// and each of its region settings (needs an API key; see the README)
-    #[arg(long, conflicts_with_all = ["region", "security_group", "subnet", "account_id", "name", "max_encodings", "role_arn"])]
+    #[arg(long, conflicts_with_all = ["region", "security_group", "subnet", "account_id", "name", "max_encodings", "ssh_port", "role_arn"])]
     pub from_bitmovin: bool,
     #[command(flatten)]
     pub bitmovin_api: BitmovinApiArgs,
     /// Region of the region settings (default: $AWS_REGION)
-    #[arg(long, env = "AWS_REGION")]
+    // Read from the variable in `specs`, not by clap: clap counts a value
+    // from the environment as given, so AWS_REGION would conflict with
+    // --inventory and --from-bitmovin.
+    #[arg(long)]
     pub region: Option<String>,
     /// Security group id entered in the region settings
     #[arg(long, value_name = "SG_ID")]
@@ -107,9 +110,12 @@ impl TargetArgs {
         if let Some(path) = &self.inventory {
             return inventory::load(path);
         }
-        let (Some(region), Some(security_group)) =
-            (self.region.clone(), self.security_group.clone())
-        else {
+        let (Some(region), Some(security_group)) = (
+            self.region
+                .clone()
+                .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty())),
+            self.security_group.clone(),
+        ) else {
             return Err(InputError::new(
                 "<flags>",
                 "--region and --security-group are required to read an account (or give --inventory FILE)",
@@ -193,11 +199,14 @@ impl TargetArgs {
             let found = runtime
                 .block_on(collect::bitmovin::targets(&client, &accounts))
                 .map_err(|e| InputError::new(API, e.to_string()))?;
-            if found.specs.is_empty() && found.problems.is_empty() {
-                return Err(InputError::new(
-                    API,
-                    "Bitmovin lists no Cloud Connect AWS account with a region setting: nothing to audit",
-                ));
+            if found.specs.is_empty() {
+                // Nothing to collect: what went wrong is the whole answer.
+                return Err(incomplete(&found.problems).unwrap_or_else(|| {
+                    InputError::new(
+                        API,
+                        "Bitmovin lists no Cloud Connect AWS account with a region setting: nothing to audit",
+                    )
+                }));
             }
             (found.specs, incomplete(&found.problems))
         } else {

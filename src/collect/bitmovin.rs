@@ -11,7 +11,7 @@ use futures::StreamExt;
 use super::TargetSpec;
 use super::inventory::Accounts;
 use crate::aws_format::Format;
-use crate::bitmovin::client::{ApiError, Client, segment};
+use crate::bitmovin::client::{ApiError, Client, id_segment};
 use crate::bitmovin::models::{AwsAccount, AwsAccountRegionSettings, Encoding, Task};
 use crate::bitmovin::regions;
 use crate::output::visible;
@@ -20,8 +20,10 @@ use crate::snapshot::{BitmovinEvidence, DEFAULT_SSH_PORT, Setup};
 /// The API paths read.
 pub const ACCOUNTS: &str = "/encoding/infrastructure/aws";
 
-pub fn region_settings_path(account_id: &str) -> String {
-    format!("{ACCOUNTS}/{}/regions", segment(account_id))
+/// The path of an account's region settings; an error for an account id
+/// that is not one.
+pub fn region_settings_path(account_id: &str) -> Result<String, String> {
+    Ok(format!("{ACCOUNTS}/{}/regions", id_segment(account_id)?))
 }
 
 /// Accounts whose region settings are read at the same time.
@@ -41,10 +43,13 @@ pub struct FromBitmovin {
 /// the others go on.
 pub async fn targets(client: &Client, accounts: &Accounts) -> Result<FromBitmovin, ApiError> {
     let listed: Vec<AwsAccount> = client.list(ACCOUNTS).await?;
-    let settings: Vec<(AwsAccount, Result<Vec<AwsAccountRegionSettings>, ApiError>)> =
+    let settings: Vec<(AwsAccount, Result<Vec<serde_json::Value>, String>)> =
         futures::stream::iter(listed)
             .map(|account| async move {
-                let settings = client.list(&region_settings_path(&account.id)).await;
+                let settings = match region_settings_path(&account.id) {
+                    Ok(path) => client.list(&path).await.map_err(|e| e.to_string()),
+                    Err(why) => Err(format!("its id {why}")),
+                };
                 (account, settings)
             })
             .buffered(CONCURRENCY)
@@ -65,7 +70,10 @@ pub async fn targets(client: &Client, accounts: &Accounts) -> Result<FromBitmovi
             }
         };
         for setting in settings {
-            match target(&account, setting, accounts, &mut names) {
+            // One odd region setting is a problem of its own, not its account's.
+            let setting = serde_json::from_value::<AwsAccountRegionSettings>(setting)
+                .map_err(|e| format!("a region setting is not the API's model: {e}"));
+            match setting.and_then(|s| target(&account, s, accounts, &mut names)) {
                 Ok(spec) => found.specs.push(spec),
                 Err(why) => found.problems.push(format!("{label}: {why}")),
             }
@@ -103,8 +111,9 @@ pub struct CloudConnect {
     pub target: Result<TargetSpec, String>,
 }
 
-pub fn encoding_path(id: &str) -> String {
-    format!("/encoding/encodings/{}", segment(id))
+/// The path of encoding `id`; an error for an id that is not one.
+pub fn encoding_path(id: &str) -> Result<String, String> {
+    Ok(format!("/encoding/encodings/{}", id_segment(id)?))
 }
 
 /// Read encoding `id`, its status, and for Cloud Connect the account and
@@ -112,11 +121,10 @@ pub fn encoding_path(id: &str) -> String {
 /// encoding's encoder version).
 pub async fn encoding(
     client: &Client,
-    id: &str,
+    path: &str,
     accounts: &Accounts,
 ) -> Result<EncodingFacts, ApiError> {
-    let path = encoding_path(id);
-    let encoding: Encoding = client.get(&path).await?;
+    let encoding: Encoding = client.get(path).await?;
     let task: Task = client.get(&format!("{path}/status")).await?;
     let infrastructure = encoding
         .infrastructure
@@ -142,8 +150,10 @@ async fn cloud_connect_target(
     infrastructure_id: &str,
     accounts: &Accounts,
 ) -> Result<TargetSpec, String> {
+    let infrastructure =
+        id_segment(infrastructure_id).map_err(|why| format!("its infrastructure id {why}"))?;
     let account: AwsAccount = client
-        .get(&format!("{ACCOUNTS}/{}", segment(infrastructure_id)))
+        .get(&format!("{ACCOUNTS}/{infrastructure}"))
         .await
         .map_err(|e| e.to_string())?;
     // The region asked of the infrastructure, else the one Bitmovin chose.
@@ -162,7 +172,7 @@ async fn cloud_connect_target(
     let setting: AwsAccountRegionSettings = client
         .get(&format!(
             "{}/{}",
-            region_settings_path(&account.id),
+            region_settings_path(&account.id)?,
             regions::to_aws_cloud_region(&cloud_region)
         ))
         .await
@@ -211,11 +221,20 @@ fn target(
         .security_group_id
         .clone()
         .ok_or_else(|| format!("the region setting for {region} has no securityGroupId"))?;
-    let mut name = format!("{number}-{region}");
-    if !names.insert(name.clone()) {
-        // Two Cloud Connect accounts for one AWS account.
-        name = format!("{name}-{}", segment(&account.id));
-        names.insert(name.clone());
+    let ssh_port = match setting.ssh_port {
+        None => DEFAULT_SSH_PORT,
+        Some(port) => u16::try_from(port).ok().filter(|&p| p > 0).ok_or_else(|| {
+            format!("the region setting for {region} has sshPort {port}, not a port")
+        })?,
+    };
+    // Two Cloud Connect accounts for one AWS account (or a list that
+    // repeats itself): each target keeps a name of its own.
+    let base = format!("{number}-{region}");
+    let mut name = base.clone();
+    let mut count = 1;
+    while !names.insert(name.clone()) {
+        count += 1;
+        name = format!("{base}-{count}");
     }
     let setup = Setup {
         account_id: Some(number.to_string()),
@@ -223,9 +242,13 @@ fn target(
         security_group_id,
         subnet_id: setting.subnet_id.clone(),
         iam_user: None,
-        ssh_port: setting.ssh_port.unwrap_or(DEFAULT_SSH_PORT),
+        ssh_port,
         encoder_version: Default::default(),
-        max_encodings: setting.limit_parallel_encodings,
+        // No limit, or none that sizes anything: the quota rules say unknown.
+        max_encodings: setting
+            .limit_parallel_encodings
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|&n| n > 0),
         instances_per_encoding: crate::snapshot::DEFAULT_INSTANCES_PER_ENCODING,
         live: Vec::new(),
     };

@@ -57,12 +57,12 @@ pub struct AwsAccountRegionSettings {
     pub security_group_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subnet_id: Option<String>,
-    /// Empty means 22.
+    /// Empty means 22 (an int32 in the model: checked where it is used).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ssh_port: Option<u16>,
-    /// Empty means no limit.
+    pub ssh_port: Option<i64>,
+    /// Empty means no limit (an int64 in the model).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit_parallel_encodings: Option<u32>,
+    pub limit_parallel_encodings: Option<i64>,
 }
 
 #[cfg(test)]
