@@ -671,6 +671,36 @@ fn collect_errors_are_input_errors() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--region"));
+
+    // AWS_REGION stands in for --region (and, read in code, conflicts with
+    // nothing: --inventory and --from-bitmovin take it as given).
+    let down = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let endpoint = format!("http://{}", down.local_addr().expect("addr"));
+    drop(down);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccaudit"))
+        .args([
+            "collect",
+            "--security-group",
+            "sg-0123abcd",
+            "--quiet",
+            "--timeout",
+            "1",
+        ])
+        .args(["--endpoint-url", &endpoint])
+        .env("AWS_REGION", "ap-south-1")
+        .env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "x")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snapshot: serde_json::Value = serde_json::from_slice(&out.stdout).expect("snapshot");
+    assert_eq!(snapshot["targets"][0]["setup"]["region"], "ap-south-1");
 }
 
 #[test]
