@@ -95,7 +95,7 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         save_snapshot: Option<PathBuf>,
     },
-    /// From an error message or a symptom to the documented failure, its causes and fix
+    /// From an error message, a symptom or an encoding id to the documented failure, its causes and fix
     #[command(after_help = "Examples:\n  \
         ccaudit triage \"Got AmazonEC2Exception on retrieval of security group 'sg-12345': Invalid id: \\\"sg-12345\\\".\"\n  \
         ccaudit triage \"No 'All' IpPermission found for Group sg-0a1b2c3d4e5f60718 .\" --snapshot snapshot.json\n  \
