@@ -18,6 +18,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const KEY: &str = "CanaryBitmovinApiKeyDoNotPrint-0123456789abcdef";
 const ORG: &str = "6f1c0a2e-org";
 const SECRET: &str = "CanaryBitmovinAccountSecretDoNotPrint0123";
+/// AWS keys for runs whose AWS side is not seeded (Bitmovin's side is what they test).
+const UNSEEDED: (&str, &str) = ("AKIAEXAMPLE", "x");
 
 /// Bitmovin's API, stood in for on loopback.
 struct Bitmovin {
@@ -127,6 +129,11 @@ impl Bitmovin {
         let file = self.dir.path().join("bitmovin-api-key");
         std::fs::write(&file, format!("{KEY}\n")).expect("key file");
         file
+    }
+
+    /// The same, with AWS keys moto was not seeded for.
+    fn unseeded(&self, args: &[&str]) -> Output {
+        self.ccaudit(&aws::moto(), UNSEEDED, args)
     }
 
     /// `ccaudit ARGS --bitmovin-api-url … --bitmovin-api-key-file …`
@@ -364,11 +371,7 @@ fn each_api_error_is_a_clear_message_and_exit_2() {
     for (response, expected) in cases {
         let bitmovin = Bitmovin::start();
         bitmovin.mount("/encoding/infrastructure/aws", response, None);
-        let out = bitmovin.ccaudit(
-            &aws::moto(),
-            ("AKIAEXAMPLE", "x"),
-            &["collect", "--from-bitmovin", "--quiet"],
-        );
+        let out = bitmovin.unseeded(&["collect", "--from-bitmovin", "--quiet"]);
         let (stdout, stderr) = text(&out);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         assert!(
@@ -411,7 +414,7 @@ fn rate_limiting_is_retried_and_the_organisation_is_sent() {
     );
     let out = run(
         &aws::moto(),
-        ("AKIAEXAMPLE", "x"),
+        UNSEEDED,
         &[
             "collect",
             "--from-bitmovin",
@@ -440,7 +443,7 @@ fn no_key_and_bad_settings_are_named() {
     let bitmovin = Bitmovin::start();
     let out = run(
         &aws::moto(),
-        ("AKIAEXAMPLE", "x"),
+        UNSEEDED,
         &[
             "collect",
             "--from-bitmovin",
@@ -458,7 +461,7 @@ fn no_key_and_bad_settings_are_named() {
     // The key never crosses the network in clear text.
     let out = run(
         &aws::moto(),
-        ("AKIAEXAMPLE", "x"),
+        UNSEEDED,
         &[
             "collect",
             "--from-bitmovin",
@@ -474,11 +477,7 @@ fn no_key_and_bad_settings_are_named() {
         text(&out).1
     );
     // An id that is not one never becomes a path.
-    let out = bitmovin.ccaudit(
-        &aws::moto(),
-        ("AKIAEXAMPLE", "x"),
-        &["triage", "--encoding", ".."],
-    );
+    let out = bitmovin.unseeded(&["triage", "--encoding", ".."]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out)
@@ -503,11 +502,7 @@ fn no_key_and_bad_settings_are_named() {
             json!({"id": "rs-z", "region": "US_WEST_2", "securityGroupId": "sg-0123abcd", "sshPort": 70000}),
         ]),
     );
-    let out = bitmovin.ccaudit(
-        &aws::moto(),
-        ("AKIAEXAMPLE", "x"),
-        &["collect", "--from-bitmovin", "--quiet"],
-    );
+    let out = bitmovin.unseeded(&["collect", "--from-bitmovin", "--quiet"]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -637,11 +632,7 @@ fn an_encoding_on_bitmovins_cloud_does_not_involve_cloud_connect() {
         false,
         json!([{"type": "ERROR", "text": "Input file could not be read\u{1b}[2J"}, {"type": "INFO", "text": "started"}]),
     );
-    let out = bitmovin.ccaudit(
-        &aws::moto(),
-        ("AKIAEXAMPLE", "x"),
-        &["triage", "--encoding", "enc-1"],
-    );
+    let out = bitmovin.unseeded(&["triage", "--encoding", "enc-1"]);
     let (stdout, stderr) = text(&out);
     assert_eq!(
         out.status.code(),
@@ -670,11 +661,7 @@ fn an_unknown_encoding_is_named() {
         404,
         error(2001, "Encoding not found"),
     );
-    let out = bitmovin.ccaudit(
-        &aws::moto(),
-        ("AKIAEXAMPLE", "x"),
-        &["triage", "--encoding", "nope"],
-    );
+    let out = bitmovin.unseeded(&["triage", "--encoding", "nope"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -701,7 +688,7 @@ fn an_encoding_is_weighed_with_the_snapshots_target_of_its_account_and_region() 
         "--format",
         "json",
     ];
-    let out = bitmovin.ccaudit(&aws::moto(), ("AKIAEXAMPLE", "x"), &args);
+    let out = bitmovin.unseeded(&args);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let triage: Value = serde_json::from_str(&stdout).expect("json");
@@ -712,9 +699,29 @@ fn an_encoding_is_weighed_with_the_snapshots_target_of_its_account_and_region() 
         .filter_map(|e| e["target"].as_str())
         .collect();
     assert_eq!(weighed, ["guide-production"]);
+    // A target read from the encoding's own infrastructure comes before a
+    // typed-in one of the same account and region.
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(snapshot).expect("fixture")).expect("json");
+    let mut from_bitmovin = doc["targets"][0].clone();
+    from_bitmovin["name"] = json!("from-bitmovin");
+    from_bitmovin["bitmovin"] = json!({"AwsAccount": account("acc-1", "AKIAEXAMPLE"),
+        "AwsAccountRegionSettings": region_setting("EU_CENTRAL_1", "sg-0a1b2c3d4e5f60718")});
+    doc["targets"]
+        .as_array_mut()
+        .expect("targets")
+        .push(from_bitmovin);
+    let both = bitmovin.dir.path().join("both.json");
+    std::fs::write(&both, doc.to_string()).expect("write");
+    let mut from_both = args.to_vec();
+    from_both[4] = both.to_str().expect("utf-8");
+    let out = bitmovin.unseeded(&from_both);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    let triage: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(triage["symptom_evidence"][0]["target"], "from-bitmovin");
     let mut with_target = args.to_vec();
     with_target.extend(["--target", "elsewhere"]);
-    let out = bitmovin.ccaudit(&aws::moto(), ("AKIAEXAMPLE", "x"), &with_target);
+    let out = bitmovin.unseeded(&with_target);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out).1.contains("no target named `elsewhere`"),
@@ -736,11 +743,7 @@ fn a_scan_with_no_readable_account_says_why() {
         403,
         error(1002, "Forbidden"),
     );
-    let out = bitmovin.ccaudit(
-        &aws::moto(),
-        ("AKIAEXAMPLE", "x"),
-        &["scan", "--from-bitmovin", "--quiet"],
-    );
+    let out = bitmovin.unseeded(&["scan", "--from-bitmovin", "--quiet"]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stdout.is_empty(), "nothing audited, no report: {stdout}");

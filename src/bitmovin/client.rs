@@ -12,7 +12,6 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::de::DeserializeOwned;
 
 use super::models::{Envelope, ErrorEnvelope, Page};
@@ -42,9 +41,9 @@ impl ApiKey {
         (!key.is_empty()).then(|| ApiKey(key.to_string()))
     }
 
-    /// One line of visible ASCII, as an HTTP header value must be.
+    /// One word of visible ASCII, as an HTTP header value must be.
     pub fn is_header_safe(&self) -> bool {
-        self.0.bytes().all(|b| b.is_ascii_graphic())
+        header_safe(&self.0)
     }
 }
 
@@ -186,12 +185,10 @@ pub fn id_segment(id: &str) -> Result<&str, String> {
     }
 }
 
-/// Characters a path segment keeps as they are (the rest are escaped).
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.');
-
-/// One segment of a path, escaped: ids come from users and from answers.
-pub fn segment(value: &str) -> String {
-    utf8_percent_encode(value, SEGMENT).to_string()
+/// One word of visible ASCII: what an HTTP header value (the key, the
+/// organisation) may hold.
+pub fn header_safe(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|b| b.is_ascii_graphic())
 }
 
 pub struct Client {
@@ -253,7 +250,7 @@ impl Client {
     }
 
     /// GET `path` (from the API's root, like `/encoding/encodings/ID`;
-    /// segments escaped by the caller) and unwrap `data.result`.
+    /// segments checked with `id_segment` by the caller) and unwrap `data.result`.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
         let body = self.fetch(path).await?;
         match serde_json::from_slice::<Envelope<T>>(&body) {

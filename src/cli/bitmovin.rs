@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use ccaudit::bitmovin::client::{ApiKey, Client, DEFAULT_URL, Retry};
+use ccaudit::bitmovin::client::{ApiKey, Client, DEFAULT_URL, Retry, header_safe};
 use ccaudit::error::InputError;
 
 /// Where the errors about Bitmovin's API point.
@@ -21,11 +21,6 @@ pub struct BitmovinApiArgs {
     /// Bitmovin's API address
     #[arg(long, value_name = "URL", default_value = DEFAULT_URL)]
     pub bitmovin_api_url: String,
-}
-
-/// One line of visible ASCII: what a header value may hold.
-fn header_safe(value: &str) -> bool {
-    !value.is_empty() && value.bytes().all(|b| b.is_ascii_graphic())
 }
 
 impl BitmovinApiArgs {

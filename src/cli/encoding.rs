@@ -7,12 +7,13 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
+use ccaudit::collect::TargetSpec;
 use ccaudit::collect::bitmovin::{self as from_bitmovin, EncodingFacts};
 use ccaudit::error::InputError;
 use ccaudit::findings::Stage;
 use ccaudit::output::{self, visible, write_json};
 use ccaudit::rules::RuleSet;
-use ccaudit::snapshot::Snapshot;
+use ccaudit::snapshot::{Snapshot, Target};
 use ccaudit::triage;
 
 use super::bitmovin::API;
@@ -67,7 +68,7 @@ pub fn triage_encoding(
         .cloud_connect
         .as_ref()
         .and_then(|c| c.target.as_ref().ok());
-    let (snapshot, source) = match (&evidence, target) {
+    let (mut snapshot, source) = match (&evidence, target) {
         // Evidence about other accounts is no evidence about this encoding,
         // unless a target was chosen.
         (Evidence::Snapshot(_), None) if chosen.is_none() => (None, None),
@@ -83,65 +84,21 @@ pub fn triage_encoding(
         }
         _ => (None, None),
     };
-    let mut snapshot = snapshot;
-    let name = match &mut snapshot {
-        None => None,
-        Some(snapshot) => {
-            let at = source.as_deref().unwrap_or("<snapshot>");
-            // The target chosen; else the one read from the encoding's
-            // Cloud Connect account and region, else (a snapshot not read
-            // from Bitmovin) the one of its AWS account and region.
+    let name = match (&mut snapshot, &source) {
+        (Some(snapshot), Some(source)) => {
             let infrastructure = facts
                 .cloud_connect
                 .as_ref()
                 .map(|c| c.infrastructure_id.as_str());
-            let from_it = |t: &ccaudit::snapshot::Target| {
-                t.bitmovin
-                    .as_ref()
-                    .is_some_and(|b| Some(b.account.id.as_str()) == infrastructure)
-            };
-            let index = snapshot
-                .targets
-                .iter()
-                .position(|t| match (chosen, target) {
-                    (Some(name), _) => t.name == name,
-                    (None, Some(spec)) => from_it(t) && t.setup.region == spec.setup.region,
-                    (None, None) => false,
-                });
-            let index = index.or_else(|| {
-                let spec = target.filter(|_| chosen.is_none())?;
-                snapshot.targets.iter().position(|t| {
-                    t.bitmovin.is_none()
-                        && t.setup.account_id == spec.setup.account_id
-                        && t.setup.region == spec.setup.region
-                })
-            });
-            let found = index.map(|i| &mut snapshot.targets[i]);
-            match (found, chosen, target) {
-                (Some(found), _, spec) => {
-                    if let Some(spec) = spec {
-                        // The rules that depend on it judge the encoder this encoding ran.
-                        found.setup.encoder_version = spec.setup.encoder_version.clone();
-                    }
-                    Some(found.name.clone())
-                }
-                (None, Some(name), _) => {
-                    return Err(InputError::new(at, format!("no target named `{name}`")));
-                }
-                (None, None, Some(spec)) => {
-                    return Err(InputError::new(
-                        at,
-                        format!(
-                            "no target for account {} in {}: give --target NAME",
-                            spec.setup.account_id.as_deref().unwrap_or("?"),
-                            spec.setup.region
-                        ),
-                    ));
-                }
-                // Not Cloud Connect: no target of the snapshot is this encoding's.
-                (None, None, None) => None,
-            }
+            Some(weighed_target(
+                snapshot,
+                source,
+                chosen,
+                target,
+                infrastructure,
+            )?)
         }
+        _ => None,
     };
     let result = triage::render::Triage::weighed(
         rules,
@@ -169,6 +126,66 @@ pub fn triage_encoding(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The name of the snapshot's target to weigh: the one `--target` names;
+/// else the one read from the encoding's Cloud Connect account (the same
+/// infrastructure) in its region; else a typed-in target of its AWS account
+/// and region. It judges the encoder version the encoding ran.
+fn weighed_target(
+    snapshot: &mut Snapshot,
+    source: &str,
+    chosen: Option<&str>,
+    target: Option<&TargetSpec>,
+    infrastructure: Option<&str>,
+) -> Result<String, InputError> {
+    let index = match (chosen, target) {
+        (Some(name), _) => snapshot
+            .targets
+            .iter()
+            .position(|t| t.name == name)
+            .ok_or_else(|| InputError::new(source, format!("no target named `{name}`")))?,
+        (None, Some(spec)) => {
+            let from_it = |t: &Target| {
+                t.setup.region == spec.setup.region
+                    && t.bitmovin
+                        .as_ref()
+                        .is_some_and(|b| Some(b.account.id.as_str()) == infrastructure)
+            };
+            let typed_in = |t: &Target| {
+                t.setup.region == spec.setup.region
+                    && t.bitmovin.is_none()
+                    && t.setup.account_id == spec.setup.account_id
+            };
+            let targets = &snapshot.targets;
+            targets
+                .iter()
+                .position(from_it)
+                .or_else(|| targets.iter().position(typed_in))
+                .ok_or_else(|| {
+                    InputError::new(
+                        source,
+                        format!(
+                            "no target for account {} in {}: give --target NAME",
+                            spec.setup.account_id.as_deref().unwrap_or("?"),
+                            spec.setup.region
+                        ),
+                    )
+                })?
+        }
+        // Evidence is read only with a target or a chosen name.
+        (None, None) => {
+            return Err(InputError::new(
+                source,
+                "the encoding has no target here: give --target NAME",
+            ));
+        }
+    };
+    let found = &mut snapshot.targets[index];
+    if let Some(spec) = target {
+        found.setup.encoder_version = spec.setup.encoder_version.clone();
+    }
+    Ok(found.name.clone())
 }
 
 /// The texts of the status's error and warning messages, and its error.

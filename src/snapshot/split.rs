@@ -228,9 +228,17 @@ impl<R: Read> Text<R> {
         };
         let mut start = self.at;
         let mut scan = match first {
-            b'"' => Scan::string(),
-            b'{' | b'[' => Scan::nested(),
-            b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => Scan::scalar(),
+            // Past the opening quote.
+            b'"' => Scan {
+                pos: 1,
+                in_string: true,
+                ..Scan::default()
+            },
+            b'{' | b'[' => Scan::default(),
+            b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => Scan {
+                scalar: true,
+                ..Scan::default()
+            },
             _ => return Ok(None),
         };
         loop {
@@ -249,6 +257,7 @@ impl<R: Read> Text<R> {
 
 /// How far a value's text has been looked through, so that reading more
 /// of the file goes on from there.
+#[derive(Default)]
 struct Scan {
     /// Bytes of the value looked through.
     pos: usize,
@@ -258,33 +267,6 @@ struct Scan {
 }
 
 impl Scan {
-    fn string() -> Self {
-        Scan {
-            pos: 1,
-            depth: 0,
-            in_string: true,
-            scalar: false,
-        }
-    }
-
-    fn nested() -> Self {
-        Scan {
-            pos: 0,
-            depth: 0,
-            in_string: false,
-            scalar: false,
-        }
-    }
-
-    fn scalar() -> Self {
-        Scan {
-            pos: 0,
-            depth: 0,
-            in_string: false,
-            scalar: true,
-        }
-    }
-
     /// The value's length, if it ends in `text` (the value's bytes so far;
     /// `eof`: there are no more).
     fn end(&mut self, text: &[u8], eof: bool) -> Option<usize> {
