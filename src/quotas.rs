@@ -56,8 +56,7 @@ pub fn quota_table(
 }
 
 pub fn render_table(lines: &[QuotaLine], width: Option<u16>) -> String {
-    let mut table = crate::report::table::new_table(width);
-    table.set_header([
+    let mut table = crate::report::grid::Grid::new([
         "quota",
         "code",
         "formula",
@@ -66,7 +65,7 @@ pub fn render_table(lines: &[QuotaLine], width: Option<u16>) -> String {
         "applies",
     ]);
     for line in lines {
-        table.add_row([
+        table.row([
             line.quota_name.clone(),
             format!("{}/{}", line.service_code, line.quota_code),
             line.formula.clone(),
@@ -79,5 +78,5 @@ pub fn render_table(lines: &[QuotaLine], width: Option<u16>) -> String {
             },
         ]);
     }
-    format!("{table}\n")
+    format!("{}\n", crate::report::table::draw(&table, width))
 }

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use crate::report::table::new_table;
+use crate::report::grid::Grid;
+use crate::report::table::draw;
 use crate::rules::{Rule, RuleSet};
 
 #[derive(Serialize)]
@@ -28,17 +29,16 @@ fn summary(rule: &Rule) -> RuleSummary<'_> {
 }
 
 pub fn list_table(rules: &RuleSet, width: Option<u16>) -> String {
-    let mut table = new_table(width);
-    table.set_header(["rule", "severity", "stage", "title"]);
+    let mut table = Grid::new(["rule", "severity", "stage", "title"]);
     for rule in &rules.rules {
-        table.add_row([
-            rule.id.as_str(),
-            rule.severity.as_str(),
-            rule.stage.as_str(),
-            rule.title.as_str(),
+        table.row([
+            rule.id.clone(),
+            rule.severity.as_str().to_string(),
+            rule.stage.as_str().to_string(),
+            rule.title.clone(),
         ]);
     }
-    format!("{table}\n")
+    format!("{}\n", draw(&table, width))
 }
 
 /// The rules as JSON, written into `out` like every JSON ccaudit prints

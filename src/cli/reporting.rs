@@ -172,7 +172,7 @@ impl FailOn {
 /// Table width: the terminal's when there is one, a fixed one otherwise.
 pub fn table_width() -> Option<u16> {
     if std::io::stdout().is_terminal() {
-        comfy_table::Table::new().width()
+        terminal_size::terminal_size().map(|(terminal_size::Width(width), _)| width)
     } else {
         None
     }

@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod csv;
+pub mod grid;
 pub mod html;
 pub mod json;
 pub mod junit;

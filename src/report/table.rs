@@ -2,22 +2,17 @@
 //! plain lines so a command can be copied without table borders in it.
 
 use crate::output::visible;
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{ContentArrangement, Table};
 
+use super::grid::Grid;
 use super::{Report, Summary, Totals};
 use crate::findings::{Finding, Outcome, TargetReport};
 
 /// Width used when the output is not a terminal (files, pipes, tests).
 pub const DEFAULT_WIDTH: u16 = 120;
 
-pub fn new_table(width: Option<u16>) -> Table {
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    table.set_width(width.unwrap_or(DEFAULT_WIDTH));
-    table
+/// A table's text, `width` wide (the default width when not given).
+pub fn draw<const N: usize>(grid: &Grid<'_, N>, width: Option<u16>) -> String {
+    grid.render(width.unwrap_or(DEFAULT_WIDTH))
 }
 
 fn summary_text(s: &Summary) -> String {
@@ -80,18 +75,17 @@ pub fn target(target: &TargetReport<'_>, width: Option<u16>) -> String {
         visible(&target.region),
         summary_text(&Summary::of(&target.findings))
     ));
-    let mut table = new_table(width);
-    table.set_header(["outcome", "severity", "rule", "finding"]);
+    let mut table = Grid::new(["outcome", "severity", "rule", "finding"]);
     let sorted = sorted(&target.findings);
     for f in &sorted {
-        table.add_row([
+        table.row([
             f.outcome.as_str().to_uppercase(),
             f.severity.to_string(),
             format!("{}\n{}", f.rule, visible(&f.about.short_label())),
             finding_cell(f),
         ]);
     }
-    out.push_str(&table.to_string());
+    out.push_str(&draw(&table, width));
     out.push('\n');
     let failing: Vec<&Finding> = sorted
         .into_iter()
