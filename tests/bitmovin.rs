@@ -269,6 +269,115 @@ fn a_healthy_key_based_account_is_audited_from_bitmovins_settings() {
     assert_eq!(bitmovin.requests("/encoding/infrastructure/aws"), 1);
 }
 
+/// A role-based Cloud Connect account (`roleName` and `externalId`).
+fn role_account(id: &str, role: &str, external_id: &str) -> Value {
+    json!({"id": id, "name": "prod", "createdAt": "2025-08-01T10:00:00Z",
+        "accountNumber": ACCOUNT, "roleName": role, "externalId": external_id})
+}
+
+/// A role in moto whose trust policy lets account 630681592166 assume it
+/// with `external_id`.
+fn seed_role(external_id: &str) -> String {
+    let moto = aws::moto();
+    aws::runtime().block_on(async {
+        let config = aws::sdk(&moto, "eu-central-1", "testing", "testing").await;
+        let name = aws::unique("bitmovin-role");
+        let trust = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::630681592166:root"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": external_id}}}]});
+        aws_sdk_iam::Client::new(&config)
+            .create_role()
+            .role_name(&name)
+            .assume_role_policy_document(trust.to_string())
+            .send()
+            .await
+            .expect("create role");
+        name
+    })
+}
+
+#[test]
+fn role_based_accounts_are_judged_by_the_roles_trust_policy() {
+    let (group, _, _) = seed("eu-central-1");
+    let (wrong, right) = (
+        seed_role("external-id-before-rotation"),
+        seed_role("7f3c9a2e-ext"),
+    );
+    let bitmovin = Bitmovin::start();
+    bitmovin.answer(
+        "/encoding/infrastructure/aws",
+        200,
+        page(vec![
+            role_account("acc-1", &wrong, "7f3c9a2e-ext"),
+            role_account("acc-2", &right, "7f3c9a2e-ext"),
+            role_account("acc-3", "no-such-role", "7f3c9a2e-ext"),
+        ]),
+    );
+    for id in ["acc-1", "acc-2", "acc-3"] {
+        bitmovin.answer(
+            &format!("/encoding/infrastructure/aws/{id}/regions"),
+            200,
+            page(vec![region_setting("EU_CENTRAL_1", &group)]),
+        );
+    }
+    let out = bitmovin.ccaudit(
+        &aws::moto(),
+        ("testing", "testing"),
+        &[
+            "scan",
+            "--from-bitmovin",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--quiet",
+        ],
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("report");
+    let detail = |target: &str| {
+        report["targets"]
+            .as_array()
+            .expect("targets")
+            .iter()
+            .find(|t| t["name"] == target)
+            .and_then(|t| t["findings"].as_array())
+            .and_then(|f| f.iter().find(|f| f["rule"] == "bitmovin-role-trust"))
+            .and_then(|f| f["detail"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (first, second, third) = (
+        format!("{ACCOUNT}-eu-central-1"),
+        format!("{ACCOUNT}-eu-central-1-2"),
+        format!("{ACCOUNT}-eu-central-1-3"),
+    );
+    let wrong_id = outcomes(&report, &first);
+    assert_eq!(wrong_id["bitmovin-role-trust"], "fail", "{wrong_id:?}");
+    assert!(
+        detail(&first).contains("requires sts:ExternalId external-id-before-rotation, but Bitmovin's AwsAccount has externalId 7f3c9a2e-ext"),
+        "{}",
+        detail(&first)
+    );
+    // No user's policies speak for a role, and a role has no access key.
+    assert_eq!(wrong_id["iam-ec2-permissions"], "unknown");
+    assert_eq!(wrong_id["iam-access-key-active"], "skip");
+    assert_eq!(wrong_id["bitmovin-access-key-active"], "skip");
+    let healthy = outcomes(&report, &second);
+    assert_eq!(healthy["bitmovin-role-trust"], "pass", "{healthy:?}");
+    assert!(
+        detail(&second).contains("not checked: that these are the principal Bitmovin assumes from")
+    );
+    assert_eq!(outcomes(&report, &third)["bitmovin-role-trust"], "fail");
+    assert!(
+        detail(&third).contains("role no-such-role does not exist"),
+        "{}",
+        detail(&third)
+    );
+}
+
 #[test]
 fn a_region_setting_whose_group_is_in_another_region_fails() {
     let (group, user, keys) = seed("eu-central-1");

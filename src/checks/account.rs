@@ -5,6 +5,7 @@ pub mod account_matches;
 pub mod api_call_succeeds;
 pub mod bitmovin_key_active;
 pub mod keys_owner;
+pub mod role_trust;
 
 use crate::checks::verdict::{call_failed, not_collected, see};
 use crate::snapshot::aws::{AwsError, Evidence};

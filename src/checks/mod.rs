@@ -206,6 +206,8 @@ check_types! {
     "access-key-active" => AccessKeyActive(account::access_key_active::AccessKeyActive),
     /// The access key Bitmovin has for the account is an active key of the user.
     "bitmovin-key-active" => BitmovinKeyActive(account::bitmovin_key_active::BitmovinKeyActive),
+    /// A role-based account's role exists and trusts Bitmovin only with the external id.
+    "role-trust" => RoleTrust(account::role_trust::RoleTrust),
     /// A service quota is at least a formula of the setup's sizing, or a floor.
     "quota-at-least" => QuotaAtLeast(quota_at_least::QuotaAtLeast),
 }

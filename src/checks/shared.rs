@@ -36,6 +36,9 @@ pub struct SharedValues {
     /// Named regular expressions (e.g. what a well-formed id looks like).
     #[serde(default)]
     pub patterns: BTreeMap<String, Pattern>,
+    /// Named lists of AWS principals (account ids or IAM ARNs).
+    #[serde(default)]
+    pub principals: BTreeMap<String, AwsPrincipals>,
     /// Symptom (a stage, e.g. `queue`) → how people describe it.
     #[serde(default)]
     pub symptoms: BTreeMap<crate::findings::Stage, Vec<String>>,
@@ -87,6 +90,27 @@ pub struct Grant {
     pub resources: Vec<String>,
 }
 
+/// AWS principals as a trust policy names them: a 12-digit account id, or
+/// the ARN of an account's root, a user or a role; each checked when the
+/// file is read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AwsPrincipals(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for AwsPrincipals {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let texts = Vec::<String>::deserialize(deserializer)?;
+        let form =
+            Regex::new(r"^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:(root|(user|role)/[\w+=,.@/-]+))$")
+                .expect("a valid pattern");
+        match texts.iter().find(|t| !form.is_match(t)) {
+            Some(bad) => Err(de::Error::custom(format!(
+                "`{bad}` is not an AWS principal: write a 12-digit account id or an ARN such as arn:aws:iam::123456789012:role/NAME"
+            ))),
+            None => Ok(AwsPrincipals(texts)),
+        }
+    }
+}
+
 /// Action → the ARN patterns of the resources a request for it names.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct ResourceScopes(pub BTreeMap<String, Vec<String>>);
@@ -116,6 +140,7 @@ impl SharedValues {
         )?;
         add(&mut self.numbers, other.numbers, "numbers")?;
         add(&mut self.patterns, other.patterns, "patterns")?;
+        add(&mut self.principals, other.principals, "principals")?;
         add(&mut self.symptoms, other.symptoms, "symptoms")
     }
 }
@@ -137,6 +162,13 @@ impl Lookup for Pattern {
     const KIND: &'static str = "patterns";
     fn table(shared: &SharedValues) -> &BTreeMap<String, Self> {
         &shared.patterns
+    }
+}
+
+impl Lookup for AwsPrincipals {
+    const KIND: &'static str = "principals";
+    fn table(shared: &SharedValues) -> &BTreeMap<String, Self> {
+        &shared.principals
     }
 }
 

@@ -9,6 +9,8 @@ pub const DESCRIBE_SUBNETS: &str = "ec2:DescribeSubnets";
 /// Only when the group is not in the target's region: where else is it?
 pub const DESCRIBE_REGIONS: &str = "ec2:DescribeRegions";
 pub const GET_USER: &str = "iam:GetUser";
+/// Only for an account Bitmovin uses through a role.
+pub const GET_ROLE: &str = "iam:GetRole";
 pub const LIST_USER_POLICIES: &str = "iam:ListUserPolicies";
 pub const GET_USER_POLICY: &str = "iam:GetUserPolicy";
 pub const LIST_ATTACHED_USER_POLICIES: &str = "iam:ListAttachedUserPolicies";
@@ -35,13 +37,14 @@ pub const DESCRIBE_POLICY: &str = "organizations:DescribePolicy";
 /// contract: region → the DescribeSecurityGroups answer there).
 pub const SECURITY_GROUP_IN_OTHER_REGIONS: &str = "ec2:DescribeSecurityGroups:OtherRegions";
 
-pub const ALL: [&str; 23] = [
+pub const ALL: [&str; 24] = [
     GET_CALLER_IDENTITY,
     DESCRIBE_SECURITY_GROUPS,
     DESCRIBE_VPCS,
     DESCRIBE_SUBNETS,
     DESCRIBE_REGIONS,
     GET_USER,
+    GET_ROLE,
     LIST_USER_POLICIES,
     GET_USER_POLICY,
     LIST_ATTACHED_USER_POLICIES,

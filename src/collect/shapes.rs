@@ -145,6 +145,17 @@ pub fn user(u: &aws_sdk_iam::types::User) -> Value {
     }
 }
 
+pub fn role(r: &aws_sdk_iam::types::Role) -> Value {
+    object! {
+        "Path" => Some(r.path()),
+        "RoleName" => Some(r.role_name()),
+        "RoleId" => Some(r.role_id()),
+        "Arn" => Some(r.arn()),
+        "CreateDate" => Some(date(r.create_date())),
+        "AssumeRolePolicyDocument" => r.assume_role_policy_document().map(policy_document),
+    }
+}
+
 pub fn attached_policies(items: &[aws_sdk_iam::types::AttachedPolicy]) -> Value {
     let list: Vec<Value> = items
         .iter()

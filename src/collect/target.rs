@@ -27,6 +27,9 @@ pub struct Plan<'a> {
     pub quotas: &'a [String],
     /// Search the other regions when the group is not in the target's.
     pub search_other_regions: bool,
+    /// The role Bitmovin assumes (its `roleName`, path included), for an
+    /// account set up with a role.
+    pub role: Option<&'a str>,
 }
 
 /// The evidence gathered so far, shared by the concurrent parts.
@@ -182,6 +185,7 @@ pub async fn collect(plan: &Plan<'_>, sessions: Sessions<'_>) -> Collected {
         vpcs(&recorder, auditor),
         subnet(&recorder, plan, auditor),
         iam(&recorder, auditor, iam_user.as_deref()),
+        role(&recorder, auditor, plan.role),
         quotas(&recorder, plan, auditor),
         organization(
             &recorder,
@@ -301,6 +305,19 @@ async fn subnet(recorder: &Recorder, plan: &Plan<'_>, config: &SdkConfig) {
         .await
         .map(|o| json!({ "Subnets": o.subnets().iter().map(shapes::subnet).collect::<Vec<_>>() }));
     recorder.put(op::DESCRIBE_SUBNETS, answer.unwrap_or_else(|e| e));
+}
+
+/// The role and its trust policy. `iam:GetRole` takes the name without
+/// the path Bitmovin's `roleName` may include.
+async fn role(recorder: &Recorder, config: &SdkConfig, role: Option<&str>) {
+    let Some(role) = role else { return };
+    let name = role.rsplit('/').next().unwrap_or(role);
+    let iam = aws_sdk_iam::Client::new(config);
+    let answer = recorder
+        .call(iam.get_role().role_name(name).send())
+        .await
+        .map(|o| json!({ "Role": o.role().map(shapes::role) }));
+    recorder.put(op::GET_ROLE, answer.unwrap_or_else(|e| e));
 }
 
 async fn iam(recorder: &Recorder, config: &SdkConfig, user: Option<&str>) {

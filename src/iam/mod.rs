@@ -11,6 +11,7 @@ pub mod evaluate;
 pub mod glob;
 pub mod policy;
 pub mod principal;
+pub mod trust;
 
 pub use condition::{RequestFacts, Tri, evaluate_without_mfa, mentions_mfa};
 pub use decider::{Decider, decide};
@@ -20,3 +21,4 @@ pub use evaluate::{
 };
 pub use policy::{ActionSpec, Condition, Effect, PolicyDocument, ResourceSpec, Statement};
 pub use principal::Principal;
+pub use trust::{Principals, TrustPolicy, TrustStatement};

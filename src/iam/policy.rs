@@ -162,11 +162,15 @@ impl<'de> Visitor<'de> for DocumentVisitor {
 }
 
 /// Percent-decoding only: `+` stays `+`, like the AWS CLI's `unquote`.
+pub(crate) fn percent_decoded(encoded: &str) -> Result<std::borrow::Cow<'_, str>, String> {
+    percent_decode_str(encoded).decode_utf8().map_err(|e| {
+        format!("policy document string is not valid URL-encoded JSON: decoded bytes are not UTF-8 ({e})")
+    })
+}
+
 fn parse_url_encoded(encoded: &str) -> Result<PolicyDocument, String> {
     let prefix = "policy document string is not valid URL-encoded JSON";
-    let decoded = percent_decode_str(encoded)
-        .decode_utf8()
-        .map_err(|e| format!("{prefix}: decoded bytes are not UTF-8 ({e})"))?;
+    let decoded = percent_decoded(encoded)?;
     // Parse as the object form only, so a string cannot nest another string.
     serde_json::from_str::<RawDocument>(&decoded)
         .map(PolicyDocument::from)
@@ -174,7 +178,7 @@ fn parse_url_encoded(encoded: &str) -> Result<PolicyDocument, String> {
 }
 
 /// A field that AWS allows as one item or a list of items.
-struct OneOrMany<T>(Vec<T>);
+pub(crate) struct OneOrMany<T>(pub(crate) Vec<T>);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -201,7 +205,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
 }
 
 /// `"ec2:*"` or `["ec2:*", "s3:*"]`.
-struct StringList(Vec<String>);
+pub(crate) struct StringList(pub(crate) Vec<String>);
 
 impl<'de> Deserialize<'de> for StringList {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -232,7 +236,7 @@ impl<'de> Deserialize<'de> for StringList {
 /// duplicated operator or key keeps all its constraints instead of silently
 /// dropping one — dropping a condition could turn a limited grant into a full
 /// one.
-struct ConditionBlock(Vec<Condition>);
+pub(crate) struct ConditionBlock(pub(crate) Vec<Condition>);
 
 impl<'de> Deserialize<'de> for ConditionBlock {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

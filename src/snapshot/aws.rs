@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::Deserialize;
 
-use crate::iam::PolicyDocument;
+use crate::iam::{PolicyDocument, TrustPolicy};
 
 /// A string field parsed with `FromStr`, its error naming the bad value.
 fn parsed<'de, D, T>(deserializer: D) -> Result<T, D::Error>
@@ -214,6 +214,7 @@ responses!(
     DescribeVpcs,
     DescribeSubnets,
     GetUser,
+    GetRole,
     PolicyNames,
     InlinePolicy,
     AttachedPolicies,
@@ -248,6 +249,9 @@ pub struct AwsEvidence {
     pub subnets: Option<DescribeSubnets>,
     #[serde(rename = "iam:GetUser")]
     pub user: Option<GetUser>,
+    /// The role Bitmovin assumes, for an account set up with a role.
+    #[serde(rename = "iam:GetRole")]
+    pub role: Option<GetRole>,
     #[serde(rename = "iam:ListUserPolicies")]
     pub user_policy_names: Option<PolicyNames>,
     /// policy name → document
@@ -414,6 +418,22 @@ pub struct IamUser {
     pub user_name: String,
     pub arn: Option<String>,
     pub permissions_boundary: Option<PermissionsBoundary>,
+}
+
+/// `iam get-role`: the role and its trust policy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetRole {
+    pub error: Option<AwsError>,
+    pub role: Option<IamRole>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IamRole {
+    pub role_name: String,
+    pub arn: Option<String>,
+    pub assume_role_policy_document: Option<TrustPolicy>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use crate::checks::CheckType;
 use crate::checks::Reads;
-use crate::checks::subject::subject;
+use crate::checks::subject::{bitmovin_role, subject};
 use crate::checks::verdict::{Verdict, call_failed, not_collected};
 use crate::findings::Resource;
 use crate::snapshot::Target;
@@ -62,6 +62,9 @@ pub(super) fn listed_keys(target: &Target) -> Result<(&[AccessKeyMetadata], bool
 }
 
 fn access_key_active(target: &Target) -> Verdict {
+    if bitmovin_role(target).is_some() {
+        return Verdict::skip("Bitmovin uses a role for this account, not an access key");
+    }
     let subject = match subject(target) {
         Ok(subject) => subject,
         Err(verdict) => return verdict,
