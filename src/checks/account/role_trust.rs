@@ -129,9 +129,11 @@ enum Requires {
 fn external_id_requirement(conditions: &[&Condition], external_id: &str) -> Requires {
     let mut requires = Requires::Nothing;
     for condition in conditions {
-        let operator = condition.operator.as_str();
-        // "…IfExists" passes a request without the key, and a negated or
+        // ForAnyValue fails a request without the key, as the plain test
+        // does; "…IfExists" and ForAllValues pass it, and a negated or
         // Null test does not require the value.
+        let operator = condition.operator.as_str();
+        let operator = operator.strip_prefix("ForAnyValue:").unwrap_or(operator);
         let accepts = match operator {
             "StringEquals" => condition.values.iter().any(|v| v == external_id),
             "StringEqualsIgnoreCase" => condition
