@@ -211,6 +211,9 @@ pub fn unavailable(plan: &Plan<'_>, message: &str, bitmovin_only: bool) -> Map<S
         if plan.setup.subnet_id.is_some() {
             keys.push(op::DESCRIBE_SUBNETS);
         }
+        if plan.role.is_some() {
+            keys.push(op::GET_ROLE);
+        }
         if plan.setup.iam_user.is_some() {
             keys.extend([
                 op::GET_USER,
