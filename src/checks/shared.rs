@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Range;
+use std::sync::LazyLock;
 
 use ipnet::IpNet;
 use regex::Regex;
@@ -98,11 +99,14 @@ pub struct AwsPrincipals(pub Vec<String>);
 
 impl<'de> Deserialize<'de> for AwsPrincipals {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let texts = Vec::<String>::deserialize(deserializer)?;
-        let form =
+        // Compiled when a principal is first listed (rules are read at
+        // every start, and the built-in list is empty).
+        static FORM: LazyLock<Regex> = LazyLock::new(|| {
             Regex::new(r"^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:(root|(user|role)/[\w+=,.@/-]+))$")
-                .expect("a valid pattern");
-        match texts.iter().find(|t| !form.is_match(t)) {
+                .expect("a valid pattern")
+        });
+        let texts = Vec::<String>::deserialize(deserializer)?;
+        match texts.iter().find(|t| !FORM.is_match(t)) {
             Some(bad) => Err(de::Error::custom(format!(
                 "`{bad}` is not an AWS principal: write a 12-digit account id or an ARN such as arn:aws:iam::123456789012:role/NAME"
             ))),

@@ -50,8 +50,7 @@ fn evidence_user(target: &Target) -> Option<(&str, Option<&str>)> {
 /// The role Bitmovin assumes, when the target was read from Bitmovin's
 /// API and its account is set up with a role instead of access keys.
 pub fn bitmovin_role(target: &Target) -> Option<&str> {
-    let account = &target.bitmovin.as_ref()?.account;
-    account.role_name.as_deref().filter(|role| !role.is_empty())
+    target.bitmovin.as_ref()?.account.role()
 }
 
 /// The subject of the IAM rules, or the verdict when the evidence is not

@@ -184,11 +184,7 @@ async fn collect_one(
         setup: &spec.setup,
         quotas,
         search_other_regions,
-        role: spec
-            .from_bitmovin
-            .as_ref()
-            .and_then(|b| b.account.role_name.as_deref())
-            .filter(|name| !name.is_empty()),
+        role: spec.from_bitmovin.as_ref().and_then(|b| b.account.role()),
     };
     let auditor_problem = credentials::problem(&auditor, &spec.credentials).await;
     let bitmovin_problem = match (&bitmovin, &spec.bitmovin) {

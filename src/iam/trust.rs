@@ -143,14 +143,9 @@ impl<'de> Deserialize<'de> for RawPrincipals {
     }
 }
 
+/// The document as written (`Version` and `Id` are not read).
 #[derive(Deserialize)]
 struct RawTrustPolicy {
-    #[serde(rename = "Version", default)]
-    #[allow(dead_code)]
-    version: Option<String>,
-    #[serde(rename = "Id", default)]
-    #[allow(dead_code)]
-    id: Option<String>,
     #[serde(rename = "Statement")]
     statement: OneOrMany<TrustStatement>,
 }

@@ -42,6 +42,14 @@ pub struct AwsAccount {
     pub modified_at: Option<String>,
 }
 
+impl AwsAccount {
+    /// The role Bitmovin assumes, for an account set up with a role
+    /// instead of access keys.
+    pub fn role(&self) -> Option<&str> {
+        self.role_name.as_deref().filter(|role| !role.is_empty())
+    }
+}
+
 /// `AwsAccountRegionSettings` (GET
 /// /encoding/infrastructure/aws/{id}/regions): what the dashboard's region
 /// settings hold.

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::access_key_active::listed_keys;
+use super::access_key_active::{AccessKeyActive, listed_keys};
 use crate::checks::CheckType;
 use crate::checks::Reads;
 use crate::checks::subject::subject;
@@ -23,24 +23,21 @@ impl CheckType for BitmovinKeyActive {
         "Finds the accessKey of Bitmovin's AwsAccount among iam:ListAccessKeys of the keys' owner; applies only to targets read from Bitmovin's API that use an access key (not a role)."
     }
 
+    // The same evidence as access-key-active: the user's listed keys.
     fn evidence_key(&self) -> Option<&'static str> {
-        Some("iam:ListAccessKeys")
+        AccessKeyActive {}.evidence_key()
     }
 
-    fn reads(&self, key: &str, _name: Option<&str>) -> Reads {
-        match key {
-            "iam:ListAccessKeys" => Reads::Decides,
-            "sts:GetCallerIdentity" => Reads::Qualifies("not verified"),
-            _ => Reads::Ignores,
-        }
+    fn reads(&self, key: &str, name: Option<&str>) -> Reads {
+        AccessKeyActive {}.reads(key, name)
     }
 
     fn placeholders(&self) -> &'static [Placeholder] {
-        &[Placeholder::IamUser]
+        AccessKeyActive {}.placeholders()
     }
 
     fn resource(&self, target: &Target) -> Resource {
-        crate::checks::iam::principal(target)
+        AccessKeyActive {}.resource(target)
     }
 
     fn evaluate(&self, target: &Target) -> Verdict {
@@ -55,7 +52,7 @@ fn bitmovin_key_active(target: &Target) -> Verdict {
         );
     };
     let account = &bitmovin.account;
-    let configured = match (&account.access_key, &account.role_name) {
+    let configured = match (&account.access_key, account.role()) {
         (Some(key), _) if !key.is_empty() => visible(key).into_owned(),
         (_, Some(_)) => {
             return Verdict::skip("the account is role-based: Bitmovin holds no access key for it");

@@ -56,10 +56,11 @@ impl CheckType for RoleTrust {
 
     fn resource(&self, target: &Target) -> Resource {
         let account = target.bitmovin.as_ref().map(|b| &b.account);
-        match account.and_then(|a| a.role_name.as_deref()) {
-            Some(role) => Resource::IamPrincipal {
+        match account.and_then(|a| Some((a, a.role()?))) {
+            Some((account, role)) => Resource::IamPrincipal {
                 arn: account
-                    .and_then(|a| a.account_number.as_deref())
+                    .account_number
+                    .as_deref()
                     .map(|number| format!("arn:aws:iam::{number}:role/{role}")),
                 name: role.to_string(),
             },
