@@ -281,6 +281,8 @@ pub enum FixData {
         user: Option<String>,
         document: String,
     },
+    /// Put this inline policy on the role Bitmovin assumes.
+    RolePolicy { role: String, document: String },
     /// Raise a service quota.
     Quota {
         service_code: String,

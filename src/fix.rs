@@ -206,6 +206,10 @@ fn check_fix_values(region: &str, fix: Option<&FixData>) -> Result<(), Malformed
             check(Format::IamName, "iam_user", user)?;
             check(Format::PolicyDocument, "policy document", document)
         }
+        Some(FixData::RolePolicy { role, document }) => {
+            check(Format::IamName, "role", role)?;
+            check(Format::PolicyDocument, "policy document", document)
+        }
         Some(FixData::Quota {
             service_code,
             quota_code,
@@ -400,6 +404,13 @@ pub fn terraform(
                     out.push_str(&format!(
                         "resource \"aws_iam_user_policy\" \"{base}\" {{\n  provider = {provider}\n  name     = \"bitmovin-cloud-connect-guide-policy\"\n  user     = {}\n  policy   = {}\n}}\n\n",
                         hcl_string(user),
+                        hcl_string(document)
+                    ));
+                }
+                (Some(FixData::RolePolicy { role, document }), _) => {
+                    out.push_str(&format!(
+                        "resource \"aws_iam_role_policy\" \"{base}\" {{\n  provider = {provider}\n  name     = \"bitmovin-cloud-connect-guide-policy\"\n  role     = {}\n  policy   = {}\n}}\n\n",
+                        hcl_string(role),
                         hcl_string(document)
                     ));
                 }

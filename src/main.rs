@@ -185,6 +185,7 @@ enum Command {
     #[command(after_help = "Examples:\n  \
         ccaudit quotas --max-encodings 10\n  \
         ccaudit quotas --max-encodings 4 --instances-per-encoding 30 --encoder-version 2.150.0\n  \
+        ccaudit quotas --max-encodings 10 --vcpus-per-instance 16 --max-instances 200\n  \
         ccaudit quotas --max-encodings 10 --format json")]
     Quotas {
         /// The number of encodings that must run in parallel
@@ -193,6 +194,13 @@ enum Command {
         /// Instances one encoding may use (the guide suggests 60 to start)
         #[arg(long, value_name = "M", default_value_t = DEFAULT_INSTANCES_PER_ENCODING)]
         instances_per_encoding: u32,
+        /// vCPUs of the largest machine type Bitmovin may start (default:
+        /// the guide's 8)
+        #[arg(long, value_name = "V", value_parser = clap::value_parser!(u32).range(1..))]
+        vcpus_per_instance: Option<u32>,
+        /// A cap on the instances in the region
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        max_instances: Option<u32>,
         /// Encoder version: STABLE, BETA or a number like 2.179.0
         #[arg(long, value_name = "V", default_value = "STABLE")]
         encoder_version: EncoderVersion,
@@ -523,17 +531,20 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
         Command::Quotas {
             max_encodings,
             instances_per_encoding,
+            vcpus_per_instance,
+            max_instances,
             encoder_version,
             rules,
             format,
         } => {
             let rules = rules.load()?;
-            let lines = quotas::quota_table(
-                &rules,
+            let asked = quotas::Asked {
                 max_encodings,
                 instances_per_encoding,
-                &encoder_version,
-            );
+                vcpus_per_instance,
+                max_instances,
+            };
+            let lines = quotas::quota_table(&rules, &asked, &encoder_version);
             match format {
                 TableOrJson::Table => {
                     output::write(None, &quotas::render_table(&lines, table_width()))?

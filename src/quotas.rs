@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::checks::formula::Sizing;
 use crate::checks::verdict::number;
 use crate::rules::{Check, RuleSet};
 use crate::version::EncoderVersion;
@@ -22,12 +23,16 @@ pub struct QuotaLine {
     pub note: Option<String>,
 }
 
-pub fn quota_table(
-    rules: &RuleSet,
-    max_encodings: u32,
-    instances_per_encoding: u32,
-    encoder: &EncoderVersion,
-) -> Vec<QuotaLine> {
+/// The sizing `ccaudit quotas` is asked about.
+pub struct Asked {
+    pub max_encodings: u32,
+    pub instances_per_encoding: u32,
+    /// vCPUs of the largest machine type; the rules' shared 8 when not given.
+    pub vcpus_per_instance: Option<u32>,
+    pub max_instances: Option<u32>,
+}
+
+pub fn quota_table(rules: &RuleSet, asked: &Asked, encoder: &EncoderVersion) -> Vec<QuotaLine> {
     rules
         .rules
         .iter()
@@ -36,8 +41,14 @@ pub fn quota_table(
                 return None;
             };
             let formula = check.parsed.as_ref()?;
-            let required =
-                formula.eval(f64::from(max_encodings), f64::from(instances_per_encoding));
+            let required = formula.eval(&Sizing {
+                max_encodings: f64::from(asked.max_encodings),
+                instances_per_encoding: f64::from(asked.instances_per_encoding),
+                vcpus_per_instance: asked
+                    .vcpus_per_instance
+                    .map_or(check.default_vcpus, f64::from),
+                max_instances: asked.max_instances.map_or(f64::INFINITY, f64::from),
+            });
             let min = rule.applies.encoder_at_least.as_ref();
             let applies = min.is_none_or(|min| encoder.at_least(min));
             Some(QuotaLine {

@@ -22,6 +22,9 @@ pub enum Placeholder {
     IpPermissions,
     OffendingIpPermissions,
     PolicyJson,
+    /// The judged IAM principal: `user` or `role`, and its name.
+    PrincipalKind,
+    PrincipalName,
     AttachedToKind,
     AttachedTo,
     PolicyArn,
@@ -43,10 +46,12 @@ impl Placeholder {
     ];
 
     /// The names check types provide with their verdicts.
-    const BY_CHECKS: [Placeholder; 10] = [
+    const BY_CHECKS: [Placeholder; 12] = [
         Placeholder::IpPermissions,
         Placeholder::OffendingIpPermissions,
         Placeholder::PolicyJson,
+        Placeholder::PrincipalKind,
+        Placeholder::PrincipalName,
         Placeholder::AttachedToKind,
         Placeholder::AttachedTo,
         Placeholder::PolicyArn,
@@ -68,6 +73,8 @@ impl Placeholder {
             Placeholder::IpPermissions => "ip_permissions",
             Placeholder::OffendingIpPermissions => "offending_ip_permissions",
             Placeholder::PolicyJson => "policy_json",
+            Placeholder::PrincipalKind => "principal_kind",
+            Placeholder::PrincipalName => "principal_name",
             Placeholder::AttachedToKind => "attached_to_kind",
             Placeholder::AttachedTo => "attached_to",
             Placeholder::PolicyArn => "policy_arn",
@@ -95,8 +102,10 @@ impl Placeholder {
             Placeholder::SecurityGroupId => Format::SecurityGroupId,
             Placeholder::SubnetId => Format::SubnetId,
             Placeholder::AccountId => Format::AccountId,
-            Placeholder::IamUser | Placeholder::AttachedTo => Format::IamName,
-            Placeholder::AttachedToKind => Format::PrincipalKind,
+            Placeholder::IamUser | Placeholder::AttachedTo | Placeholder::PrincipalName => {
+                Format::IamName
+            }
+            Placeholder::AttachedToKind | Placeholder::PrincipalKind => Format::PrincipalKind,
             Placeholder::PolicyArn => Format::PolicyArn,
             Placeholder::ServiceCode => Format::ServiceCode,
             Placeholder::QuotaCode => Format::QuotaCode,

@@ -275,9 +275,20 @@ fn role_account(id: &str, role: &str, external_id: &str) -> Value {
         "accountNumber": ACCOUNT, "roleName": role, "externalId": external_id})
 }
 
+/// What a seeded role may do.
+enum RolePermissions {
+    /// The guide's policy, as a customer managed policy attached to it.
+    GuideManaged,
+    /// The guide's policy inline, and the usual "deny everything without
+    /// MFA" policy next to it (harmless for access keys, not for a role).
+    GuideWithMfaDeny,
+    /// No permission policy at all.
+    Nothing,
+}
+
 /// A role in moto whose trust policy lets account 630681592166 assume it
 /// with `external_id`.
-fn seed_role(external_id: &str) -> String {
+fn seed_role(external_id: &str, permissions: RolePermissions) -> String {
     let moto = aws::moto();
     aws::runtime().block_on(async {
         let config = aws::sdk(&moto, "eu-central-1", "testing", "testing").await;
@@ -286,23 +297,72 @@ fn seed_role(external_id: &str) -> String {
             "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::630681592166:root"},
             "Action": "sts:AssumeRole",
             "Condition": {"StringEquals": {"sts:ExternalId": external_id}}}]});
-        aws_sdk_iam::Client::new(&config)
-            .create_role()
+        let iam = aws_sdk_iam::Client::new(&config);
+        iam.create_role()
             .role_name(&name)
             .assume_role_policy_document(trust.to_string())
             .send()
             .await
             .expect("create role");
+        match permissions {
+            RolePermissions::GuideManaged => {
+                let policy = iam
+                    .create_policy()
+                    .policy_name(format!("{name}-guide"))
+                    .policy_document(aws::guide_policy())
+                    .send()
+                    .await
+                    .expect("create policy");
+                let arn = policy.policy().and_then(|p| p.arn()).expect("arn");
+                iam.attach_role_policy()
+                    .role_name(&name)
+                    .policy_arn(arn)
+                    .send()
+                    .await
+                    .expect("attach role policy");
+            }
+            RolePermissions::GuideWithMfaDeny => {
+                let mfa_deny = json!({"Version": "2012-10-17", "Statement": [{
+                    "Sid": "DenyWithoutMfa", "Effect": "Deny", "Action": "*", "Resource": "*",
+                    "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}]});
+                for (policy, document) in [
+                    ("bitmovin", aws::guide_policy()),
+                    ("require-mfa", mfa_deny.to_string()),
+                ] {
+                    iam.put_role_policy()
+                        .role_name(&name)
+                        .policy_name(policy)
+                        .policy_document(document)
+                        .send()
+                        .await
+                        .expect("put role policy");
+                }
+            }
+            RolePermissions::Nothing => {}
+        }
         name
     })
+}
+
+/// The finding of `rule` on the report's target `name`.
+fn finding<'a>(report: &'a Value, name: &str, rule: &str) -> &'a Value {
+    report["targets"]
+        .as_array()
+        .and_then(|targets| targets.iter().find(|t| t["name"] == name))
+        .and_then(|t| t["findings"].as_array())
+        .and_then(|f| f.iter().find(|f| f["rule"] == rule))
+        .unwrap_or_else(|| panic!("no {rule} finding on {name}"))
 }
 
 #[test]
 fn role_based_accounts_are_judged_by_the_roles_trust_policy() {
     let (group, _, _) = seed("eu-central-1");
     let (wrong, right) = (
-        seed_role("external-id-before-rotation"),
-        seed_role("7f3c9a2e-ext"),
+        seed_role(
+            "external-id-before-rotation",
+            RolePermissions::GuideWithMfaDeny,
+        ),
+        seed_role("7f3c9a2e-ext", RolePermissions::GuideManaged),
     );
     let bitmovin = Bitmovin::start();
     bitmovin.answer(
@@ -361,20 +421,237 @@ fn role_based_accounts_are_judged_by_the_roles_trust_policy() {
         "{}",
         detail(&first)
     );
-    // No user's policies speak for a role, and a role has no access key.
-    assert_eq!(wrong_id["iam-ec2-permissions"], "unknown");
+    // The role's own policies are judged as a user's would be, but its
+    // sessions carry aws:MultiFactorAuthPresent false: the Deny that
+    // access keys slip past blocks the role.
+    assert_eq!(wrong_id["iam-no-mfa-required"], "fail", "{wrong_id:?}");
+    assert_eq!(wrong_id["iam-ec2-permissions"], "fail", "{wrong_id:?}");
+    let mfa = finding(&report, &first, "iam-no-mfa-required");
+    assert!(
+        mfa["detail"].as_str().unwrap_or_default().contains(
+            "inline policy 'require-mfa' on the role (DenyWithoutMfa): Deny when aws:MultiFactorAuthPresent is false (Bool): the sessions Bitmovin opens with the role carry aws:MultiFactorAuthPresent false"
+        ),
+        "{mfa}"
+    );
+    assert_eq!(
+        mfa["resource"],
+        format!("arn:aws:iam::{ACCOUNT}:role/{wrong}"),
+        "{mfa}"
+    );
+    // A role has no access key.
     assert_eq!(wrong_id["iam-access-key-active"], "skip");
     assert_eq!(wrong_id["bitmovin-access-key-active"], "skip");
     let healthy = outcomes(&report, &second);
-    assert_eq!(healthy["bitmovin-role-trust"], "pass", "{healthy:?}");
+    for rule in [
+        "bitmovin-role-trust",
+        "iam-ec2-permissions",
+        "iam-no-mfa-required",
+        "iam-least-privilege",
+    ] {
+        assert_eq!(healthy[rule], "pass", "{rule}: {healthy:?}");
+    }
     assert!(
         detail(&second).contains("not checked: that these are the principal Bitmovin assumes from")
     );
-    assert_eq!(outcomes(&report, &third)["bitmovin-role-trust"], "fail");
+    let third_outcomes = outcomes(&report, &third);
+    assert_eq!(third_outcomes["bitmovin-role-trust"], "fail");
     assert!(
         detail(&third).contains("role no-such-role does not exist"),
         "{}",
         detail(&third)
+    );
+    // A missing role has no policies to judge: unknown, naming the call.
+    assert_eq!(third_outcomes["iam-ec2-permissions"], "unknown");
+    let missing = finding(&report, &third, "iam-ec2-permissions");
+    assert!(
+        missing["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("iam:GetRole failed with NoSuchEntity"),
+        "{missing}"
+    );
+}
+
+/// `ccaudit fix` on a role-based account puts the guide's policy on the
+/// role: the script, run with the real `aws` CLI against moto, makes
+/// iam-ec2-permissions pass on the next scan; Terraform gets a role policy.
+#[test]
+fn the_fix_for_a_role_without_permissions_puts_the_policy_on_the_role() {
+    let aws_cli = servers::aws_cli();
+    let (group, _, _) = seed("eu-central-1");
+    let role = seed_role("7f3c9a2e-ext", RolePermissions::Nothing);
+    let bitmovin = Bitmovin::start();
+    bitmovin.answer(
+        "/encoding/infrastructure/aws",
+        200,
+        page(vec![role_account("acc-1", &role, "7f3c9a2e-ext")]),
+    );
+    bitmovin.answer(
+        "/encoding/infrastructure/aws/acc-1/regions",
+        200,
+        page(vec![region_setting("EU_CENTRAL_1", &group)]),
+    );
+    let snapshot = bitmovin.dir.path().join("role.json");
+    let scan_once = || {
+        let out = bitmovin.ccaudit(
+            &aws::moto(),
+            ("testing", "testing"),
+            &[
+                "scan",
+                "--from-bitmovin",
+                "--format",
+                "json",
+                "--fail-on",
+                "none",
+                "--quiet",
+                "--save-snapshot",
+                snapshot.to_str().expect("utf-8"),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+        let report: Value = serde_json::from_slice(&out.stdout).expect("report");
+        outcomes(&report, &format!("{ACCOUNT}-eu-central-1"))["iam-ec2-permissions"].clone()
+    };
+    assert_eq!(scan_once(), "fail");
+
+    let fix = |format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_ccaudit"))
+            .args(["fix", snapshot.to_str().expect("utf-8"), "--format", format])
+            .output()
+            .expect("run fix");
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+        text(&out).0
+    };
+    let hcl = fix("terraform");
+    assert!(
+        hcl.contains(&format!(
+            "resource \"aws_iam_role_policy\" \"t{ACCOUNT}_eu_central_1_iam_ec2_permissions\" {{\n  provider = aws.eu_central_1\n  name     = \"bitmovin-cloud-connect-guide-policy\"\n  role     = \"{role}\"\n"
+        )),
+        "{hcl}"
+    );
+    let script = fix("sh");
+    let put = format!(
+        "aws iam put-role-policy --role-name {role} --policy-name bitmovin-cloud-connect-guide-policy --policy-document "
+    );
+    assert!(script.contains(&put), "{script}");
+    let path = bitmovin.dir.path().join("fix.sh");
+    std::fs::write(&path, &script).expect("write the script");
+    let bin = aws_cli.parent().expect("venv bin").to_path_buf();
+    let run = Command::new("sh")
+        .arg(&path)
+        .env_clear()
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", "eu-central-1")
+        .env("AWS_ENDPOINT_URL", aws::moto())
+        .env("AWS_CONFIG_FILE", bitmovin.dir.path().join("none"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            bitmovin.dir.path().join("none"),
+        )
+        .output()
+        .expect("sh runs");
+    assert!(run.status.success(), "{}", text(&run).1);
+    assert_eq!(scan_once(), "pass");
+}
+
+/// A region setting made before the models dropped `machineTypes` and
+/// `maximumAmountOfCoordinatorsAndWorkersInRegion` still sizes the quotas:
+/// the largest machine type's vCPUs (from moto's ec2:DescribeInstanceTypes),
+/// the cap bounding the instance count.
+#[test]
+fn legacy_machine_types_and_instance_cap_size_the_vcpu_quotas() {
+    let (group, user, keys) = seed("eu-central-1");
+    let bitmovin = Bitmovin::start();
+    bitmovin.answer(
+        "/encoding/infrastructure/aws",
+        200,
+        page(vec![account("acc-1", &keys.0)]),
+    );
+    let mut setting = region_setting("EU_CENTRAL_1", &group);
+    setting["machineTypes"] = json!(["c5.large", "c5.9xlarge"]);
+    setting["maximumAmountOfCoordinatorsAndWorkersInRegion"] = json!(200);
+    bitmovin.answer(
+        "/encoding/infrastructure/aws/acc-1/regions",
+        200,
+        page(vec![setting]),
+    );
+    let (out, report, snapshot) = scan(&bitmovin, &user, &keys);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    let snapshot: Value = serde_json::from_str(&snapshot).expect("snapshot");
+    let target = &snapshot["targets"][0];
+    assert_eq!(
+        target["setup"]["machine_types"],
+        json!(["c5.large", "c5.9xlarge"])
+    );
+    assert_eq!(target["setup"]["max_instances"], 200);
+    assert_eq!(
+        target["bitmovin"]["AwsAccountRegionSettings"]["maximumAmountOfCoordinatorsAndWorkersInRegion"],
+        200
+    );
+    let described = target["aws"]["ec2:DescribeInstanceTypes"]["InstanceTypes"]
+        .as_array()
+        .expect("instance types");
+    assert_eq!(described.len(), 2, "{described:?}");
+    let name = format!("{ACCOUNT}-eu-central-1");
+    // 10 encodings, one on-demand instance each, up to 36 vCPUs: 360 > 160.
+    let on_demand = finding(&report, &name, "quota-on-demand-vcpu");
+    assert_eq!(on_demand["outcome"], "fail", "{on_demand}");
+    assert!(
+        on_demand["detail"].as_str().unwrap_or_default().contains(
+            "below the 360 needed for 10 parallel encodings × 60 instances, capped at 200 instances, each up to c5.9xlarge's 36 vCPUs"
+        ),
+        "{on_demand}"
+    );
+    // 600 instances capped at 200: 200 × 36 × 3 = 21600, under 28800.
+    let spot = finding(&report, &name, "quota-spot-vcpu");
+    assert_eq!(spot["outcome"], "pass", "{spot}");
+    assert!(
+        spot["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("(21600 needed)"),
+        "{spot}"
+    );
+}
+
+/// A region setting whose subnet does not exist in its region fails the
+/// subnet rule, which names the subnet and the region.
+#[test]
+fn a_region_setting_whose_subnet_does_not_exist_fails() {
+    let (group, user, keys) = seed("eu-central-1");
+    let bitmovin = Bitmovin::start();
+    bitmovin.answer(
+        "/encoding/infrastructure/aws",
+        200,
+        page(vec![account("acc-1", &keys.0)]),
+    );
+    let mut setting = region_setting("EU_CENTRAL_1", &group);
+    setting["subnetId"] = json!("subnet-0123456789abcdef0");
+    bitmovin.answer(
+        "/encoding/infrastructure/aws/acc-1/regions",
+        200,
+        page(vec![setting]),
+    );
+    let (out, report, _) = scan(&bitmovin, &user, &keys);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    let subnet = finding(
+        &report,
+        &format!("{ACCOUNT}-eu-central-1"),
+        "subnet-public-ip",
+    );
+    assert_eq!(subnet["outcome"], "fail", "{subnet}");
+    assert_eq!(
+        subnet["detail"],
+        "subnet subnet-0123456789abcdef0 does not exist in eu-central-1"
     );
 }
 

@@ -12,7 +12,7 @@ mod servers;
 use std::collections::BTreeMap;
 
 use aws::{ACCOUNT, Grant, GroupSpec, Quotas};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const REGION: &str = "eu-central-1";
 
@@ -251,6 +251,66 @@ fn a_scan_of_one_account_region_makes_at_most_20_calls() {
         .unwrap_or_else(|| panic!("no progress line: {log}"));
     eprintln!("scan of one account-region: {calls} calls, {seconds:.2} s");
     assert!(calls <= 20, "{calls} calls");
+}
+
+/// `--machine-types` has the collector read their vCPUs from EC2 (moto's
+/// DescribeInstanceTypes) and `--max-instances` caps the instance count: the
+/// vCPU quotas are sized from both.
+#[test]
+fn machine_types_and_an_instance_cap_from_the_flags_size_the_vcpu_quotas() {
+    let moto = aws::moto();
+    let (group, user, keys) = aws::runtime().block_on(async {
+        let config = aws::sdk(&moto, REGION, "testing", "testing").await;
+        let group = aws::create_group(&config, &GroupSpec::guide()).await;
+        let user = aws::unique("bitmovin");
+        let keys = aws::create_user(&config, &user, Grant::GuideInline).await;
+        (group, user, keys)
+    });
+    let (report, snapshot) = Scan {
+        region: REGION,
+        group: &group,
+        user: &user,
+        account: ACCOUNT,
+        keys: &keys,
+        name: "sized",
+        profiles: None,
+        extra: &[
+            "--machine-types",
+            "c5.large,c5.9xlarge",
+            "--max-instances",
+            "4",
+        ],
+    }
+    .run(&moto);
+    let target = &snapshot["targets"][0];
+    assert_eq!(
+        target["setup"]["machine_types"],
+        json!(["c5.large", "c5.9xlarge"])
+    );
+    assert_eq!(target["setup"]["max_instances"], 4);
+    let vcpus: Vec<(String, i64)> = target["aws"]["ec2:DescribeInstanceTypes"]["InstanceTypes"]
+        .as_array()
+        .expect("instance types")
+        .iter()
+        .map(|t| {
+            let name = t["InstanceType"].as_str().unwrap_or_default().to_string();
+            (
+                name,
+                t["VCpuInfo"]["DefaultVCpus"].as_i64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert!(vcpus.contains(&("c5.9xlarge".to_string(), 36)), "{vcpus:?}");
+    // min(10 encodings, 4 instances) × 36 vCPUs = 144, under the 160 applied.
+    let on_demand = finding(&report, "quota-on-demand-vcpu");
+    assert_eq!(on_demand["outcome"], "pass", "{on_demand}");
+    assert!(
+        on_demand["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("capped at 4 instances, each up to c5.9xlarge's 36 vCPUs (144 needed)"),
+        "{on_demand}"
+    );
 }
 
 #[test]

@@ -129,3 +129,10 @@ fn round_two_scenario_evidence_is_needed_for_every_pass() {
     println!("keys-owner-streams-scoped-denies: {checked} rule/mutation pairs checked");
     assert!(checked > 100, "only {checked} rule/mutation pairs checked");
 }
+
+#[test]
+fn role_based_scenario_evidence_is_needed_for_every_pass() {
+    let checked = check_scenario("role-based");
+    println!("role-based: {checked} rule/mutation pairs checked");
+    assert!(checked > 100, "only {checked} rule/mutation pairs checked");
+}

@@ -73,4 +73,5 @@ scenarios! {
     several_problems => "several-problems",
     from_aws_cli => "from-aws-cli",
     keys_owner_streams_scoped_denies => "keys-owner-streams-scoped-denies",
+    role_based => "role-based",
 }

@@ -1,7 +1,7 @@
 //! Quota formulas such as `max_encodings * instances_per_encoding * 0.05`:
-//! numbers, names, `+ - * /` and parentheses. Parsed and checked when the
-//! rule is loaded, so a typo is an error with its position, not a wrong
-//! number at audit time.
+//! numbers, names, `+ - * /`, parentheses and `min(a, b)`. Parsed and
+//! checked when the rule is loaded, so a typo is an error with its
+//! position, not a wrong number at audit time.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +10,7 @@ pub enum Expr {
     Number(f64),
     Name(String),
     Binary(Box<Expr>, Op, Box<Expr>),
+    Min(Box<Expr>, Box<Expr>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,8 +21,25 @@ pub enum Op {
     Div,
 }
 
-/// The names a formula may use that come from the target's setup.
-pub const SETUP_NAMES: [&str; 2] = ["max_encodings", "instances_per_encoding"];
+/// The names a formula may use that come from the target's setup (and its
+/// evidence). `vcpus_per_instance` is also a shared number: the guide's 8,
+/// used when the setup names no machine types.
+pub const SETUP_NAMES: [&str; 4] = [
+    "max_encodings",
+    "instances_per_encoding",
+    "vcpus_per_instance",
+    "max_instances",
+];
+
+/// A target's sizing, the values of `SETUP_NAMES`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sizing {
+    pub max_encodings: f64,
+    pub instances_per_encoding: f64,
+    pub vcpus_per_instance: f64,
+    /// The instance cap; infinite when there is none.
+    pub max_instances: f64,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormulaError {
@@ -58,32 +76,40 @@ impl Formula {
     /// Whether the value depends on the setup's sizing (a fixed floor such
     /// as `20000` does not).
     pub fn uses_sizing(&self) -> bool {
-        fn names(expr: &Expr) -> bool {
+        SETUP_NAMES.iter().any(|name| self.uses(name))
+    }
+
+    /// Whether the formula reads `name`.
+    pub fn uses(&self, name: &str) -> bool {
+        fn find(expr: &Expr, name: &str) -> bool {
             match expr {
                 Expr::Number(_) => false,
-                Expr::Name(_) => true,
-                Expr::Binary(a, _, b) => names(a) || names(b),
+                Expr::Name(n) => n == name,
+                Expr::Binary(a, _, b) | Expr::Min(a, b) => find(a, name) || find(b, name),
             }
         }
-        names(&self.expr)
+        find(&self.expr, name)
     }
 
     /// Evaluate with the setup's values.
-    pub fn eval(&self, max_encodings: f64, instances_per_encoding: f64) -> f64 {
-        eval(&self.expr, max_encodings, instances_per_encoding)
+    pub fn eval(&self, sizing: &Sizing) -> f64 {
+        eval(&self.expr, sizing)
     }
 }
 
-fn eval(expr: &Expr, max_encodings: f64, instances: f64) -> f64 {
+fn eval(expr: &Expr, sizing: &Sizing) -> f64 {
     match expr {
         Expr::Number(n) => *n,
-        Expr::Name(name) if name == "max_encodings" => max_encodings,
-        Expr::Name(_) => instances,
+        Expr::Name(name) => match name.as_str() {
+            "max_encodings" => sizing.max_encodings,
+            "instances_per_encoding" => sizing.instances_per_encoding,
+            "vcpus_per_instance" => sizing.vcpus_per_instance,
+            // The parser lets no other name through.
+            _ => sizing.max_instances,
+        },
+        Expr::Min(a, b) => eval(a, sizing).min(eval(b, sizing)),
         Expr::Binary(a, op, b) => {
-            let (a, b) = (
-                eval(a, max_encodings, instances),
-                eval(b, max_encodings, instances),
-            );
+            let (a, b) = (eval(a, sizing), eval(b, sizing));
             match op {
                 Op::Add => a + b,
                 Op::Sub => a - b,
@@ -94,13 +120,19 @@ fn eval(expr: &Expr, max_encodings: f64, instances: f64) -> f64 {
     }
 }
 
-/// Replace shared constants by their values so evaluation only sees setup names.
+/// Replace shared constants by their values so evaluation only sees setup
+/// names (a setup name keeps its name even when it is a shared number too).
 fn fold_constants(expr: Expr, constants: &BTreeMap<String, f64>) -> Expr {
     match expr {
+        Expr::Name(name) if SETUP_NAMES.contains(&name.as_str()) => Expr::Name(name),
         Expr::Name(name) => match constants.get(&name) {
             Some(value) => Expr::Number(*value),
             None => Expr::Name(name),
         },
+        Expr::Min(a, b) => Expr::Min(
+            Box::new(fold_constants(*a, constants)),
+            Box::new(fold_constants(*b, constants)),
+        ),
         Expr::Binary(a, op, b) => Expr::Binary(
             Box::new(fold_constants(*a, constants)),
             op,
@@ -178,6 +210,14 @@ impl Parser<'_> {
             Some(c) if c.is_ascii_alphabetic() || c == '_' => {
                 let len = self.run_of(|c| c.is_ascii_alphanumeric() || c == '_');
                 let name = &self.text[self.pos..self.pos + len];
+                if name == "min"
+                    && self.text[self.pos + len..]
+                        .trim_start_matches(' ')
+                        .starts_with('(')
+                {
+                    self.pos += len;
+                    return self.min();
+                }
                 if !SETUP_NAMES.contains(&name) && !self.constants.contains_key(name) {
                     let mut known: Vec<&str> = SETUP_NAMES.to_vec();
                     known.extend(self.constants.keys().map(String::as_str));
@@ -192,6 +232,25 @@ impl Parser<'_> {
             Some(c) => Err(self.error(&format!("unexpected `{c}`"))),
             None => Err(self.error("unexpected end")),
         }
+    }
+
+    /// `min(a, b)`, after the name.
+    fn min(&mut self) -> Result<Expr, FormulaError> {
+        if self.peek() != Some('(') {
+            return Err(self.error("`min` takes two values: min(a, b)"));
+        }
+        self.pos += 1;
+        let a = self.sum()?;
+        if self.peek() != Some(',') {
+            return Err(self.error("`min` takes two values: min(a, b)"));
+        }
+        self.pos += 1;
+        let b = self.sum()?;
+        if self.peek() != Some(')') {
+            return Err(self.error("missing `)` after min(a, b)"));
+        }
+        self.pos += 1;
+        Ok(Expr::Min(Box::new(a), Box::new(b)))
     }
 
     fn run_of(&self, accept: impl Fn(char) -> bool) -> usize {
@@ -238,11 +297,53 @@ mod tests {
             &c,
         )
         .unwrap();
-        assert_eq!(spot.eval(10.0, 60.0), 14_400.0);
+        assert_eq!(spot.eval(&sizing(10.0, 60.0)), 14_400.0);
         let gp = Formula::parse("max_encodings * instances_per_encoding * 0.05", &c).unwrap();
-        assert!((gp.eval(10.0, 60.0) - 30.0).abs() < 1e-9);
+        assert!((gp.eval(&sizing(10.0, 60.0)) - 30.0).abs() < 1e-9);
         let mixed = Formula::parse("(max_encodings + 1) * 2 - 4 / 2", &c).unwrap();
-        assert_eq!(mixed.eval(3.0, 0.0), 6.0);
+        assert_eq!(mixed.eval(&sizing(3.0, 0.0)), 6.0);
+    }
+
+    fn sizing(max_encodings: f64, instances_per_encoding: f64) -> Sizing {
+        Sizing {
+            max_encodings,
+            instances_per_encoding,
+            vcpus_per_instance: 8.0,
+            max_instances: f64::INFINITY,
+        }
+    }
+
+    #[test]
+    fn machine_types_and_the_instance_cap_size_the_need() {
+        let c = constants();
+        let spot = Formula::parse(
+            "min(max_encodings * instances_per_encoding, max_instances) * vcpus_per_instance * spot_headroom",
+            &c,
+        )
+        .unwrap();
+        // The shared 8 stands in only when the setup gives no vCPUs.
+        assert!(spot.uses("vcpus_per_instance") && spot.uses("max_instances"));
+        assert_eq!(spot.eval(&sizing(10.0, 60.0)), 14_400.0);
+        let capped = Sizing {
+            max_instances: 100.0,
+            vcpus_per_instance: 16.0,
+            ..sizing(10.0, 60.0)
+        };
+        assert_eq!(spot.eval(&capped), 100.0 * 16.0 * 3.0);
+        let nested = Formula::parse("min( min(1, max_encodings) , 2 )+1", &c).unwrap();
+        assert_eq!(nested.eval(&sizing(10.0, 0.0)), 2.0);
+        assert!(!Formula::parse("min(2, 3)", &c).unwrap().uses_sizing());
+        for bad in [
+            "min(1)",
+            "min(1, 2",
+            "min(1 2)",
+            "min",
+            "min\u{a0}(1, 2)",
+            "min\t(1), 2)",
+            "minimum(1, 2)",
+        ] {
+            assert!(Formula::parse(bad, &c).is_err(), "{bad}");
+        }
     }
 
     #[test]

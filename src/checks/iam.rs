@@ -1,11 +1,12 @@
-//! The IAM user: gathers every policy that governs its requests (inline and
-//! attached, on the user and its groups, its permissions boundary, and the
-//! organization's service control policies) and asks the policy evaluator
-//! about Bitmovin's requests: (action, resource) pairs in the target's region
-//! and account. Missing evidence makes a verdict unknown, except where what
-//! was seen already proves a failure (an explicit deny cannot be undone by a
-//! policy we did not see). The user judged is the owner of the dashboard's
-//! keys (see `subject`).
+//! The IAM principal Bitmovin acts as: gathers every policy that governs its
+//! requests (inline and attached, on the user and its groups or on the role,
+//! its permissions boundary, and the organization's service control
+//! policies) and asks the policy evaluator about Bitmovin's requests:
+//! (action, resource) pairs in the target's region and account. Missing
+//! evidence makes a verdict unknown, except where what was seen already
+//! proves a failure (an explicit deny cannot be undone by a policy we did
+//! not see). The principal judged is the owner of the dashboard's keys, or
+//! the role Bitmovin assumes (see `subject`).
 
 pub mod actions_allowed;
 pub mod broad_grant;
@@ -20,7 +21,7 @@ use scp::{Scps, scps};
 use serde::Deserialize;
 
 use crate::checks::shared::{Grant, ResourceScopes, Shared, SharedValues};
-use crate::checks::subject::{Subject, subject};
+use crate::checks::subject::{Subject, SubjectKind, bitmovin_role, role_read_elsewhere, subject};
 use crate::checks::verdict::{Verdict, call_failed, not_collected};
 use crate::checks::{CheckType, ParamError};
 use crate::checks::{IAM_KEYS, Reads, decides_on};
@@ -28,27 +29,29 @@ use crate::findings::Resource;
 use crate::iam::{ActionSpec, NamedPolicy, PolicyDocument, PolicySet, RequestFacts, glob};
 use crate::snapshot::Target;
 use crate::snapshot::aws::{
-    AttachedPolicies, AwsEvidence, Document, Evidence, Paged, PolicyNames, evidence, evidence_for,
+    AttachedPolicies, AwsEvidence, Document, Evidence, Paged, PermissionsBoundary, PolicyNames,
+    evidence, evidence_for,
 };
 use crate::template::Placeholder;
 
 /// Where a managed policy is attached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Holder<'a> {
-    User,
+    /// The judged user or role itself.
+    Subject(SubjectKind),
     Group(&'a str),
 }
 
 impl std::fmt::Display for Holder<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Holder::User => f.write_str("the user"),
+            Holder::Subject(kind) => write!(f, "the {}", kind.as_str()),
             Holder::Group(name) => write!(f, "group {name}"),
         }
     }
 }
 
-/// Everything the snapshot shows about the user's policies.
+/// Everything the snapshot shows about the judged principal's policies.
 struct Gathered<'a> {
     set: PolicySet<'a>,
     /// ARNs of attached managed policies, with where they are attached.
@@ -84,9 +87,23 @@ impl Gathered<'_> {
     }
 }
 
-/// The IAM principal a finding is about: the keys' owner when known.
+/// The IAM principal a finding is about: the role Bitmovin assumes, else
+/// the keys' owner when known.
 pub fn principal(target: &Target) -> Resource {
     let named = |name: String| Resource::IamPrincipal { arn: None, name };
+    if let Some(role) = bitmovin_role(target) {
+        // The ARN read, unless the evidence is about another role.
+        let arn = match evidence(target.aws.role.as_ref()) {
+            Evidence::Present(r) if role_read_elsewhere(target).is_none() => {
+                r.role.as_ref().and_then(|r| r.arn.clone())
+            }
+            _ => None,
+        };
+        return Resource::IamPrincipal {
+            name: arn.clone().unwrap_or_else(|| format!("IAM role {role}")),
+            arn,
+        };
+    }
     if let Evidence::Present(identity) = evidence(target.aws.caller_identity.as_ref())
         && let Some(arn) = identity.arn.as_ref().filter(|a| !a.is_empty())
     {
@@ -121,6 +138,7 @@ fn gather(target: &Target) -> Result<Gathered<'_>, Verdict> {
         set: PolicySet {
             facts: RequestFacts {
                 region: Some(target.setup.region.as_str()),
+                role_session: subject.kind == SubjectKind::Role,
             },
             ..PolicySet::default()
         },
@@ -137,24 +155,38 @@ fn gather(target: &Target) -> Result<Gathered<'_>, Verdict> {
         // A Deny seen is a Deny, however much else is missing.
         Scps::NotCollected { seen, .. } => g.set.scp_partial = seen,
     }
+    match g.subject.kind {
+        SubjectKind::User => gather_user(aws, &mut g),
+        SubjectKind::Role => gather_role(aws, &mut g),
+    }
+
+    let mut attached_docs = Vec::new();
+    for (arn, via) in &g.attached {
+        if let Some(document) = managed_document(aws, arn, &mut g.gaps) {
+            attached_docs.push(NamedPolicy {
+                origin: format!("managed policy {arn} on {via}"),
+                document,
+            });
+        }
+    }
+    g.set.identity.extend(attached_docs);
+    Ok(g)
+}
+
+/// The user's policies, its groups' and its permissions boundary.
+fn gather_user<'a>(aws: &'a AwsEvidence, g: &mut Gathered<'a>) {
     match evidence(aws.user.as_ref()) {
         Evidence::Present(r) => {
             if r.user.is_none() {
                 // Without the user, its permissions boundary is unseen.
                 g.gaps.push("iam:GetUser answered without User".into());
             }
-            let boundary = r
+            let user_boundary = r
                 .user
                 .as_ref()
                 .and_then(|u| u.permissions_boundary.as_ref());
-            if let Some(b) = boundary {
-                let arn = b.permissions_boundary_arn.as_str();
-                if let Some(document) = managed_document(aws, arn, &mut g.gaps) {
-                    g.set.boundary = Some(NamedPolicy {
-                        origin: format!("permissions boundary {arn}"),
-                        document,
-                    });
-                }
+            if let Some(b) = user_boundary {
+                boundary(aws, b, g);
             }
         }
         Evidence::Failed(e) => g.gaps.push(call_failed("iam:GetUser", e)),
@@ -184,7 +216,7 @@ fn gather(target: &Target) -> Result<Gathered<'_>, Verdict> {
         &mut g.gaps,
         attached_arns,
     ) {
-        g.attached.push((arn, Holder::User));
+        g.attached.push((arn, Holder::Subject(SubjectKind::User)));
     }
 
     match evidence(aws.groups.as_ref()) {
@@ -198,7 +230,7 @@ fn gather(target: &Target) -> Result<Gathered<'_>, Verdict> {
             match &r.groups {
                 Some(groups) => {
                     for group in groups {
-                        gather_group(aws, &group.group_name, &mut g);
+                        gather_group(aws, &group.group_name, g);
                     }
                 }
                 None => g
@@ -209,18 +241,60 @@ fn gather(target: &Target) -> Result<Gathered<'_>, Verdict> {
         Evidence::Failed(e) => g.gaps.push(call_failed("iam:ListGroupsForUser", e)),
         Evidence::Missing => g.gaps.push(not_collected("iam:ListGroupsForUser")),
     }
+}
 
-    let mut attached_docs = Vec::new();
-    for (arn, via) in &g.attached {
-        if let Some(document) = managed_document(aws, arn, &mut g.gaps) {
-            attached_docs.push(NamedPolicy {
-                origin: format!("managed policy {arn} on {via}"),
+/// The role's own policies and its permissions boundary: a role has no
+/// groups. (`subject` made sure the role read is the one Bitmovin assumes.)
+fn gather_role<'a>(aws: &'a AwsEvidence, g: &mut Gathered<'a>) {
+    match evidence(aws.role.as_ref()) {
+        Evidence::Present(r) => match &r.role {
+            Some(role) => {
+                if let Some(b) = &role.permissions_boundary {
+                    boundary(aws, b, g);
+                }
+            }
+            // Without the role, its permissions boundary is unseen.
+            None => g.gaps.push("iam:GetRole answered without Role".into()),
+        },
+        Evidence::Failed(e) => g.gaps.push(call_failed("iam:GetRole", e)),
+        Evidence::Missing => g.gaps.push(not_collected("iam:GetRole")),
+    }
+    let names = listed(
+        evidence(aws.role_policy_names.as_ref()),
+        "iam:ListRolePolicies",
+        "PolicyNames",
+        &mut g.gaps,
+        policy_names,
+    );
+    for name in names {
+        let policy = evidence_for(aws.role_policies.as_ref(), name);
+        if let Some(document) = inline_document(policy, "iam:GetRolePolicy", name, &mut g.gaps) {
+            g.set.identity.push(NamedPolicy {
+                origin: format!("inline policy '{name}' on the role"),
                 document,
             });
         }
     }
-    g.set.identity.extend(attached_docs);
-    Ok(g)
+    for arn in listed(
+        evidence(aws.role_attached_policies.as_ref()),
+        "iam:ListAttachedRolePolicies",
+        "AttachedPolicies",
+        &mut g.gaps,
+        attached_arns,
+    ) {
+        g.attached.push((arn, Holder::Subject(SubjectKind::Role)));
+    }
+}
+
+/// The permissions boundary's document, when it can be read.
+fn boundary<'a>(aws: &'a AwsEvidence, b: &'a PermissionsBoundary, g: &mut Gathered<'a>) {
+    let arn = b.permissions_boundary_arn.as_str();
+    if let Some(document) = managed_document(aws, arn, &mut g.gaps) {
+        g.set.boundary = Some(NamedPolicy {
+            origin: format!("permissions boundary {arn}"),
+            document,
+        });
+    }
 }
 
 fn gather_group<'a>(aws: &'a AwsEvidence, group: &'a str, g: &mut Gathered<'a>) {
@@ -384,16 +458,22 @@ fn managed_document<'a>(
     }
 }
 
-/// The account the user's requests run in, as the evidence shows it: the
-/// user's ARN, else the keys' identity. The setup's account id is what the
-/// customer typed, which is exactly what may be wrong.
+/// The account the principal's requests run in, as the evidence shows it:
+/// the role's or the user's ARN, else the keys' identity. The setup's
+/// account id is what the customer typed, which is exactly what may be wrong.
 fn evidence_account(target: &Target) -> Option<&str> {
+    fn account_of(arn: Option<&str>) -> Option<&str> {
+        arn.and_then(|arn| arn.split(':').nth(4))
+    }
+    if bitmovin_role(target).is_some() {
+        return match evidence(target.aws.role.as_ref()) {
+            Evidence::Present(r) => account_of(r.role.as_ref().and_then(|r| r.arn.as_deref())),
+            _ => None,
+        }
+        .filter(|a| !a.is_empty());
+    }
     let from_user = match evidence(target.aws.user.as_ref()) {
-        Evidence::Present(r) => r
-            .user
-            .as_ref()
-            .and_then(|u| u.arn.as_deref())
-            .and_then(|arn| arn.split(':').nth(4)),
+        Evidence::Present(r) => account_of(r.user.as_ref().and_then(|u| u.arn.as_deref())),
         _ => None,
     };
     let from_keys = match evidence(target.aws.caller_identity.as_ref()) {
@@ -463,12 +543,21 @@ impl Refusals {
     }
 }
 
-/// The judged user's name for fix commands (checked there, like every value).
-fn with_subject_user(verdict: Verdict, subject: &Subject) -> Verdict {
-    match subject.user.as_deref() {
-        Some(user) => verdict.with(Placeholder::IamUser, user.to_string()),
-        None => verdict,
+/// The judged user or role for fix commands (checked there, like every
+/// value): `put-{principal_kind}-policy --{principal_kind}-name {principal_name}`.
+fn with_subject(verdict: Verdict, subject: &Subject) -> Verdict {
+    let mut verdict = verdict.with(
+        Placeholder::PrincipalKind,
+        subject.kind.as_str().to_string(),
+    );
+    if let Some(name) = subject.name.as_deref() {
+        verdict = verdict.with(Placeholder::PrincipalName, name.to_string());
     }
+    // `{iam_user}` names the judged user, never the setup's when they differ.
+    if let Some(user) = subject.user() {
+        verdict = verdict.with(Placeholder::IamUser, user.to_string());
+    }
+    verdict
 }
 
 /// Does an Allow's action scope take in every action `broad` matches?
@@ -561,7 +650,12 @@ impl<Q: GrantsQuestion> CheckType for GrantsCheck<Q> {
     }
 
     fn placeholders(&self) -> &'static [Placeholder] {
-        &[Placeholder::PolicyJson, Placeholder::IamUser]
+        &[
+            Placeholder::PolicyJson,
+            Placeholder::PrincipalKind,
+            Placeholder::PrincipalName,
+            Placeholder::IamUser,
+        ]
     }
 
     fn resource(&self, target: &Target) -> Resource {
@@ -574,7 +668,7 @@ impl<Q: GrantsQuestion> CheckType for GrantsCheck<Q> {
 }
 
 /// How the two check types that take grants judge them (`rules explain`).
-const HOW_GRANTS_ARE_JUDGED: &str = "Judges the owner of the dashboard's keys (unknown when the IAM evidence describes another principal). Bitmovin's requests are (action, resource) pairs of the guide's policy in the target's region and account; an action the guide grants on * is asked on the resources AWS authorizes it against (resource_scopes), or, with no resource-level permissions, on the string * itself, as AWS does; a statement applies only when its Action and its Resource match. Evaluated like AWS for access-key requests: inline and attached policies of the user and its groups, the permissions boundary and the organization's service control policies (every level from the root to the account must allow; an explicit Deny anywhere blocks). Access keys carry no MFA keys, and aws:RequestedRegion is the target's region; a grant or Deny that depends on any other condition (aws:SourceIp, tags, time) is unknown, naming it. A pass says when the SCPs could not be weighed or the keys' owner was not verified.";
+const HOW_GRANTS_ARE_JUDGED: &str = "Judges the owner of the dashboard's keys, or for a role-based account read from Bitmovin the role it assumes (unknown when the IAM evidence describes another principal). Bitmovin's requests are (action, resource) pairs of the guide's policy in the target's region and account; an action the guide grants on * is asked on the resources AWS authorizes it against (resource_scopes), or, with no resource-level permissions, on the string * itself, as AWS does; a statement applies only when its Action and its Resource match. Evaluated like AWS for access-key requests (or the role's sessions): inline and attached policies of the user and its groups (or of the role), the permissions boundary and the organization's service control policies (every level from the root to the account must allow; an explicit Deny anywhere blocks). Access keys carry no MFA keys, a role session carries aws:MultiFactorAuthPresent false, and aws:RequestedRegion is the target's region; a grant or Deny that depends on any other condition (aws:SourceIp, tags, time) is unknown, naming it. A pass says when the SCPs could not be weighed or the keys' owner was not verified.";
 
 #[cfg(test)]
 mod tests {

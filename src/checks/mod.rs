@@ -86,9 +86,14 @@ pub enum Reads {
     Ignores,
 }
 
-/// The snapshot keys of the IAM evidence about the keys' owner.
-pub const IAM_KEYS: [&str; 10] = [
+/// The snapshot keys of the IAM evidence about the keys' owner or the
+/// role Bitmovin assumes.
+pub const IAM_KEYS: [&str; 14] = [
     "iam:GetUser",
+    "iam:GetRole",
+    "iam:ListRolePolicies",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
     "iam:ListUserPolicies",
     "iam:GetUserPolicy",
     "iam:ListAttachedUserPolicies",

@@ -5,13 +5,14 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::checks::Reads;
-use crate::checks::formula::Formula;
+use crate::checks::formula::{Formula, Sizing};
 use crate::checks::shared::{Shared, SharedValues};
 use crate::checks::verdict::{Verdict, call_failed, not_collected, number};
 use crate::checks::{CheckType, ParamError};
 use crate::findings::{FixData, Outcome, Resource};
+use crate::output::visible;
 use crate::snapshot::Target;
-use crate::snapshot::aws::{Evidence, Quota, ServiceQuota, evidence_for};
+use crate::snapshot::aws::{Evidence, Paged, Quota, ServiceQuota, evidence, evidence_for};
 use crate::template::Placeholder;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -26,7 +27,15 @@ pub struct QuotaAtLeast {
     pub margin: Shared<f64>,
     #[serde(skip)]
     pub parsed: Option<Formula>,
+    /// The shared `vcpus_per_instance` (the guide's 8): the vCPUs of an
+    /// instance when the setup names no machine types.
+    #[serde(skip)]
+    pub default_vcpus: f64,
 }
+
+/// The shared number a formula's `vcpus_per_instance` falls back to.
+const VCPUS: &str = "vcpus_per_instance";
+const INSTANCE_TYPES_KEY: &str = "ec2:DescribeInstanceTypes";
 
 impl QuotaAtLeast {
     pub fn service_code(&self) -> &str {
@@ -54,6 +63,13 @@ impl CheckType for QuotaAtLeast {
                 span: Some(span.start + 1 + e.offset..span.end),
                 message: e.message,
             })?;
+        if parsed.uses(VCPUS) {
+            self.default_vcpus = *shared.numbers.get(VCPUS).ok_or_else(|| {
+                ParamError::check(format!(
+                    "the formula uses {VCPUS}, but [numbers] in rules/shared.toml does not set it (the guide's 8)"
+                ))
+            })?;
+        }
         self.parsed = Some(parsed);
         let valid = self
             .quota
@@ -80,7 +96,11 @@ impl CheckType for QuotaAtLeast {
 
     fn reads(&self, key: &str, name: Option<&str>) -> Reads {
         // A quota's entry of the key by name: only this rule's quota.
-        if key == "servicequotas:GetServiceQuota" && name.is_none_or(|n| n == self.quota) {
+        let quota = key == "servicequotas:GetServiceQuota" && name.is_none_or(|n| n == self.quota);
+        // The machine types' vCPUs, for a formula that counts vCPUs.
+        let vcpus =
+            key == INSTANCE_TYPES_KEY && self.parsed.as_ref().is_some_and(|f| f.uses(VCPUS));
+        if quota || vcpus {
             Reads::Decides
         } else {
             Reads::Ignores
@@ -117,26 +137,34 @@ fn at_least(check: &QuotaAtLeast, target: &Target) -> Verdict {
         Ok(found) => found,
         Err(why) => return Verdict::unknown(why),
     };
+    let machines = if formula.uses(VCPUS) {
+        match machine_vcpus(target) {
+            Ok(found) => found,
+            Err(why) => return Verdict::unknown(why),
+        }
+    } else {
+        None
+    };
     let encodings = setup.max_encodings.unwrap_or(1);
-    let required = formula.eval(
-        f64::from(encodings),
-        f64::from(setup.instances_per_encoding),
-    );
+    let sizing = Sizing {
+        max_encodings: f64::from(encodings),
+        instances_per_encoding: f64::from(setup.instances_per_encoding),
+        vcpus_per_instance: machines
+            .as_ref()
+            .map_or(check.default_vcpus, |m| f64::from(m.vcpus)),
+        // A cap of 0 caps nothing (no instance could run): no cap.
+        max_instances: setup
+            .max_instances
+            .filter(|&n| n > 0)
+            .map_or(f64::INFINITY, f64::from),
+    };
+    let required = formula.eval(&sizing);
     let recommended = (required * check.margin.value).ceil();
     let have = format!("{} is {} ({source})", check.name, number(value));
     if !formula.uses_sizing() {
         return at_least_floor(check, &have, value, required, recommended);
     }
-    let sizing = match setup.max_encodings {
-        Some(n) => format!(
-            "{n} parallel encodings × {} instances",
-            setup.instances_per_encoding
-        ),
-        None => format!(
-            "a single encoding × {} instances",
-            setup.instances_per_encoding
-        ),
-    };
+    let sizing = sizing_text(setup, formula, machines.as_ref());
     let verdict = if value + 1e-9 < required {
         Verdict::fail(format!(
             "{have}, below the {} needed for {sizing} ({}); request {} (the guide's ×{} margin)",
@@ -162,6 +190,104 @@ fn at_least(check: &QuotaAtLeast, target: &Target) -> Verdict {
         ))
     };
     with_quota_values(verdict, check, required, recommended)
+}
+
+/// The largest of the setup's machine types: Bitmovin may start any of
+/// them, so each instance may need that many vCPUs.
+#[derive(Debug)]
+struct Machines {
+    vcpus: u32,
+    largest: String,
+}
+
+/// The vCPUs per instance the setup's machine types call for; `None` when
+/// it names none (the guide's 8 then), or why they are not known.
+fn machine_vcpus(target: &Target) -> Result<Option<Machines>, String> {
+    let types = &target.setup.machine_types;
+    if types.is_empty() {
+        return Ok(None);
+    }
+    let named = || {
+        let shown: Vec<String> = types.iter().map(|t| visible(t).into_owned()).collect();
+        shown.join(", ")
+    };
+    let answer = match evidence(target.aws.instance_types.as_ref()) {
+        Evidence::Present(answer) => answer,
+        Evidence::Failed(e) => {
+            return Err(format!(
+                "the machine types ({}) size the instances, but their vCPUs are not known: {}",
+                named(),
+                call_failed(INSTANCE_TYPES_KEY, e)
+            ));
+        }
+        Evidence::Missing => {
+            return Err(format!(
+                "the machine types ({}) size the instances, but their vCPUs are not known: {}",
+                named(),
+                not_collected(INSTANCE_TYPES_KEY)
+            ));
+        }
+    };
+    let described = answer.instance_types.as_deref().unwrap_or_default();
+    let mut largest: Option<Machines> = None;
+    for wanted in types {
+        let vcpus = described
+            .iter()
+            .find(|t| t.instance_type == *wanted)
+            .and_then(|t| t.vcpu_info.as_ref())
+            .and_then(|v| v.default_v_cpus)
+            // No instance type has no vCPU: such an answer sizes nothing.
+            .filter(|&n| n > 0);
+        let Some(vcpus) = vcpus else {
+            let more = if answer.truncated() {
+                " (the answer is only a first page)"
+            } else {
+                ""
+            };
+            return Err(format!(
+                "{INSTANCE_TYPES_KEY} gives no vCPUs for machine type {}{more}",
+                visible(wanted)
+            ));
+        };
+        if largest.as_ref().is_none_or(|m| vcpus > m.vcpus) {
+            largest = Some(Machines {
+                vcpus,
+                largest: wanted.clone(),
+            });
+        }
+    }
+    Ok(largest)
+}
+
+/// "10 parallel encodings × 60 instances, capped at 200 instances, each up
+/// to c5.4xlarge's 16 vCPUs": what the need was computed for.
+fn sizing_text(
+    setup: &crate::snapshot::Setup,
+    formula: &Formula,
+    machines: Option<&Machines>,
+) -> String {
+    let mut text = match setup.max_encodings {
+        Some(n) => format!(
+            "{n} parallel encodings × {} instances",
+            setup.instances_per_encoding
+        ),
+        None => format!(
+            "a single encoding × {} instances",
+            setup.instances_per_encoding
+        ),
+    };
+    let cap = setup.max_instances.filter(|&n| n > 0);
+    if let Some(cap) = cap.filter(|_| formula.uses("max_instances")) {
+        text.push_str(&format!(", capped at {cap} instances"));
+    }
+    if let Some(m) = machines {
+        text.push_str(&format!(
+            ", each up to {}'s {} vCPUs",
+            visible(&m.largest),
+            m.vcpus
+        ));
+    }
+    text
 }
 
 /// The placeholders and fix data of a failing quota verdict: the engine

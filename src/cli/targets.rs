@@ -56,6 +56,13 @@ pub struct TargetArgs {
     /// Instances one encoding may use
     #[arg(long, value_name = "M", default_value_t = DEFAULT_INSTANCES_PER_ENCODING)]
     pub instances_per_encoding: u32,
+    /// Instance types Bitmovin may start, comma-separated (sizes the vCPU
+    /// quotas from their vCPUs; default: the guide's 8 vCPUs per instance)
+    #[arg(long = "machine-types", value_delimiter = ',', value_name = "TYPE,…")]
+    pub machine_types: Vec<String>,
+    /// A cap on the instances Bitmovin runs in the region (bounds the quotas)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_instances: Option<u32>,
     /// Encoder version: STABLE, BETA or a number like 2.179.0
     #[arg(long, value_name = "V", default_value = "STABLE")]
     pub encoder_version: EncoderVersion,
@@ -139,6 +146,8 @@ impl TargetArgs {
                 max_encodings: self.max_encodings,
                 instances_per_encoding: self.instances_per_encoding,
                 live,
+                machine_types: machine_types(&self.machine_types),
+                max_instances: self.max_instances,
             },
             credentials: CredentialSource {
                 profile: self.profile.clone(),
@@ -245,9 +254,20 @@ impl TargetArgs {
                 encoder_version: self.encoder_version.clone(),
                 instances_per_encoding: self.instances_per_encoding,
                 live: self.live_protocols(),
+                machine_types: machine_types(&self.machine_types),
+                max_instances: self.max_instances,
             }),
         })
     }
+}
+
+/// `--machine-types "c5.large, c5.xlarge"` as the types themselves.
+fn machine_types(given: &[String]) -> Vec<String> {
+    given
+        .iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect()
 }
 
 /// A collection, and why it is not whole (exit 2 once it is written).

@@ -251,6 +251,12 @@ fn target(
             .filter(|&n| n > 0),
         instances_per_encoding: crate::snapshot::DEFAULT_INSTANCES_PER_ENCODING,
         live: Vec::new(),
+        machine_types: setting.machine_types.clone().unwrap_or_default(),
+        // No cap, or none that bounds anything.
+        max_instances: setting
+            .maximum_amount_of_coordinators_and_workers_in_region
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|&n| n > 0),
     };
     let mut spec = accounts.spec(number, name, setup);
     spec.from_bitmovin = Some(BitmovinEvidence {

@@ -20,6 +20,7 @@
 //! tables keyed by the AWS account number, over `[defaults]`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::num::NonZeroU32;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -59,6 +60,10 @@ struct Entry {
     max_encodings: Option<u32>,
     instances_per_encoding: Option<u32>,
     live: Option<Vec<LiveProtocol>>,
+    /// Instance types Bitmovin may start (Bitmovin's API no longer says).
+    machine_types: Option<Vec<String>>,
+    /// A cap on the instances in the region (0 would cap nothing).
+    max_instances: Option<NonZeroU32>,
     /// Credentials: a named profile…
     profile: Option<String>,
     /// …and/or a role to assume with them.
@@ -152,6 +157,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<TargetSpec>, InputError> {
             max_encodings: e.max_encodings,
             instances_per_encoding: DEFAULT_INSTANCES_PER_ENCODING,
             live: Vec::new(),
+            machine_types: Vec::new(),
+            max_instances: None,
         };
         specs.push(e.spec(name, setup));
     }
@@ -175,6 +182,8 @@ impl Entry {
             max_encodings,
             instances_per_encoding,
             live,
+            machine_types,
+            max_instances,
             profile,
             role_arn,
             external_id,
@@ -196,6 +205,16 @@ impl Entry {
                     .instances_per_encoding
                     .unwrap_or(DEFAULT_INSTANCES_PER_ENCODING),
                 live: self.live.unwrap_or_default(),
+                // What the inventory states wins over the legacy fields
+                // Bitmovin's current models no longer have.
+                machine_types: match self.machine_types {
+                    Some(types) if !types.is_empty() => types,
+                    _ => setup.machine_types,
+                },
+                max_instances: self
+                    .max_instances
+                    .map(NonZeroU32::get)
+                    .or(setup.max_instances),
                 ..setup
             },
             credentials: CredentialSource {
@@ -247,6 +266,8 @@ pub struct Defaults {
     pub encoder_version: EncoderVersion,
     pub instances_per_encoding: u32,
     pub live: Vec<LiveProtocol>,
+    pub machine_types: Vec<String>,
+    pub max_instances: Option<u32>,
 }
 
 impl Accounts {
@@ -262,6 +283,8 @@ impl Accounts {
                 encoder_version: Some(defaults.encoder_version),
                 instances_per_encoding: Some(defaults.instances_per_encoding),
                 live: Some(defaults.live),
+                machine_types: Some(defaults.machine_types),
+                max_instances: defaults.max_instances.and_then(NonZeroU32::new),
                 ..Entry::default()
             },
             by_number: BTreeMap::new(),
@@ -397,7 +420,7 @@ bitmovin_profile = "bitmovin"
         let path = Path::new("accounts.toml");
         let accounts = Accounts::parse(
             path,
-            "[defaults]\nprofile = \"audit\"\niam_user = \"bitmovin\"\n\n[accounts.123456789012]\nrole_arn = \"arn:aws:iam::123456789012:role/ccaudit\"\nexternal_id = \"x\"\n",
+            "[defaults]\nprofile = \"audit\"\niam_user = \"bitmovin\"\nmax_instances = 200\n\n[accounts.123456789012]\nrole_arn = \"arn:aws:iam::123456789012:role/ccaudit\"\nexternal_id = \"x\"\nmachine_types = [\"c5.4xlarge\", \"c5.9xlarge\"]\n",
         )
         .expect("accounts");
         let setup = |region: &str| Setup {
@@ -411,8 +434,27 @@ bitmovin_profile = "bitmovin"
             max_encodings: Some(4),
             instances_per_encoding: DEFAULT_INSTANCES_PER_ENCODING,
             live: Vec::new(),
+            machine_types: Vec::new(),
+            max_instances: None,
         };
         let listed = accounts.spec("123456789012", "a".into(), setup("eu-west-1"));
+        // The current API has no machine types or cap: the inventory's fill in.
+        assert_eq!(listed.setup.machine_types, ["c5.4xlarge", "c5.9xlarge"]);
+        assert_eq!(listed.setup.max_instances, Some(200));
+        // …and win over the legacy fields of a Bitmovin region setting,
+        // which fill in only what the inventory leaves out.
+        let from_bitmovin = Setup {
+            machine_types: vec!["m5.large".into()],
+            max_instances: Some(12),
+            ..setup("eu-west-1")
+        };
+        let stated = accounts.spec("123456789012", "a".into(), from_bitmovin.clone());
+        assert_eq!(stated.setup.machine_types, ["c5.4xlarge", "c5.9xlarge"]);
+        assert_eq!(stated.setup.max_instances, Some(200));
+        let other = Accounts::parse(path, "[defaults]\nprofile = \"audit\"\n").expect("accounts");
+        let legacy = other.spec("123456789012", "a".into(), from_bitmovin);
+        assert_eq!(legacy.setup.machine_types, ["m5.large"]);
+        assert_eq!(legacy.setup.max_instances, Some(12));
         assert_eq!(listed.credentials.profile.as_deref(), Some("audit"));
         assert_eq!(listed.credentials.external_id.as_deref(), Some("x"));
         assert_eq!(listed.setup.iam_user.as_deref(), Some("bitmovin"));
@@ -442,6 +484,7 @@ bitmovin_profile = "bitmovin"
                 1,
                 "no `role_arn`",
             ),
+            ("[defaults]\nmax_instances = 0\n", 2, "nonzero"),
             (
                 "[defaults]\nmax_encodings = 3\n",
                 0,

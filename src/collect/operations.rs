@@ -6,11 +6,17 @@ pub const GET_CALLER_IDENTITY: &str = "sts:GetCallerIdentity";
 pub const DESCRIBE_SECURITY_GROUPS: &str = "ec2:DescribeSecurityGroups";
 pub const DESCRIBE_VPCS: &str = "ec2:DescribeVpcs";
 pub const DESCRIBE_SUBNETS: &str = "ec2:DescribeSubnets";
+/// Only when the setup names machine types: their vCPUs size the quotas.
+pub const DESCRIBE_INSTANCE_TYPES: &str = "ec2:DescribeInstanceTypes";
 /// Only when the group is not in the target's region: where else is it?
 pub const DESCRIBE_REGIONS: &str = "ec2:DescribeRegions";
 pub const GET_USER: &str = "iam:GetUser";
 /// Only for an account Bitmovin uses through a role.
 pub const GET_ROLE: &str = "iam:GetRole";
+/// The role's own permission policies, for the same accounts.
+pub const LIST_ROLE_POLICIES: &str = "iam:ListRolePolicies";
+pub const GET_ROLE_POLICY: &str = "iam:GetRolePolicy";
+pub const LIST_ATTACHED_ROLE_POLICIES: &str = "iam:ListAttachedRolePolicies";
 pub const LIST_USER_POLICIES: &str = "iam:ListUserPolicies";
 pub const GET_USER_POLICY: &str = "iam:GetUserPolicy";
 pub const LIST_ATTACHED_USER_POLICIES: &str = "iam:ListAttachedUserPolicies";
@@ -37,14 +43,18 @@ pub const DESCRIBE_POLICY: &str = "organizations:DescribePolicy";
 /// contract: region → the DescribeSecurityGroups answer there).
 pub const SECURITY_GROUP_IN_OTHER_REGIONS: &str = "ec2:DescribeSecurityGroups:OtherRegions";
 
-pub const ALL: [&str; 24] = [
+pub const ALL: [&str; 28] = [
     GET_CALLER_IDENTITY,
     DESCRIBE_SECURITY_GROUPS,
     DESCRIBE_VPCS,
     DESCRIBE_SUBNETS,
+    DESCRIBE_INSTANCE_TYPES,
     DESCRIBE_REGIONS,
     GET_USER,
     GET_ROLE,
+    LIST_ROLE_POLICIES,
+    GET_ROLE_POLICY,
+    LIST_ATTACHED_ROLE_POLICIES,
     LIST_USER_POLICIES,
     GET_USER_POLICY,
     LIST_ATTACHED_USER_POLICIES,

@@ -104,6 +104,16 @@ pub fn vpc(v: &aws_sdk_ec2::types::Vpc) -> Value {
     }
 }
 
+/// Only what sizes the quotas: the type and its vCPUs.
+pub fn instance_type(t: &aws_sdk_ec2::types::InstanceTypeInfo) -> Value {
+    object! {
+        "InstanceType" => t.instance_type().map(|t| t.as_str().to_string()),
+        "VCpuInfo" => t.v_cpu_info().map(|v| object! {
+            "DefaultVCpus" => v.default_v_cpus(),
+        }),
+    }
+}
+
 pub fn subnet(s: &aws_sdk_ec2::types::Subnet) -> Value {
     object! {
         "SubnetId" => text(s.subnet_id()),
@@ -153,6 +163,10 @@ pub fn role(r: &aws_sdk_iam::types::Role) -> Value {
         "Arn" => Some(r.arn()),
         "CreateDate" => Some(date(r.create_date())),
         "AssumeRolePolicyDocument" => r.assume_role_policy_document().map(policy_document),
+        "PermissionsBoundary" => r.permissions_boundary().map(|b| object! {
+            "PermissionsBoundaryType" => b.permissions_boundary_type().map(|t| t.as_str().to_string()),
+            "PermissionsBoundaryArn" => text(b.permissions_boundary_arn()),
+        }),
     }
 }
 

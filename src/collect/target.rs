@@ -113,6 +113,8 @@ macro_rules! all_pages {
     }};
 }
 
+mod iam;
+
 pub struct Collected {
     pub aws: Map<String, Value>,
     pub calls: usize,
@@ -184,8 +186,8 @@ pub async fn collect(plan: &Plan<'_>, sessions: Sessions<'_>) -> Collected {
         security_group(&recorder, plan, as_bitmovin),
         vpcs(&recorder, auditor),
         subnet(&recorder, plan, auditor),
-        iam(&recorder, auditor, iam_user.as_deref()),
-        role(&recorder, auditor, plan.role),
+        instance_types(&recorder, plan, auditor),
+        iam::iam(&recorder, auditor, iam_user.as_deref(), plan.role),
         quotas(&recorder, plan, auditor),
         organization(
             &recorder,
@@ -211,8 +213,15 @@ pub fn unavailable(plan: &Plan<'_>, message: &str, bitmovin_only: bool) -> Map<S
         if plan.setup.subnet_id.is_some() {
             keys.push(op::DESCRIBE_SUBNETS);
         }
+        if !plan.setup.machine_types.is_empty() {
+            keys.push(op::DESCRIBE_INSTANCE_TYPES);
+        }
         if plan.role.is_some() {
-            keys.push(op::GET_ROLE);
+            keys.extend([
+                op::GET_ROLE,
+                op::LIST_ROLE_POLICIES,
+                op::LIST_ATTACHED_ROLE_POLICIES,
+            ]);
         }
         if plan.setup.iam_user.is_some() {
             keys.extend([
@@ -310,240 +319,23 @@ async fn subnet(recorder: &Recorder, plan: &Plan<'_>, config: &SdkConfig) {
     recorder.put(op::DESCRIBE_SUBNETS, answer.unwrap_or_else(|e| e));
 }
 
-/// The role and its trust policy. `iam:GetRole` takes the name without
-/// the path Bitmovin's `roleName` may include.
-async fn role(recorder: &Recorder, config: &SdkConfig, role: Option<&str>) {
-    let Some(role) = role else { return };
-    let name = role.rsplit('/').next().unwrap_or(role);
-    let iam = aws_sdk_iam::Client::new(config);
-    let answer = recorder
-        .call(iam.get_role().role_name(name).send())
-        .await
-        .map(|o| json!({ "Role": o.role().map(shapes::role) }));
-    recorder.put(op::GET_ROLE, answer.unwrap_or_else(|e| e));
-}
-
-async fn iam(recorder: &Recorder, config: &SdkConfig, user: Option<&str>) {
-    let Some(user) = user else { return };
-    let iam = aws_sdk_iam::Client::new(config);
-    let mut managed: BTreeSet<String> = BTreeSet::new();
-
-    let got_user = recorder.call(iam.get_user().user_name(user).send()).await;
-    if let Some(arn) = got_user
-        .as_ref()
-        .ok()
-        .and_then(|o| o.user())
-        .and_then(|u| u.permissions_boundary())
-        .and_then(|b| b.permissions_boundary_arn())
-    {
-        managed.insert(arn.to_string());
-    }
-    recorder.put(
-        op::GET_USER,
-        got_user
-            .map(|o| json!({ "User": o.user().map(shapes::user) }))
-            .unwrap_or_else(|e| e),
-    );
-
-    let (inline, attached, groups, keys) = tokio::join!(
-        async {
-            all_pages!(
-                recorder,
-                iam.list_user_policies().user_name(user),
-                policy_names
-            )
-        },
-        async {
-            all_pages!(
-                recorder,
-                iam.list_attached_user_policies().user_name(user),
-                attached_policies
-            )
-        },
-        async { all_pages!(recorder, iam.list_groups_for_user().user_name(user), groups) },
-        async {
-            all_pages!(
-                recorder,
-                iam.list_access_keys().user_name(user),
-                access_key_metadata
-            )
-        },
-    );
-    recorder.put(
-        op::LIST_ACCESS_KEYS,
-        keys.map(|k| shapes::access_keys(&k)).unwrap_or_else(|e| e),
-    );
-
-    if let Ok(names) = &inline {
-        let iam = &iam;
-        let fetches = names.iter().map(|name| async move {
-            let answer = recorder
-                .call(
-                    iam.get_user_policy()
-                        .user_name(user)
-                        .policy_name(name)
-                        .send(),
-                )
-                .await
-                .map(|o| {
-                    json!({ "UserName": o.user_name(), "PolicyName": o.policy_name(),
-                            "PolicyDocument": shapes::policy_document(o.policy_document()) })
-                });
-            recorder.put_named(op::GET_USER_POLICY, name, answer.unwrap_or_else(|e| e));
-        });
-        join_all(fetches).await;
-    }
-    recorder.put(
-        op::LIST_USER_POLICIES,
-        inline
-            .map(|n| shapes::policy_names(&n))
-            .unwrap_or_else(|e| e),
-    );
-    if let Ok(list) = &attached {
-        managed.extend(
-            list.iter()
-                .filter_map(|p| p.policy_arn().map(str::to_string)),
-        );
-    }
-    recorder.put(
-        op::LIST_ATTACHED_USER_POLICIES,
-        attached
-            .map(|a| shapes::attached_policies(&a))
-            .unwrap_or_else(|e| e),
-    );
-
-    if let Ok(list) = &groups {
-        let per_group = list
-            .iter()
-            .map(|g| group_policies(recorder, &iam, g.group_name()));
-        for arns in join_all(per_group).await {
-            managed.extend(arns);
-        }
-    }
-    recorder.put(
-        op::LIST_GROUPS_FOR_USER,
-        groups.map(|g| shapes::groups(&g)).unwrap_or_else(|e| e),
-    );
-
-    join_all(
-        managed
-            .iter()
-            .map(|arn| managed_policy(recorder, &iam, arn)),
-    )
-    .await;
-}
-
-/// A group's inline policies and attached policy ARNs.
-async fn group_policies(
-    recorder: &Recorder,
-    iam: &aws_sdk_iam::Client,
-    group: &str,
-) -> Vec<String> {
-    let (inline, attached) = tokio::join!(
-        async {
-            all_pages!(
-                recorder,
-                iam.list_group_policies().group_name(group),
-                policy_names
-            )
-        },
-        async {
-            all_pages!(
-                recorder,
-                iam.list_attached_group_policies().group_name(group),
-                attached_policies
-            )
-        },
-    );
-    if let Ok(names) = &inline {
-        let fetches = names.iter().map(|name| async move {
-            let answer = recorder
-                .call(
-                    iam.get_group_policy()
-                        .group_name(group)
-                        .policy_name(name)
-                        .send(),
-                )
-                .await
-                .map(|o| {
-                    json!({ "GroupName": o.group_name(), "PolicyName": o.policy_name(),
-                            "PolicyDocument": shapes::policy_document(o.policy_document()) })
-                });
-            recorder.put_named(
-                op::GET_GROUP_POLICY,
-                &format!("{group}/{name}"),
-                answer.unwrap_or_else(|e| e),
-            );
-        });
-        join_all(fetches).await;
-    }
-    recorder.put_named(
-        op::LIST_GROUP_POLICIES,
-        group,
-        inline
-            .map(|n| shapes::policy_names(&n))
-            .unwrap_or_else(|e| e),
-    );
-    let arns = attached
-        .as_ref()
-        .map(|a| {
-            a.iter()
-                .filter_map(|p| p.policy_arn().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    recorder.put_named(
-        op::LIST_ATTACHED_GROUP_POLICIES,
-        group,
-        attached
-            .map(|a| shapes::attached_policies(&a))
-            .unwrap_or_else(|e| e),
-    );
-    arns
-}
-
-/// A managed policy's default version, stored under its ARN. When GetPolicy
-/// fails, its error is stored in place of the version, naming the call.
-async fn managed_policy(recorder: &Recorder, iam: &aws_sdk_iam::Client, arn: &str) {
-    let policy = recorder.call(iam.get_policy().policy_arn(arn).send()).await;
-    let version_id = match &policy {
-        Ok(o) => o
-            .policy()
-            .and_then(|p| p.default_version_id())
-            .map(str::to_string),
-        Err(e) => {
-            recorder.put_named(op::GET_POLICY, arn, e.clone());
-            return;
-        }
-    };
-    let Some(version_id) = version_id else {
-        recorder.put_named(
-            op::GET_POLICY,
-            arn,
-            errors::record(
-                "NoDefaultVersion",
-                "GetPolicy answered without DefaultVersionId",
-            ),
-        );
+/// The vCPUs of the machine types the setup restricts Bitmovin to.
+async fn instance_types(recorder: &Recorder, plan: &Plan<'_>, config: &SdkConfig) {
+    let types = &plan.setup.machine_types;
+    if types.is_empty() {
         return;
-    };
-    let answer = recorder
-        .call(
-            iam.get_policy_version()
-                .policy_arn(arn)
-                .version_id(&version_id)
-                .send(),
-        )
-        .await
-        .map(|o| {
-            json!({ "PolicyVersion": o.policy_version().map(|v| json!({
-                "Document": v.document().map(shapes::policy_document),
-                "VersionId": v.version_id(),
-                "IsDefaultVersion": v.is_default_version,
-                "CreateDate": v.create_date().map(shapes::date),
-            })) })
-        });
-    recorder.put_named(op::GET_POLICY_VERSION, arn, answer.unwrap_or_else(|e| e));
+    }
+    let ec2 = aws_sdk_ec2::Client::new(config);
+    let request = ec2.describe_instance_types().set_instance_types(Some(
+        types
+            .iter()
+            .map(|t| aws_sdk_ec2::types::InstanceType::from(t.as_str()))
+            .collect(),
+    ));
+    let answer = all_pages!(recorder, request, instance_types).map(|found| {
+        json!({ "InstanceTypes": found.iter().map(shapes::instance_type).collect::<Vec<_>>() })
+    });
+    recorder.put(op::DESCRIBE_INSTANCE_TYPES, answer.unwrap_or_else(|e| e));
 }
 
 /// Organizations has one endpoint per partition; the target's region would

@@ -1,10 +1,14 @@
 //! Three-valued evaluation of a statement's `Condition` block for a request
-//! signed with long-term access keys.
+//! Bitmovin makes: signed with long-term access keys, or with a session of
+//! the role it assumes.
 //!
-//! Such requests carry no `aws:MultiFactorAuthPresent` or
-//! `aws:MultiFactorAuthAge` key at all, so conditions on those keys can be
-//! decided offline. Conditions on any other key depend on the live request
-//! and are Unknown.
+//! Access-key requests carry no `aws:MultiFactorAuthPresent` or
+//! `aws:MultiFactorAuthAge` key at all; a role session opened without MFA
+//! carries `aws:MultiFactorAuthPresent` false and no age (IAM's global
+//! condition keys: the key "is included in the request context only when the
+//! principal uses temporary credentials"). Either way conditions on those
+//! keys can be decided offline. Conditions on any other key depend on the
+//! live request and are Unknown.
 
 use super::glob;
 use super::policy::Condition;
@@ -62,12 +66,17 @@ pub fn mentions_mfa(conditions: &[Condition]) -> bool {
 }
 
 /// What is known offline about the request Bitmovin makes: signed with
-/// long-term access keys (no MFA keys) and, when the target is known, sent
-/// to the target's region (`aws:RequestedRegion`).
+/// long-term access keys (no MFA keys) or by a session of an assumed role
+/// (MFA present and false), and, when the target is known, sent to the
+/// target's region (`aws:RequestedRegion`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RequestFacts<'a> {
     pub region: Option<&'a str>,
+    /// Bitmovin signs with a session of a role it assumed, not access keys.
+    pub role_session: bool,
 }
+
+const MFA_PRESENT: &str = "aws:MultiFactorAuthPresent";
 
 const REQUESTED_REGION: &str = "aws:RequestedRegion";
 
@@ -100,6 +109,10 @@ pub fn undecidable_conditions<'c>(
 
 fn evaluate_one(condition: &Condition, facts: RequestFacts) -> Tri {
     if is_mfa_key(&condition.key) {
+        if facts.role_session && condition.key.eq_ignore_ascii_case(MFA_PRESENT) {
+            // Bitmovin's session was opened without MFA.
+            return evaluate_present_bool(&condition.operator, &condition.values, "false");
+        }
         return evaluate_absent_key(&condition.operator, &condition.values);
     }
     match facts.region {
@@ -107,6 +120,21 @@ fn evaluate_one(condition: &Condition, facts: RequestFacts) -> Tri {
             evaluate_present_string(&condition.operator, &condition.values, region)
         }
         _ => Tri::Unknown,
+    }
+}
+
+/// `Bool` (and the string operators) on a boolean key the request carries.
+fn evaluate_present_bool(operator: &str, values: &[String], actual: &str) -> Tri {
+    let lower = operator.to_ascii_lowercase();
+    match lower.strip_suffix("ifexists").unwrap_or(&lower) {
+        "bool" => {
+            if values.iter().any(|v| v.eq_ignore_ascii_case(actual)) {
+                Tri::True
+            } else {
+                Tri::False
+            }
+        }
+        _ => evaluate_present_string(operator, values, actual),
     }
 }
 
@@ -339,6 +367,42 @@ mod tests {
     }
 
     #[test]
+    fn a_role_session_carries_mfa_present_false_and_no_age() {
+        let facts = RequestFacts {
+            role_session: true,
+            ..RequestFacts::default()
+        };
+        let cases = [
+            // The classic "deny without MFA" blocks a role session, though
+            // it never matches access keys.
+            ("Bool", PRESENT, "false", Tri::True),
+            ("Bool", "AWS:multifactorauthpresent", "FALSE", Tri::True),
+            ("Bool", PRESENT, "true", Tri::False),
+            ("BoolIfExists", PRESENT, "false", Tri::True),
+            ("BoolIfExists", PRESENT, "true", Tri::False),
+            ("Null", PRESENT, "true", Tri::False),
+            ("Null", PRESENT, "false", Tri::True),
+            ("StringEquals", PRESENT, "false", Tri::True),
+            ("ForAnyValue:StringEquals", PRESENT, "false", Tri::Unknown),
+            // No MFA, no age.
+            ("NumericLessThan", AGE, "3600", Tri::False),
+            ("NumericGreaterThanIfExists", AGE, "3600", Tri::True),
+            ("Null", AGE, "true", Tri::True),
+        ];
+        for (operator, key, value, expected) in cases {
+            let block = [cond(operator, key, &[value])];
+            assert_eq!(
+                evaluate(&block, facts),
+                expected,
+                "{operator} {key} {value}"
+            );
+            if key == PRESENT && operator == "Bool" && value == "false" {
+                assert_eq!(evaluate_without_mfa(&block), Tri::False);
+            }
+        }
+    }
+
+    #[test]
     fn mentions_mfa_checks_keys_case_insensitively() {
         assert!(mentions_mfa(&[cond(
             "Bool",
@@ -362,6 +426,7 @@ mod tests {
     fn requested_region_is_the_targets() {
         let facts = RequestFacts {
             region: Some("eu-central-1"),
+            ..RequestFacts::default()
         };
         let key = "aws:RequestedRegion";
         let cases = [

@@ -461,25 +461,39 @@ fn mfa_explanation(
         .map(describe_mfa_condition)
         .collect::<Vec<_>>()
         .join(" and ");
-    const NO_MFA: &str = "requests signed with access keys never carry MFA";
+    // What Bitmovin's requests carry, in the words of each kind of signer.
+    let (no_mfa, never_matches) = if facts.role_session {
+        (
+            "the sessions Bitmovin opens with the role carry aws:MultiFactorAuthPresent false",
+            "so this condition never matches them",
+        )
+    } else {
+        (
+            "requests signed with access keys never carry MFA",
+            "keys at all, so this condition never matches them",
+        )
+    };
     if let (Effect::Deny, Tri::True, Some(doubt)) = (statement.effect, outcome, scope_doubt) {
         return format!(
-            "Deny when {mfa_conditions}: {NO_MFA}, so this may deny {actions} on the resources Bitmovin uses ({doubt})"
+            "Deny when {mfa_conditions}: {no_mfa}, so this may deny {actions} on the resources Bitmovin uses ({doubt})"
         );
     }
     match (statement.effect, outcome) {
         (Effect::Deny, Tri::True) => {
-            format!("Deny when {mfa_conditions}: {NO_MFA}, so this denies {actions} for Bitmovin")
+            format!("Deny when {mfa_conditions}: {no_mfa}, so this denies {actions} for Bitmovin")
         }
         (Effect::Deny, Tri::Unknown) => format!(
-            "Deny when {mfa_conditions} and {}: {NO_MFA}, so this may deny {actions} for Bitmovin, depending on the other condition",
+            "Deny when {mfa_conditions} and {}: {no_mfa}, so this may deny {actions} for Bitmovin, depending on the other condition",
             undecidable_summary(statement, facts)
         ),
+        (Effect::Deny, Tri::False) if facts.role_session => format!(
+            "Deny when {mfa_conditions}: {no_mfa}, {never_matches} and the statement does not block {actions} for Bitmovin"
+        ),
         (Effect::Deny, Tri::False) => format!(
-            "Deny when {mfa_conditions}: {NO_MFA} keys at all, so this condition never matches them and the statement does not block {actions} for Bitmovin (it only affects sessions that carry MFA information)"
+            "Deny when {mfa_conditions}: {no_mfa} {never_matches} and the statement does not block {actions} for Bitmovin (it only affects sessions that carry MFA information)"
         ),
         (Effect::Allow, Tri::False) => format!(
-            "Allow only when {mfa_conditions}: {NO_MFA}, so this statement never grants {actions} to Bitmovin"
+            "Allow only when {mfa_conditions}: {no_mfa}, so this statement never grants {actions} to Bitmovin"
         ),
         (Effect::Allow, _) => format!(
             "Allow when {mfa_conditions}: this also holds for requests without MFA, so MFA does not limit this grant of {actions} for Bitmovin"
@@ -910,6 +924,7 @@ mod tests {
         let mut set = identity(&[("full", &full), ("lock", &region_lock)]);
         set.facts = RequestFacts {
             region: Some("eu-central-1"),
+            ..RequestFacts::default()
         };
         assert!(matches!(
             decide(&set, "ec2:RunInstances", "*"),
@@ -917,6 +932,7 @@ mod tests {
         ));
         set.facts = RequestFacts {
             region: Some("us-east-1"),
+            ..RequestFacts::default()
         };
         assert!(is_allowed(&decide(&set, "ec2:RunInstances", "*")));
     }

@@ -190,7 +190,12 @@ macro_rules! paged_by_token {
     };
 }
 
-paged_by_token!(ListRoots, ListParents, ListPoliciesForTarget);
+paged_by_token!(
+    ListRoots,
+    ListParents,
+    ListPoliciesForTarget,
+    DescribeInstanceTypes
+);
 
 impl Paged for DescribeVpcs {
     fn truncated(&self) -> bool {
@@ -213,6 +218,7 @@ responses!(
     DescribeSecurityGroups,
     DescribeVpcs,
     DescribeSubnets,
+    DescribeInstanceTypes,
     GetUser,
     GetRole,
     PolicyNames,
@@ -247,11 +253,23 @@ pub struct AwsEvidence {
     pub vpcs: Option<DescribeVpcs>,
     #[serde(rename = "ec2:DescribeSubnets")]
     pub subnets: Option<DescribeSubnets>,
+    /// The setup's machine types, for their vCPUs (collected only when the
+    /// setup names some).
+    #[serde(rename = "ec2:DescribeInstanceTypes")]
+    pub instance_types: Option<DescribeInstanceTypes>,
     #[serde(rename = "iam:GetUser")]
     pub user: Option<GetUser>,
     /// The role Bitmovin assumes, for an account set up with a role.
     #[serde(rename = "iam:GetRole")]
     pub role: Option<GetRole>,
+    /// The role's inline policy names.
+    #[serde(rename = "iam:ListRolePolicies")]
+    pub role_policy_names: Option<PolicyNames>,
+    /// policy name → the role's inline policy
+    #[serde(rename = "iam:GetRolePolicy")]
+    pub role_policies: Option<PerName<InlinePolicy>>,
+    #[serde(rename = "iam:ListAttachedRolePolicies")]
+    pub role_attached_policies: Option<AttachedPolicies>,
     #[serde(rename = "iam:ListUserPolicies")]
     pub user_policy_names: Option<PolicyNames>,
     /// policy name → document
@@ -390,6 +408,29 @@ pub struct Vpc {
     pub is_default: bool,
 }
 
+/// `ec2 describe-instance-types`: only what sizes the quotas is read.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeInstanceTypes {
+    pub error: Option<AwsError>,
+    pub instance_types: Option<Vec<InstanceTypeInfo>>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstanceTypeInfo {
+    pub instance_type: String,
+    #[serde(rename = "VCpuInfo")]
+    pub vcpu_info: Option<VCpuInfo>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VCpuInfo {
+    pub default_v_cpus: Option<u32>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DescribeSubnets {
@@ -434,6 +475,7 @@ pub struct IamRole {
     pub role_name: String,
     pub arn: Option<String>,
     pub assume_role_policy_document: Option<TrustPolicy>,
+    pub permissions_boundary: Option<PermissionsBoundary>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -442,7 +484,7 @@ pub struct PermissionsBoundary {
     pub permissions_boundary_arn: String,
 }
 
-/// `iam list-user-policies` / `iam list-group-policies`.
+/// `iam list-user-policies` / `list-group-policies` / `list-role-policies`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PolicyNames {
@@ -455,7 +497,7 @@ pub struct PolicyNames {
     pub next_token: Option<String>,
 }
 
-/// `iam get-user-policy` / `iam get-group-policy`.
+/// `iam get-user-policy` / `get-group-policy` / `get-role-policy`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct InlinePolicy {

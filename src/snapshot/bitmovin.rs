@@ -71,6 +71,15 @@ pub struct AwsAccountRegionSettings {
     /// Empty means no limit (an int64 in the model).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit_parallel_encodings: Option<i64>,
+    /// Legacy: the instance types Bitmovin may start (a string list in the
+    /// models up to bitmovin-api-sdk-go v1.50; settings made then may
+    /// still carry it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_types: Option<Vec<String>>,
+    /// Legacy: the cap on coordinator and worker instances in the region
+    /// (an int64 in the same models).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_amount_of_coordinators_and_workers_in_region: Option<i64>,
 }
 
 #[cfg(test)]

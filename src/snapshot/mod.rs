@@ -64,6 +64,13 @@ pub struct Setup {
     pub instances_per_encoding: u32,
     #[serde(default)]
     pub live: Vec<LiveProtocol>,
+    /// The instance types Bitmovin may start in the region (any when empty:
+    /// the quota rules then count the guide's 8 vCPUs per instance).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub machine_types: Vec<String>,
+    /// A cap on the instances (coordinators and workers) in the region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_instances: Option<u32>,
 }
 
 pub const DEFAULT_SSH_PORT: u16 = 22;

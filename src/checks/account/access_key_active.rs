@@ -99,8 +99,8 @@ fn access_key_active(target: &Target) -> Verdict {
         )),
     };
     // The fix names the user the evidence is about, never another one.
-    match subject.user {
-        Some(user) => verdict.with(Placeholder::IamUser, user),
+    match subject.user() {
+        Some(user) => verdict.with(Placeholder::IamUser, user.to_string()),
         None => verdict,
     }
 }

@@ -4,7 +4,8 @@ use serde::Deserialize;
 
 use super::{erase, missing_identity};
 use crate::checks::CheckType;
-use crate::checks::verdict::{Verdict, call_failed};
+use crate::checks::subject::bitmovin_role;
+use crate::checks::verdict::{Verdict, call_failed, see};
 use crate::checks::{Reads, decides_on};
 use crate::findings::Resource;
 use crate::snapshot::Target;
@@ -62,6 +63,13 @@ impl CheckType for ApiCallSucceeds {
 }
 
 fn api_call_succeeds(check: &ApiCallSucceeds, target: &Target) -> Verdict {
+    if check.call == CallKey::GetCallerIdentity && bitmovin_role(target).is_some() {
+        // The call tests the dashboard's keys; a role-based account has none.
+        return Verdict::skip(format!(
+            "the account is role-based: Bitmovin holds no access keys for it{}",
+            see("role-trust")
+        ));
+    }
     let aws = &target.aws;
     // A success must carry what AWS always returns with it; an empty answer
     // is broken evidence, not a success.

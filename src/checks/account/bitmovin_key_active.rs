@@ -71,10 +71,7 @@ fn bitmovin_key_active(target: &Target) -> Verdict {
         Ok(listed) => listed,
         Err(verdict) => return verdict,
     };
-    let user = subject
-        .user
-        .clone()
-        .unwrap_or_else(|| "the user".to_string());
+    let user = subject.user().unwrap_or("the user");
     let found = keys
         .iter()
         .find(|k| k.access_key_id.as_deref() == account.access_key.as_deref());
@@ -112,8 +109,8 @@ fn bitmovin_key_active(target: &Target) -> Verdict {
             }
         )),
     };
-    match subject.user {
-        Some(user) => verdict.with(Placeholder::IamUser, user),
+    match subject.user() {
+        Some(user) => verdict.with(Placeholder::IamUser, user.to_string()),
         None => verdict,
     }
 }

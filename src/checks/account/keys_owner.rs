@@ -39,6 +39,12 @@ impl CheckType for KeysOwner {
 /// The dashboard's keys belong to an IAM user, and to the one the setup
 /// names. Bitmovin acts as the keys' owner, whatever the setup says.
 fn keys_owner_is_user(target: &Target) -> Verdict {
+    if subject::bitmovin_role(target).is_some() {
+        return Verdict::skip(format!(
+            "the account is role-based: Bitmovin holds no access keys for it{}",
+            crate::checks::verdict::see("role-trust")
+        ));
+    }
     let principal = match keys_owner(target) {
         subject::KeysOwner::Known(principal) => principal,
         subject::KeysOwner::Unverified(why) => {

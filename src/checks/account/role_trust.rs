@@ -9,7 +9,7 @@
 use serde::Deserialize;
 
 use crate::checks::shared::{AwsPrincipals, Shared, SharedValues};
-use crate::checks::subject::bitmovin_role;
+use crate::checks::subject::{bitmovin_role, role_read_elsewhere};
 use crate::checks::verdict::{Verdict, call_failed, not_collected};
 use crate::checks::{CheckType, ParamError, Reads};
 use crate::findings::Resource;
@@ -93,6 +93,9 @@ fn role_trust(principals: &[String], target: &Target) -> Verdict {
             ));
         }
         Evidence::Failed(error) => return Verdict::unknown(call_failed(KEY, error)),
+        Evidence::Present(_) if let Some(why) = role_read_elsewhere(target) => {
+            return Verdict::unknown(why);
+        }
         Evidence::Present(answer) => {
             match answer
                 .role

@@ -1,9 +1,8 @@
 //! `iam-actions-allowed`: every action of a grant set is allowed on its resources.
 
-use super::{
-    GrantsCheck, GrantsQuestion, Refusals, gather, listing, policy_json, with_subject_user,
-};
+use super::{GrantsCheck, GrantsQuestion, Refusals, gather, listing, policy_json, with_subject};
 use crate::checks::iam::IamGrants;
+use crate::checks::subject::SubjectKind;
 use crate::checks::verdict::Verdict;
 use crate::findings::FixData;
 use crate::iam::Decision;
@@ -52,11 +51,17 @@ fn actions_allowed(check: &IamGrants, target: &Target) -> Verdict {
     }
     let fix_vars = |v: Verdict| {
         let document = policy_json(&check.grants.value);
-        with_subject_user(v, &gathered.subject)
+        with_subject(v, &gathered.subject)
             .with(Placeholder::PolicyJson, document.clone())
-            .with_fix(FixData::UserPolicy {
-                user: gathered.subject.user.clone(),
-                document,
+            .with_fix(match gathered.subject.kind {
+                SubjectKind::User => FixData::UserPolicy {
+                    user: gathered.subject.name.clone(),
+                    document,
+                },
+                SubjectKind::Role => FixData::RolePolicy {
+                    role: gathered.subject.name.clone().unwrap_or_default(),
+                    document,
+                },
             })
     };
     if !denied.is_empty() {

@@ -22,7 +22,7 @@ pub struct IamBroadGrant {
 
 impl CheckType for IamBroadGrant {
     fn how_judged(&self) -> &'static str {
-        "Judges the owner of the dashboard's keys (unknown when the IAM evidence describes another principal). Fails when a listed managed policy is attached to the user or one of its groups, or when an Allow statement's actions take in every action of a listed wildcard; the fix command detaches the policy from where it is attached (the user, or a group)."
+        "Judges the owner of the dashboard's keys, or for a role-based account read from Bitmovin the role it assumes (unknown when the IAM evidence describes another principal). Fails when a listed managed policy is attached to the user or one of its groups (or to the role), or when an Allow statement's actions take in every action of a listed wildcard; the fix command detaches the policy from where it is attached (the user, a group or the role)."
     }
 
     fn evidence_key(&self) -> Option<&'static str> {
@@ -93,7 +93,7 @@ fn broad_grant(check: &IamBroadGrant, target: &Target) -> Verdict {
         return match attachments.first() {
             Some((arn, holder)) => {
                 let (kind, name) = match holder {
-                    Holder::User => ("user", gathered.subject.user.as_deref()),
+                    Holder::Subject(kind) => (kind.as_str(), gathered.subject.name.as_deref()),
                     Holder::Group(group) => ("group", Some(*group)),
                 };
                 match name {

@@ -101,8 +101,13 @@ fn no_mfa_condition(check: &IamGrants, target: &Target) -> Verdict {
             .iter()
             .map(|d| format!("{} ({})", d.origin, d.statement))
             .collect();
+        let signer = if gathered.set.facts.role_session {
+            "which the role's sessions never carry"
+        } else {
+            "which access keys never carry"
+        };
         return Verdict::unknown(format!(
-            "{} grants the needed EC2 actions only with MFA, which access keys never carry, and whether anything else grants them cannot be decided offline: {}",
+            "{} grants the needed EC2 actions only with MFA, {signer}, and whether anything else grants them cannot be decided offline: {}",
             listing(&allows, 2),
             listing(&undecided, 2)
         ));
@@ -113,13 +118,18 @@ fn no_mfa_condition(check: &IamGrants, target: &Target) -> Verdict {
         .collect();
     inert.extend(harmless);
     let caveats = gathered.caveats(true);
+    let requests = if gathered.set.facts.role_session {
+        "role sessions"
+    } else {
+        "access-key requests"
+    };
     if inert.is_empty() {
         Verdict::pass(format!(
             "no policy ties the needed EC2 actions to MFA{caveats}"
         ))
     } else {
         Verdict::pass(format!(
-            "MFA conditions in {} do not block Bitmovin's access-key requests{caveats}",
+            "MFA conditions in {} do not block Bitmovin's {requests}{caveats}",
             inert.join(", ")
         ))
     }
