@@ -199,28 +199,33 @@ fn outcomes(report: &Value, name: &str) -> std::collections::BTreeMap<String, St
         .unwrap_or_else(|| panic!("no target {name} in {report}"))
 }
 
-/// `scan --from-bitmovin` of a seeded account: the report, the saved
-/// snapshot's text and stderr.
+/// `scan --from-bitmovin` of a seeded account, with its keys as the
+/// auditor's and Bitmovin's: the report, the saved snapshot's text.
 fn scan(bitmovin: &Bitmovin, user: &str, keys: &(String, String)) -> (Output, Value, String) {
+    scan_with(bitmovin, keys, &["--iam-user", user, "--as-bitmovin"])
+}
+
+/// `scan --from-bitmovin --format json` with `keys` and `extra` flags: the
+/// output, the report and the text of the snapshot saved beside it.
+fn scan_with(
+    bitmovin: &Bitmovin,
+    keys: &(String, String),
+    extra: &[&str],
+) -> (Output, Value, String) {
     let saved = bitmovin.dir.path().join("snapshot.json");
-    let out = bitmovin.ccaudit(
-        &aws::moto(),
-        (&keys.0, &keys.1),
-        &[
-            "scan",
-            "--from-bitmovin",
-            "--iam-user",
-            user,
-            "--as-bitmovin",
-            "--format",
-            "json",
-            "--fail-on",
-            "none",
-            "--quiet",
-            "--save-snapshot",
-            saved.to_str().expect("utf-8"),
-        ],
-    );
+    let mut args = vec![
+        "scan",
+        "--from-bitmovin",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--quiet",
+        "--save-snapshot",
+        saved.to_str().expect("utf-8"),
+    ];
+    args.extend_from_slice(extra);
+    let out = bitmovin.ccaudit(&aws::moto(), (&keys.0, &keys.1), &args);
     let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     let snapshot = std::fs::read_to_string(&saved).unwrap_or_default();
     (out, report, snapshot)
@@ -344,6 +349,15 @@ fn seed_role(external_id: &str, permissions: RolePermissions) -> String {
     })
 }
 
+/// `scan --from-bitmovin` of role-based accounts, read with the auditor's
+/// keys (Bitmovin holds none): the report.
+fn scan_with_auditor_keys(bitmovin: &Bitmovin) -> Value {
+    let auditor = ("testing".to_string(), "testing".to_string());
+    let (out, report, _) = scan_with(bitmovin, &auditor, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    report
+}
+
 /// The finding of `rule` on the report's target `name`.
 fn finding<'a>(report: &'a Value, name: &str, rule: &str) -> &'a Value {
     report["targets"]
@@ -381,22 +395,7 @@ fn role_based_accounts_are_judged_by_the_roles_trust_policy() {
             page(vec![region_setting("EU_CENTRAL_1", &group)]),
         );
     }
-    let out = bitmovin.ccaudit(
-        &aws::moto(),
-        ("testing", "testing"),
-        &[
-            "scan",
-            "--from-bitmovin",
-            "--format",
-            "json",
-            "--fail-on",
-            "none",
-            "--quiet",
-        ],
-    );
-    let (_, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let report: Value = serde_json::from_slice(&out.stdout).expect("report");
+    let report = scan_with_auditor_keys(&bitmovin);
     let detail = |target: &str| {
         report["targets"]
             .as_array()
@@ -491,25 +490,9 @@ fn the_fix_for_a_role_without_permissions_puts_the_policy_on_the_role() {
         200,
         page(vec![region_setting("EU_CENTRAL_1", &group)]),
     );
-    let snapshot = bitmovin.dir.path().join("role.json");
+    let snapshot = bitmovin.dir.path().join("snapshot.json");
     let scan_once = || {
-        let out = bitmovin.ccaudit(
-            &aws::moto(),
-            ("testing", "testing"),
-            &[
-                "scan",
-                "--from-bitmovin",
-                "--format",
-                "json",
-                "--fail-on",
-                "none",
-                "--quiet",
-                "--save-snapshot",
-                snapshot.to_str().expect("utf-8"),
-            ],
-        );
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
-        let report: Value = serde_json::from_slice(&out.stdout).expect("report");
+        let report = scan_with_auditor_keys(&bitmovin);
         outcomes(&report, &format!("{ACCOUNT}-eu-central-1"))["iam-ec2-permissions"].clone()
     };
     assert_eq!(scan_once(), "fail");
@@ -653,6 +636,74 @@ fn a_region_setting_whose_subnet_does_not_exist_fails() {
         subnet["detail"],
         "subnet subnet-0123456789abcdef0 does not exist in eu-central-1"
     );
+}
+
+/// The nightly shape: 10 role-based Cloud Connect accounts with 5 region
+/// settings each, 50 targets from one scan. Bitmovin is asked 11 times (the
+/// account list, then each account's regions); every target is judged on
+/// its own role and region.
+#[test]
+fn fifty_region_settings_of_ten_role_based_accounts_in_one_scan() {
+    const REGIONS: [(&str, &str); 5] = [
+        ("EU_CENTRAL_1", "eu-central-1"),
+        ("EU_WEST_1", "eu-west-1"),
+        ("US_EAST_1", "us-east-1"),
+        ("US_WEST_2", "us-west-2"),
+        ("AP_SOUTHEAST_2", "ap-southeast-2"),
+    ];
+    let groups: Vec<String> = REGIONS.iter().map(|(_, region)| seed(region).0).collect();
+    let bitmovin = Bitmovin::start();
+    let accounts: Vec<(String, String)> = (1..=10)
+        .map(|n| {
+            let external_id = format!("ext-{n}");
+            let role = seed_role(&external_id, RolePermissions::GuideManaged);
+            (format!("acc-{n}"), role)
+        })
+        .collect();
+    bitmovin.answer(
+        "/encoding/infrastructure/aws",
+        200,
+        page(
+            accounts
+                .iter()
+                .enumerate()
+                .map(|(i, (id, role))| role_account(id, role, &format!("ext-{}", i + 1)))
+                .collect(),
+        ),
+    );
+    for (id, _) in &accounts {
+        let settings = REGIONS
+            .iter()
+            .zip(&groups)
+            .map(|((region, _), group)| region_setting(region, group))
+            .collect();
+        bitmovin.answer(
+            &format!("/encoding/infrastructure/aws/{id}/regions"),
+            200,
+            page(settings),
+        );
+    }
+    let started = std::time::Instant::now();
+    let report = scan_with_auditor_keys(&bitmovin);
+    let seconds = started.elapsed().as_secs_f64();
+    let verdicts = aws::verdicts(&report);
+    assert_eq!(verdicts.len(), 50, "{:?}", verdicts.keys());
+    for (target, outcomes) in &verdicts {
+        for rule in [
+            "bitmovin-role-trust",
+            "iam-ec2-permissions",
+            "sg-exists-in-region",
+        ] {
+            assert_eq!(outcomes[rule], "pass", "{target} {rule}: {outcomes:?}");
+        }
+    }
+    let list = bitmovin.requests("/encoding/infrastructure/aws");
+    let regions: usize = accounts
+        .iter()
+        .map(|(id, _)| bitmovin.requests(&format!("/encoding/infrastructure/aws/{id}/regions")))
+        .sum();
+    assert_eq!((list, regions), (1, 10));
+    eprintln!("50 region settings of 10 role-based accounts: {seconds:.1} s, 11 Bitmovin calls");
 }
 
 #[test]

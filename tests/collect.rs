@@ -30,6 +30,18 @@ fn scan_seeded(scan_region: &str, spec: &GroupSpec, grant: Grant, name: &str) ->
     scan(&moto, scan_region, &group, &user, &keys, name)
 }
 
+/// A guide-following group and Bitmovin user (the guide's inline policy)
+/// in moto: the group id, the user name and its keys.
+fn seed_guide_account(moto: &str) -> (String, String, (String, String)) {
+    aws::runtime().block_on(async {
+        let config = aws::sdk(moto, REGION, "testing", "testing").await;
+        let group = aws::create_group(&config, &GroupSpec::guide()).await;
+        let user = aws::unique("bitmovin");
+        let keys = aws::create_user(&config, &user, Grant::GuideInline).await;
+        (group, user, keys)
+    })
+}
+
 /// Scan with `keys` as both the auditor's and Bitmovin's (`--as-bitmovin`).
 fn scan(
     moto: &str,
@@ -205,13 +217,7 @@ fn healthy_setup_matches_the_offline_fixture() {
 #[test]
 fn a_scan_of_one_account_region_makes_at_most_20_calls() {
     let moto = aws::moto();
-    let (group, user, keys) = aws::runtime().block_on(async {
-        let config = aws::sdk(&moto, REGION, "testing", "testing").await;
-        let group = aws::create_group(&config, &GroupSpec::guide()).await;
-        let user = aws::unique("bitmovin");
-        let keys = aws::create_user(&config, &user, Grant::GuideInline).await;
-        (group, user, keys)
-    });
+    let (group, user, keys) = seed_guide_account(&moto);
     let started = std::time::Instant::now();
     let out = aws::ccaudit(
         &moto,
@@ -259,13 +265,7 @@ fn a_scan_of_one_account_region_makes_at_most_20_calls() {
 #[test]
 fn machine_types_and_an_instance_cap_from_the_flags_size_the_vcpu_quotas() {
     let moto = aws::moto();
-    let (group, user, keys) = aws::runtime().block_on(async {
-        let config = aws::sdk(&moto, REGION, "testing", "testing").await;
-        let group = aws::create_group(&config, &GroupSpec::guide()).await;
-        let user = aws::unique("bitmovin");
-        let keys = aws::create_user(&config, &user, Grant::GuideInline).await;
-        (group, user, keys)
-    });
+    let (group, user, keys) = seed_guide_account(&moto);
     let (report, snapshot) = Scan {
         region: REGION,
         group: &group,
