@@ -181,6 +181,22 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Join the snapshots (or JSON reports) of a sharded run into one
+    #[command(after_help = "Examples:\n  \
+        ccaudit collect --inventory fleet.toml --shard 0/4 -o shard-0.json   # … through 3/4, anywhere\n  \
+        ccaudit merge shard-*.json -o fleet.json && ccaudit audit fleet.json\n  \
+        ccaudit merge report-*.json -o report.json\n\n\
+        All inputs are snapshots, or all are JSON reports. A target name found twice is refused \
+        (shards overlap, or a file is given twice); a report with drift is refused (run `ccaudit diff` \
+        on the merged report instead).")]
+    Merge {
+        /// Snapshots, or JSON reports, in the order their targets are wanted
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Write to this file instead of standard output
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Compute the service quotas the guide asks for, for a given sizing
     #[command(after_help = "Examples:\n  \
         ccaudit quotas --max-encodings 10\n  \
@@ -333,6 +349,15 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             let collected = &gathered.snapshot;
             if let Some(path) = &save_snapshot {
                 output::write_with(Some(path), |w| write_json(w, collected))?;
+            }
+            let empty = collected["targets"].as_array().is_some_and(Vec::is_empty);
+            if let (Some(shard), true) = (targets.shard, empty) {
+                // More shards than targets: this one has nothing to report.
+                eprintln!("shard {shard} holds no target: no report written");
+                return match gathered.incomplete {
+                    Some(incomplete) => Err(incomplete),
+                    None => Ok(ExitCode::SUCCESS),
+                };
             }
             // A `Value` prints without fail: no error to lose.
             let bytes = collected.to_string().into_bytes();
@@ -526,6 +551,12 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
                 .get(&id)
                 .ok_or_else(|| InputError::new(&id, "no such rule (see `ccaudit rules list`)"))?;
             output::write(None, &rule_docs::explain(rule))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Merge { files, output: out } => {
+            output::write_with(out.as_deref(), |w| {
+                ccaudit::merge::merge(&files, w).map(|_| ())
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Quotas {

@@ -10,6 +10,7 @@ use ccaudit::collect::{self, CallLimits, CredentialSource, Progress, TargetSpec,
 use super::bitmovin::{API, BitmovinApiArgs};
 use ccaudit::error::InputError;
 use ccaudit::rules::RuleSet;
+use ccaudit::shard::Shard;
 use ccaudit::snapshot::{DEFAULT_INSTANCES_PER_ENCODING, DEFAULT_SSH_PORT, LiveProtocol, Setup};
 use ccaudit::version::EncoderVersion;
 
@@ -103,6 +104,11 @@ pub struct TargetArgs {
     /// No progress output
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Only shard I of N of the targets (I from 0; stable by the target's
+    /// name), to spread a fleet over CI or batch jobs; join the results
+    /// with `ccaudit merge`
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -221,10 +227,25 @@ impl TargetArgs {
         } else {
             (self.specs()?, None)
         };
+        let specs = self.this_shard(specs);
         Ok(Gathered {
             snapshot: self.collect_specs(&runtime, &specs, rules),
             incomplete,
         })
+    }
+
+    /// With `--shard I/N`, this shard's targets (said on stderr: a shard
+    /// with none of them is no error, only an empty snapshot).
+    fn this_shard(&self, mut specs: Vec<TargetSpec>) -> Vec<TargetSpec> {
+        let Some(shard) = self.shard else {
+            return specs;
+        };
+        let all = specs.len();
+        specs.retain(|spec| shard.holds(&spec.name));
+        if !self.quiet {
+            eprintln!("shard {shard}: {} of the {all} targets", specs.len());
+        }
+        specs
     }
 
     /// Collect these targets, with the flags' limits and progress.
