@@ -4,7 +4,7 @@
 #   scripts/test.sh [--install-system-deps] [cargo test arguments…]
 #   scripts/test.sh --setup [--install-system-deps]    install only
 #
-# It installs moto's AWS API server and the aws CLI into .venv. The tests
+# It installs moto's AWS API server, the aws CLI and py-ocsf-models into .venv. The tests
 # start the servers they need themselves, on free loopback ports, and stop
 # them when they end; this script starts none, and fails if a server
 # started during the run is still alive afterwards. Chromium (a system
@@ -27,10 +27,12 @@ done
 
 venv=".venv"
 moto_version="5.2.1"
-if ! "$venv/bin/python" -c "import moto, flask, awscli; assert moto.__version__ == '$moto_version'" 2>/dev/null; then
-  echo "test.sh: installing moto[server]==$moto_version and awscli into $venv" >&2
+# py-ocsf-models: the OCSF models Prowler uses, to validate `--format ocsf`.
+ocsf_version="0.10.0"
+if ! "$venv/bin/python" -c "import moto, flask, awscli, py_ocsf_models; assert moto.__version__ == '$moto_version'" 2>/dev/null; then
+  echo "test.sh: installing moto[server]==$moto_version, awscli and py-ocsf-models==$ocsf_version into $venv" >&2
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$moto_version" awscli
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$moto_version" awscli "py-ocsf-models==$ocsf_version"
 fi
 
 if ! command -v chromium >/dev/null 2>&1; then

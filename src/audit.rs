@@ -30,12 +30,17 @@ pub enum Format {
     Junit,
     Markdown,
     Html,
+    /// OCSF Compliance Finding events.
+    Ocsf,
 }
 
 impl Format {
     /// Written target by target; the others need every finding first.
     fn streamed(self) -> bool {
-        matches!(self, Format::Json | Format::Csv | Format::Table(_))
+        matches!(
+            self,
+            Format::Json | Format::Csv | Format::Table(_) | Format::Ocsf
+        )
     }
 }
 
@@ -88,10 +93,15 @@ impl<'r> Audit<'r> {
         let selected = engine::select(self.rules, self.only);
         let baseline = self.baseline.map(Baseline::new);
         let keep = formats.iter().any(|f| !f.streamed());
+        // One time for every OCSF event of the run.
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         for (format, out) in formats.iter().zip(outs.iter_mut()) {
             match format {
                 Format::Json => report::json::head(*out)?,
                 Format::Csv => report::csv::head(*out)?,
+                Format::Ocsf => report::ocsf::head(*out)?,
                 _ => {}
             }
         }
@@ -109,6 +119,7 @@ impl<'r> Audit<'r> {
                 match *format {
                     Format::Json => report::json::target(&audited, index == 0, &mut part)?,
                     Format::Csv => report::csv::target(&audited, &mut part)?,
+                    Format::Ocsf => report::ocsf::target(&audited, index == 0, now_ms, &mut part)?,
                     Format::Table(width) => {
                         part = report::table::target(&audited, width).into_bytes()
                     }
@@ -170,6 +181,7 @@ impl<'r> Audit<'r> {
             match *format {
                 Format::Json => report::json::tail(&totals, *out)?,
                 Format::Csv => {}
+                Format::Ocsf => report::ocsf::tail(targets, *out)?,
                 Format::Table(_) => out.write_all(report::table::tail(&totals).as_bytes())?,
                 _ => {
                     if let Some(whole) = &whole {
@@ -198,6 +210,6 @@ fn write_whole(
         Format::Junit => report::junit::write(report, out),
         Format::Markdown => out.write_all(report::markdown::render(report).as_bytes()),
         Format::Html => out.write_all(report::html::render(report).as_bytes()),
-        Format::Json | Format::Csv | Format::Table(_) => Ok(()),
+        Format::Json | Format::Csv | Format::Table(_) | Format::Ocsf => Ok(()),
     }
 }

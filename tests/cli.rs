@@ -419,7 +419,9 @@ fn flag_errors() {
 fn an_output_that_cannot_be_written_is_an_error_naming_it() {
     let snapshot = scenario("several-problems");
     // A full disk, in every format of every command that writes a file.
-    let formats = ["table", "json", "sarif", "junit", "markdown", "html", "csv"];
+    let formats = [
+        "table", "json", "sarif", "junit", "markdown", "html", "csv", "ocsf",
+    ];
     let mut runs: Vec<Vec<&str>> = formats
         .iter()
         .map(|f| vec!["audit", &snapshot, "--format", f, "-o", "/dev/full"])

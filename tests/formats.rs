@@ -65,6 +65,8 @@ fn several_formats_at_once_are_written_whole() {
         "--format",
         "csv",
         "--format",
+        "ocsf",
+        "--format",
         "table",
         "--output-dir",
         dir.path().to_str().expect("utf-8"),
@@ -88,6 +90,7 @@ fn several_formats_at_once_are_written_whole() {
             "report.json",
             "report.junit.xml",
             "report.md",
+            "report.ocsf.json",
             "report.sarif",
             "report.txt"
         ]

@@ -102,6 +102,14 @@ fn the_streamed_reports_are_the_whole_ones() {
             "{format}: the streamed report differs"
         );
     }
+    // OCSF events carry the run's time: the same events, time aside.
+    let out = ccaudit(&["audit", path, "--format", "ocsf"]);
+    let streamed: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("ocsf");
+    let time = streamed[0]["time"].as_u64().expect("time");
+    let mut at_once = Vec::new();
+    report::ocsf::write(&whole, time, &mut at_once).expect("ocsf");
+    let at_once: Vec<serde_json::Value> = serde_json::from_slice(&at_once).expect("ocsf");
+    assert!(streamed == at_once, "ocsf: the streamed events differ");
 }
 
 #[test]

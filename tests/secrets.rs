@@ -213,7 +213,9 @@ fn canaries_never_appear_in_any_output() {
         "--save-snapshot",
         saved.to_str().expect("utf-8"),
     ];
-    for format in ["table", "json", "sarif", "junit", "markdown", "html", "csv"] {
+    for format in [
+        "table", "json", "sarif", "junit", "markdown", "html", "csv", "ocsf",
+    ] {
         scan.extend(["--format", format]);
     }
     scan.extend(target_args(group));
@@ -255,7 +257,9 @@ fn canaries_never_appear_in_any_output() {
         "--bitmovin-profile",
         "bitmovin",
     ];
-    for format in ["table", "json", "sarif", "junit", "markdown", "html", "csv"] {
+    for format in [
+        "table", "json", "sarif", "junit", "markdown", "html", "csv", "ocsf",
+    ] {
         scan.extend(["--format", format]);
     }
     with("scan --from-bitmovin", &moto, scan);

@@ -116,6 +116,8 @@ pub enum AuditFormat {
     Markdown,
     Html,
     Csv,
+    /// OCSF 1.5 Compliance Finding events (class 2003), a JSON array
+    Ocsf,
 }
 
 impl AuditFormat {
@@ -129,6 +131,7 @@ impl AuditFormat {
             AuditFormat::Markdown => audit::Format::Markdown,
             AuditFormat::Html => audit::Format::Html,
             AuditFormat::Csv => audit::Format::Csv,
+            AuditFormat::Ocsf => audit::Format::Ocsf,
         }
     }
 
@@ -141,6 +144,7 @@ impl AuditFormat {
             AuditFormat::Markdown => "report.md",
             AuditFormat::Html => "report.html",
             AuditFormat::Csv => "report.csv",
+            AuditFormat::Ocsf => "report.ocsf.json",
         }
     }
 }

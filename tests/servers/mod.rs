@@ -40,6 +40,11 @@ pub fn aws_cli() -> PathBuf {
     venv_program("aws")
 }
 
+/// The venv's Python, which has py-ocsf-models.
+pub fn python() -> PathBuf {
+    venv_program("python")
+}
+
 /// Debian's Chromium, for the HTML report's tests.
 pub fn chromium() -> PathBuf {
     let found = std::env::var_os("PATH").and_then(|path| {
