@@ -24,8 +24,9 @@ use crate::suppress::{self, Suppression, SuppressionReport, Used};
 pub enum Format {
     Json,
     Csv,
-    /// The human report, this wide (a default width when `None`).
-    Table(Option<u16>),
+    /// The human report, this wide (a default width when `None`), its
+    /// outcomes coloured for a terminal when `true`.
+    Table(Option<u16>, bool),
     Sarif,
     Junit,
     Markdown,
@@ -39,7 +40,7 @@ impl Format {
     fn streamed(self) -> bool {
         matches!(
             self,
-            Format::Json | Format::Csv | Format::Table(_) | Format::Ocsf
+            Format::Json | Format::Csv | Format::Table(..) | Format::Ocsf
         )
     }
 }
@@ -120,8 +121,8 @@ impl<'r> Audit<'r> {
                     Format::Json => report::json::target(&audited, index == 0, &mut part)?,
                     Format::Csv => report::csv::target(&audited, &mut part)?,
                     Format::Ocsf => report::ocsf::target(&audited, index == 0, now_ms, &mut part)?,
-                    Format::Table(width) => {
-                        part = report::table::target(&audited, width).into_bytes()
+                    Format::Table(width, color) => {
+                        part = report::table::target(&audited, width, color).into_bytes()
                     }
                     _ => {}
                 }
@@ -182,7 +183,7 @@ impl<'r> Audit<'r> {
                 Format::Json => report::json::tail(&totals, *out)?,
                 Format::Csv => {}
                 Format::Ocsf => report::ocsf::tail(targets, *out)?,
-                Format::Table(_) => out.write_all(report::table::tail(&totals).as_bytes())?,
+                Format::Table(..) => out.write_all(report::table::tail(&totals).as_bytes())?,
                 _ => {
                     if let Some(whole) = &whole {
                         write_whole(*format, whole, self, *out)?;
@@ -210,6 +211,6 @@ fn write_whole(
         Format::Junit => report::junit::write(report, out),
         Format::Markdown => out.write_all(report::markdown::render(report).as_bytes()),
         Format::Html => out.write_all(report::html::render(report).as_bytes()),
-        Format::Json | Format::Csv | Format::Table(_) | Format::Ocsf => Ok(()),
+        Format::Json | Format::Csv | Format::Table(..) | Format::Ocsf => Ok(()),
     }
 }

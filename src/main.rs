@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 mod cli;
 
@@ -180,6 +180,24 @@ enum Command {
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
+    },
+    /// Print the completion script for a shell
+    #[command(after_help = "Examples:\n  \
+        ccaudit completions bash > ~/.local/share/bash-completion/completions/ccaudit\n  \
+        ccaudit completions zsh > \"${fpath[1]}/_ccaudit\"\n  \
+        ccaudit completions fish > ~/.config/fish/completions/ccaudit.fish")]
+    Completions {
+        /// The shell to complete in
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one per command into a folder
+    #[command(after_help = "Examples:\n  \
+        ccaudit man | man -l -\n  \
+        ccaudit man --out-dir /usr/local/share/man/man1   # ccaudit.1, ccaudit-audit.1, …")]
+    Man {
+        /// Write ccaudit.1 and a page per command (ccaudit-audit.1, …) here
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
     },
     /// Join the snapshots (or JSON reports) of a sharded run into one
     #[command(after_help = "Examples:\n  \
@@ -551,6 +569,27 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
                 .get(&id)
                 .ok_or_else(|| InputError::new(&id, "no such rule (see `ccaudit rules list`)"))?;
             output::write(None, &rule_docs::explain(rule))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ccaudit", &mut script);
+            output::write_with(None, |w| w.write_all(&script))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { out_dir } => {
+            match out_dir {
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir)
+                        .and_then(|()| clap_mangen::generate_to(Cli::command(), &dir))
+                        .map_err(|e| {
+                            InputError::new(&dir, format!("cannot write the manual pages: {e}"))
+                        })?;
+                }
+                None => {
+                    output::write_with(None, |w| clap_mangen::Man::new(Cli::command()).render(w))?
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Merge { files, output: out } => {

@@ -575,3 +575,83 @@ fn snapshot_text_reaches_the_terminal_escaped() {
         );
     }
 }
+
+/// `--color`: never at a pipe by default, nor with NO_COLOR; `always`
+/// colours only the outcome words, and the layout is the uncoloured one.
+#[test]
+fn the_table_is_coloured_only_when_asked_or_at_a_terminal() {
+    let snapshot = scenario("several-problems");
+    let plain = ccaudit(&["audit", &snapshot]);
+    assert!(!stdout(&plain).contains('\x1b'), "a pipe gets no colour");
+    let colored = ccaudit(&["audit", &snapshot, "--color", "always"]);
+    assert_eq!(colored.status.code(), plain.status.code());
+    let text = stdout(&colored);
+    assert!(text.contains("│ \x1b[1;31mFAIL\x1b[0m    ┆"), "{text}");
+    assert!(text.contains("│ \x1b[32mPASS\x1b[0m    ┆"), "{text}");
+    let stripped = regex::Regex::new("\x1b\\[[0-9;]*m")
+        .expect("regex")
+        .replace_all(&text, "");
+    assert_eq!(stripped, stdout(&plain), "colour changes no layout");
+    // NO_COLOR is for `auto`; a file never gets colour.
+    let no_color = Command::new(env!("CARGO_BIN_EXE_ccaudit"))
+        .args(["audit", &snapshot, "--color", "auto"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run");
+    assert!(!stdout(&no_color).contains('\x1b'));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("report.txt");
+    ccaudit(&[
+        "audit",
+        &snapshot,
+        "--color",
+        "always",
+        "-o",
+        file.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        !std::fs::read_to_string(&file)
+            .expect("read")
+            .contains('\x1b')
+    );
+    let refused = ccaudit(&["audit", &snapshot, "--color", "sometimes"]);
+    assert_eq!(refused.status.code(), Some(2));
+}
+
+/// Completions and manual pages come from the same definitions as --help.
+#[test]
+fn completions_and_manual_pages_cover_every_command() {
+    let commands = [
+        "audit", "collect", "scan", "triage", "diff", "fix", "policy", "rules", "quotas", "merge",
+    ];
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = ccaudit(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        for command in commands {
+            assert!(script.contains(command), "{shell} completes no `{command}`");
+        }
+    }
+    let bash = stdout(&ccaudit(&["completions", "bash"]));
+    assert!(
+        bash.contains("--shard") && bash.contains("--from-bitmovin"),
+        "flags complete too"
+    );
+    let man = ccaudit(&["man"]);
+    assert_eq!(man.status.code(), Some(0), "{}", stderr(&man));
+    let page = stdout(&man);
+    assert!(
+        page.starts_with(".ie \\n(.g .ds Aq"),
+        "roff: {}",
+        &page[..page.len().min(80)]
+    );
+    assert!(page.contains(".TH ccaudit 1"), "{page}");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = ccaudit(&["man", "--out-dir", dir.path().to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for command in commands {
+        let page = dir.path().join(format!("ccaudit-{command}.1"));
+        assert!(page.is_file(), "no {}", page.display());
+    }
+    assert!(dir.path().join("ccaudit.1").is_file());
+}

@@ -19,6 +19,10 @@ pub struct ReportArgs {
     /// Output format (repeat for several, with --output-dir)
     #[arg(long, value_enum, default_values_t = [AuditFormat::Table])]
     pub format: Vec<AuditFormat>,
+    /// Colour the table's outcomes: at a terminal unless NO_COLOR is set
+    /// (auto), always, or never
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
     /// Exit 1 when a finding of this severity or above fails or is unknown
     #[arg(long, value_enum, default_value_t = FailOn::High)]
     pub fail_on: FailOn,
@@ -122,9 +126,9 @@ pub enum AuditFormat {
 
 impl AuditFormat {
     /// The format as the audit run writes it (the table this wide).
-    fn as_run(self, width: Option<u16>) -> audit::Format {
+    fn as_run(self, width: Option<u16>, color: bool) -> audit::Format {
         match self {
-            AuditFormat::Table => audit::Format::Table(width),
+            AuditFormat::Table => audit::Format::Table(width, color),
             AuditFormat::Json => audit::Format::Json,
             AuditFormat::Sarif => audit::Format::Sarif,
             AuditFormat::Junit => audit::Format::Junit,
@@ -169,6 +173,30 @@ impl FailOn {
             FailOn::Low => Some(Severity::Low),
             FailOn::Info => Some(Severity::Info),
             FailOn::None => None,
+        }
+    }
+}
+
+/// `--color`: when the table's outcomes are coloured.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// At a terminal, unless NO_COLOR is set (https://no-color.org) or TERM is dumb
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether standard output gets colour.
+    pub fn colors_stdout(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+                let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+                std::io::stdout().is_terminal() && !no_color && !dumb
+            }
         }
     }
 }
@@ -231,7 +259,9 @@ pub fn render_audit(
                 }
             }
             let names: Vec<&str> = chosen.iter().map(|f| f.file_name()).collect();
-            let formats: Vec<audit::Format> = chosen.iter().map(|f| f.as_run(None)).collect();
+            // Files get no colour.
+            let formats: Vec<audit::Format> =
+                chosen.iter().map(|f| f.as_run(None, false)).collect();
             let mut finished = None;
             output::write_set(dir, &names, |outs| {
                 finished = Some(run.run(targets, &formats, outs)?);
@@ -243,9 +273,10 @@ pub fn render_audit(
             let out = args.output.as_deref();
             let format = args.format.first().copied().unwrap_or(AuditFormat::Table);
             let width = table_width().filter(|_| out.is_none());
+            let color = out.is_none() && args.color.colors_stdout();
             let mut finished = None;
             output::write_with(out, |w| {
-                finished = Some(run.run(targets, &[format.as_run(width)], &mut [w])?);
+                finished = Some(run.run(targets, &[format.as_run(width, color)], &mut [w])?);
                 Ok::<(), output::Stop>(())
             })?;
             finished

@@ -59,14 +59,15 @@ fn sorted<'a, 'b>(findings: &'b [Finding<'a>]) -> Vec<&'b Finding<'a>> {
 pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
     let mut out = String::new();
     for target in &report.targets {
-        out.push_str(&self::target(target, width));
+        out.push_str(&self::target(target, width, false));
     }
     out.push_str(&tail(&report.totals()));
     out
 }
 
-/// One target's part: its counts, its table, then how to fix what fails.
-pub fn target(target: &TargetReport<'_>, width: Option<u16>) -> String {
+/// One target's part: its counts, its table, then how to fix what fails;
+/// `color` marks the outcomes for a terminal (`--color`).
+pub fn target(target: &TargetReport<'_>, width: Option<u16>, color: bool) -> String {
     let mut out = String::new();
     let account = visible(target.account_id.as_deref().unwrap_or("account not given"));
     out.push_str(&format!(
@@ -85,7 +86,12 @@ pub fn target(target: &TargetReport<'_>, width: Option<u16>) -> String {
             finding_cell(f),
         ]);
     }
-    out.push_str(&draw(&table, width));
+    let drawn = draw(&table, width);
+    if color {
+        out.push_str(&colored(&drawn));
+    } else {
+        out.push_str(&drawn);
+    }
     out.push('\n');
     let failing: Vec<&Finding> = sorted
         .into_iter()
@@ -106,6 +112,37 @@ pub fn target(target: &TargetReport<'_>, width: Option<u16>) -> String {
         }
     }
     out.push('\n');
+    out
+}
+
+/// The table with each row's outcome word in its colour. The layout is
+/// done first, so the escapes take no width; they are ours, never text
+/// from a snapshot, which `visible` has already escaped.
+fn colored(table: &str) -> String {
+    const STYLES: [(&str, &str); 4] = [
+        ("FAIL", "\x1b[1;31m"),
+        ("UNKNOWN", "\x1b[1;33m"),
+        ("PASS", "\x1b[32m"),
+        ("SKIP", "\x1b[2m"),
+    ];
+    let mut out = String::with_capacity(table.len() + table.len() / 8);
+    for line in table.split_inclusive('\n') {
+        let cell = line.strip_prefix("│ ");
+        match cell.and_then(|rest| {
+            STYLES
+                .iter()
+                .find(|(word, _)| rest.starts_with(word) && rest[word.len()..].starts_with(' '))
+        }) {
+            Some((word, style)) => {
+                out.push_str("│ ");
+                out.push_str(style);
+                out.push_str(word);
+                out.push_str("\x1b[0m");
+                out.push_str(&line["│ ".len() + word.len()..]);
+            }
+            None => out.push_str(line),
+        }
+    }
     out
 }
 
