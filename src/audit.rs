@@ -33,6 +33,8 @@ pub enum Format {
     Html,
     /// OCSF Compliance Finding events.
     Ocsf,
+    /// AWS Security Finding Format, for Security Hub.
+    Asff,
 }
 
 impl Format {
@@ -40,7 +42,7 @@ impl Format {
     fn streamed(self) -> bool {
         matches!(
             self,
-            Format::Json | Format::Csv | Format::Table(..) | Format::Ocsf
+            Format::Json | Format::Csv | Format::Table(..) | Format::Ocsf | Format::Asff
         )
     }
 }
@@ -94,15 +96,17 @@ impl<'r> Audit<'r> {
         let selected = engine::select(self.rules, self.only);
         let baseline = self.baseline.map(Baseline::new);
         let keep = formats.iter().any(|f| !f.streamed());
-        // One time for every OCSF event of the run.
+        // One time for every OCSF event and ASFF finding of the run.
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let asff_time = report::asff::time(now_ms);
         for (format, out) in formats.iter().zip(outs.iter_mut()) {
             match format {
                 Format::Json => report::json::head(*out)?,
                 Format::Csv => report::csv::head(*out)?,
                 Format::Ocsf => report::ocsf::head(*out)?,
+                Format::Asff => report::asff::head(*out)?,
                 _ => {}
             }
         }
@@ -121,6 +125,7 @@ impl<'r> Audit<'r> {
                     Format::Json => report::json::target(&audited, index == 0, &mut part)?,
                     Format::Csv => report::csv::target(&audited, &mut part)?,
                     Format::Ocsf => report::ocsf::target(&audited, index == 0, now_ms, &mut part)?,
+                    Format::Asff => report::asff::target(&audited, &asff_time, &mut part)?,
                     Format::Table(width, color) => {
                         part = report::table::target(&audited, width, color).into_bytes()
                     }
@@ -145,10 +150,17 @@ impl<'r> Audit<'r> {
         let mut targets = 0;
         let mut drifts = Vec::new();
         let mut kept = Vec::new();
+        // Whether each format has written an element of its array yet.
+        let mut began = vec![false; formats.len()];
         pipeline::run(source, work, |audited| {
             let audited = audited?;
-            for (part, out) in audited.parts.iter().zip(outs.iter_mut()) {
-                out.write_all(part)?;
+            for (i, (part, out)) in audited.parts.iter().zip(outs.iter_mut()).enumerate() {
+                if formats[i] == Format::Asff {
+                    out.write_all(report::asff::joined(part, !began[i]))?;
+                    began[i] |= !part.is_empty();
+                } else {
+                    out.write_all(part)?;
+                }
             }
             targets += 1;
             summary += audited.summary;
@@ -178,11 +190,12 @@ impl<'r> Audit<'r> {
             report.drift = drift.clone();
             report
         });
-        for (format, out) in formats.iter().zip(outs.iter_mut()) {
+        for (i, (format, out)) in formats.iter().zip(outs.iter_mut()).enumerate() {
             match *format {
                 Format::Json => report::json::tail(&totals, *out)?,
                 Format::Csv => {}
                 Format::Ocsf => report::ocsf::tail(targets, *out)?,
+                Format::Asff => report::asff::tail(began[i], *out)?,
                 Format::Table(..) => out.write_all(report::table::tail(&totals).as_bytes())?,
                 _ => {
                     if let Some(whole) = &whole {
@@ -211,6 +224,6 @@ fn write_whole(
         Format::Junit => report::junit::write(report, out),
         Format::Markdown => out.write_all(report::markdown::render(report).as_bytes()),
         Format::Html => out.write_all(report::html::render(report).as_bytes()),
-        Format::Json | Format::Csv | Format::Table(..) | Format::Ocsf => Ok(()),
+        Format::Json | Format::Csv | Format::Table(..) | Format::Ocsf | Format::Asff => Ok(()),
     }
 }

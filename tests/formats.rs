@@ -67,6 +67,8 @@ fn several_formats_at_once_are_written_whole() {
         "--format",
         "ocsf",
         "--format",
+        "asff",
+        "--format",
         "table",
         "--output-dir",
         dir.path().to_str().expect("utf-8"),
@@ -85,6 +87,7 @@ fn several_formats_at_once_are_written_whole() {
     assert_eq!(
         names,
         [
+            "report.asff.json",
             "report.csv",
             "report.html",
             "report.json",

@@ -110,6 +110,13 @@ fn the_streamed_reports_are_the_whole_ones() {
     report::ocsf::write(&whole, time, &mut at_once).expect("ocsf");
     let at_once: Vec<serde_json::Value> = serde_json::from_slice(&at_once).expect("ocsf");
     assert!(streamed == at_once, "ocsf: the streamed events differ");
+    let out = ccaudit(&["audit", path, "--format", "asff"]);
+    let streamed: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("asff");
+    let time = streamed[0]["CreatedAt"].as_str().expect("time").to_string();
+    let mut at_once = Vec::new();
+    report::asff::write(&whole, &time, &mut at_once).expect("asff");
+    let at_once: Vec<serde_json::Value> = serde_json::from_slice(&at_once).expect("asff");
+    assert!(streamed == at_once, "asff: the streamed findings differ");
 }
 
 #[test]

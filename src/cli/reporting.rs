@@ -122,6 +122,8 @@ pub enum AuditFormat {
     Csv,
     /// OCSF 1.5 Compliance Finding events (class 2003), a JSON array
     Ocsf,
+    /// AWS Security Finding Format, a JSON array for Security Hub's BatchImportFindings
+    Asff,
 }
 
 impl AuditFormat {
@@ -136,6 +138,7 @@ impl AuditFormat {
             AuditFormat::Html => audit::Format::Html,
             AuditFormat::Csv => audit::Format::Csv,
             AuditFormat::Ocsf => audit::Format::Ocsf,
+            AuditFormat::Asff => audit::Format::Asff,
         }
     }
 
@@ -149,6 +152,7 @@ impl AuditFormat {
             AuditFormat::Html => "report.html",
             AuditFormat::Csv => "report.csv",
             AuditFormat::Ocsf => "report.ocsf.json",
+            AuditFormat::Asff => "report.asff.json",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The report: one value per audit, rendered to each format. Its JSON form
 //! is a contract (docs/report.md): extend it, never rename.
 
+pub mod asff;
 pub mod baseline;
 pub mod csv;
 pub mod grid;
