@@ -110,7 +110,7 @@ impl<'r> Audit<'r> {
                 _ => {}
             }
         }
-        let work = |index: usize, target: Target| -> std::io::Result<Audited<'r>> {
+        let work = |index: usize, target: Target| -> Result<Audited<'r>, Stop> {
             let mut audited = engine::audit_target(&selected, &target);
             drop(target);
             let used = self.suppressions.as_ref().map(|(entries, today)| {
@@ -125,7 +125,12 @@ impl<'r> Audit<'r> {
                     Format::Json => report::json::target(&audited, index == 0, &mut part)?,
                     Format::Csv => report::csv::target(&audited, &mut part)?,
                     Format::Ocsf => report::ocsf::target(&audited, index == 0, now_ms, &mut part)?,
-                    Format::Asff => report::asff::target(&audited, &asff_time, &mut part)?,
+                    Format::Asff => {
+                        // An account Security Hub cannot take is the input's fault.
+                        let account = report::asff::account(&audited)
+                            .map_err(|why| crate::error::InputError::new(self.source, why))?;
+                        report::asff::target(&audited, account, &asff_time, &mut part)?
+                    }
                     Format::Table(width, color) => {
                         part = report::table::target(&audited, width, color).into_bytes()
                     }

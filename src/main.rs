@@ -369,23 +369,27 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
                 output::write_with(Some(path), |w| write_json(w, collected))?;
             }
             let empty = collected["targets"].as_array().is_some_and(Vec::is_empty);
-            if let (Some(shard), true) = (targets.shard, empty) {
-                // More shards than targets: this one has nothing to report.
-                eprintln!("shard {shard} holds no target: no report written");
-                return match gathered.incomplete {
-                    Some(incomplete) => Err(incomplete),
-                    None => Ok(ExitCode::SUCCESS),
-                };
-            }
-            // A `Value` prints without fail: no error to lose.
-            let bytes = collected.to_string().into_bytes();
-            let snapshot = Snapshot::from_slice(std::path::Path::new("<collected>"), &bytes)?;
+            let audited = match targets.shard {
+                // More shards than targets: a report of none, so that no
+                // older report stays where this one goes.
+                Some(shard) if empty => {
+                    if !targets.quiet {
+                        eprintln!("shard {shard} holds no target: its report lists none");
+                    }
+                    Vec::new()
+                }
+                // A `Value` prints without fail: no error to lose.
+                _ => {
+                    let bytes = collected.to_string().into_bytes();
+                    Snapshot::from_slice(std::path::Path::new("<collected>"), &bytes)?.targets
+                }
+            };
             let source = save_snapshot
                 .as_ref()
                 .map_or_else(|| "snapshot.json".to_string(), |p| p.display().to_string());
             let audited = render_audit(
                 &rules,
-                pipeline::Source::Collected(snapshot.targets),
+                pipeline::Source::Collected(audited),
                 &source,
                 &report,
                 inputs,

@@ -24,6 +24,17 @@ enum Kind {
     Report,
 }
 
+/// A snapshot's fields around its targets, for a shard that has none.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Read only to be checked.
+struct EmptyShard {
+    schema: String,
+    collected_at: Option<String>,
+    source: Option<String>,
+    targets: [(); 0],
+}
+
 /// One input, read and checked.
 struct Input {
     path: PathBuf,
@@ -60,8 +71,10 @@ pub fn merge(paths: &[PathBuf], out: &mut dyn Write) -> Result<usize, Stop> {
         if first {
             write_head(out, &input, this)?;
         }
-        let targets = input.document["targets"]
-            .as_array()
+        let targets = input
+            .document
+            .get("targets")
+            .and_then(Value::as_array)
             .map_or(&[][..], Vec::as_slice);
         for target in targets {
             let name = target["name"].as_str().unwrap_or_default().to_string();
@@ -141,11 +154,22 @@ fn kind_of(input: &Input) -> Result<Kind, InputError> {
 /// a report as `--baseline` reads it, with no drift (drift against one
 /// baseline is not additive: run `ccaudit diff` on the merged report).
 fn check(input: &Input, kind: Kind) -> Result<(), InputError> {
-    let empty = input.document["targets"]
-        .as_array()
+    let empty = input
+        .document
+        .get("targets")
+        .and_then(Value::as_array)
         .is_some_and(Vec::is_empty);
     match kind {
-        Kind::Snapshot if empty => Ok(()),
+        // `Snapshot` refuses a snapshot of nothing; its fields are checked alone.
+        Kind::Snapshot if empty => serde_json::from_str::<EmptyShard>(&input.text)
+            .map(|_| ())
+            .map_err(|e| {
+                let message = e.to_string();
+                let message = message
+                    .rsplit_once(" at line ")
+                    .map_or(message.as_str(), |(m, _)| m);
+                InputError::at(&input.path, e.line(), e.column(), message)
+            }),
         Kind::Snapshot => Snapshot::from_slice(&input.path, input.text.as_bytes()).map(|_| ()),
         Kind::Report => {
             crate::report::baseline::load(&input.path)?;
@@ -160,9 +184,9 @@ fn check(input: &Input, kind: Kind) -> Result<(), InputError> {
     }
 }
 
-/// The merged document's opening, up to its target list: the first
-/// input's fields, with `collected_at` the earliest of them all left to
-/// the reader (a snapshot's fields are few and all optional).
+/// The merged document's opening, up to its target list: for snapshots,
+/// the first input's `collected_at` and `source` (the files are written one
+/// after the other, so the head cannot wait for the others).
 fn write_head(out: &mut dyn Write, input: &Input, kind: Kind) -> std::io::Result<()> {
     out.write_all(b"{\n  \"schema\": ")?;
     let schema = match kind {
@@ -256,11 +280,20 @@ impl Merged {
                 .cloned()
                 .unwrap_or_default()
         };
+        // An entry is the same wherever its file was named from: its
+        // `origin` (path:line) is left out of the comparison.
+        let same = |entry: &Value| -> String {
+            let mut entry = entry.clone();
+            if let Some(fields) = entry.as_object_mut() {
+                fields.remove("origin");
+            }
+            entry.to_string()
+        };
         let mut expired: Vec<Value> = Vec::new();
         let mut seen = HashSet::new();
         for lists in &self.suppressions {
             for entry in list(lists, "expired") {
-                if seen.insert(entry.to_string()) {
+                if seen.insert(same(&entry)) {
                     expired.push(entry);
                 }
             }
@@ -269,7 +302,7 @@ impl Merged {
             .into_iter()
             .filter(|entry| {
                 rest.iter()
-                    .all(|lists| list(lists, "stale").contains(entry))
+                    .all(|lists| list(lists, "stale").iter().any(|e| same(e) == same(entry)))
             })
             .collect();
         Some(serde_json::json!({ "expired": expired, "stale": stale }))

@@ -155,6 +155,75 @@ fn findings_are_imported_into_security_hub_and_a_fix_archives_its_failure() {
     }
 }
 
+/// Two targets in one account and region, sized apart: each keeps its own
+/// finding (a failure of one is never archived by the other's pass), and
+/// a muted finding says who accepted it.
+#[test]
+fn ids_are_per_target_and_rule_and_a_mute_is_said() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/scenarios/guide-production/snapshot.json");
+    let mut snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string(&fixture).expect("read")).expect("json");
+    let mut big = snapshot["targets"][0].clone();
+    big["name"] = Value::from("big");
+    big["setup"]["max_encodings"] = Value::from(1000);
+    snapshot["targets"]
+        .as_array_mut()
+        .expect("targets")
+        .push(big);
+    let path = dir.path().join("two.json");
+    std::fs::write(&path, snapshot.to_string()).expect("write");
+    let suppressions = dir.path().join("suppressions.toml");
+    std::fs::write(
+        &suppressions,
+        "[[suppress]]\nrule = \"quota-spot-vcpu\"\ntarget = \"big\"\nreason = \"raise requested\"\nowner = \"platform@example.com\"\nexpires = 2027-01-31\n",
+    )
+    .expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_ccaudit"))
+        .args([
+            "audit",
+            path.to_str().expect("utf-8"),
+            "--format",
+            "asff",
+            "--fail-on",
+            "none",
+            "--suppressions",
+            suppressions.to_str().expect("utf-8"),
+            "--now",
+            "2026-11-29",
+        ])
+        .output()
+        .expect("run ccaudit");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let findings: Vec<Value> = serde_json::from_slice(&out.stdout).expect("array");
+    let mut ids: Vec<&str> = findings.iter().filter_map(|f| f["Id"].as_str()).collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "every finding has its own Id");
+    let spot = |target: &str| {
+        findings
+            .iter()
+            .find(|f| {
+                f["GeneratorId"] == "ccaudit/quota-spot-vcpu"
+                    && f["ProductFields"]["ccaudit/target"] == target
+            })
+            .unwrap_or_else(|| panic!("no spot finding for {target}"))
+    };
+    assert_eq!(spot("big")["Compliance"]["Status"], "FAILED");
+    assert_eq!(
+        spot("big")["ProductFields"]["ccaudit/muted-by"],
+        "platform@example.com"
+    );
+    assert_eq!(spot("guide-production")["Compliance"]["Status"], "PASSED");
+}
+
 #[test]
 fn a_target_without_an_account_id_is_refused_not_guessed() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -175,8 +244,9 @@ fn a_target_without_an_account_id_is_refused_not_guessed() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("Security Hub findings need the target's AWS account id"),
+        stderr.contains("target guide-production: Security Hub findings need the target's AWS account id, and the snapshot gives none"),
         "{stderr}"
     );
+    assert!(!stderr.contains("cannot write output"), "{stderr}");
     assert!(out.stdout.is_empty(), "no half array");
 }

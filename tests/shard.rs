@@ -213,24 +213,25 @@ fn shard_reports_merge_into_the_unsharded_report_and_empty_shards_are_fine() {
     let fleet = fleet(2);
     let whole = fleet.file("whole.json");
     fleet.run("scan", None, &whole);
-    // Eight shards of two targets: most are empty, and say so.
+    // Eight shards of two targets: most are empty, say so, and still write
+    // a report (of no target), so no older file is left in its place.
     let mut reports = Vec::new();
     let mut empty = 0;
     for i in 0..8 {
         let file = fleet.file(&format!("report-{i}.json"));
         let out = fleet.run("scan", Some(&format!("{i}/8")), &file);
-        if file.exists() {
-            reports.push(file);
-        } else {
+        let report = json(&file);
+        if report["targets"].as_array().is_some_and(Vec::is_empty) {
             assert!(
                 stderr(&out).contains(&format!("shard {i}/8 holds no target")),
                 "{}",
                 stderr(&out)
             );
+            assert_eq!(report["summary"]["fail"], 0);
             empty += 1;
         }
+        reports.push(file);
     }
-    assert_eq!(empty, 8 - reports.len());
     assert!(empty >= 6, "{empty} empty shards");
     let merged = fleet.file("merged.json");
     let mut args = vec!["merge"];
@@ -323,6 +324,23 @@ fn merging_refuses_what_would_count_a_target_twice_or_add_up_wrongly() {
         &["merge", production, garbage.to_str().expect("utf-8")],
         "garbage.json:2:14:",
     );
+    // No targets at all, or an empty shard with a field of the wrong type.
+    let bare = dir.path().join("bare.json");
+    std::fs::write(&bare, "{\"schema\": \"ccaudit/snapshot/v1\"}").expect("write");
+    refused(
+        &["merge", production, bare.to_str().expect("utf-8")],
+        "missing field `targets`",
+    );
+    let odd = dir.path().join("odd-shard.json");
+    std::fs::write(
+        &odd,
+        "{\"schema\": \"ccaudit/snapshot/v1\",\n \"collected_at\": 5, \"targets\": []}",
+    )
+    .expect("write");
+    refused(
+        &["merge", odd.to_str().expect("utf-8"), production],
+        "odd-shard.json:2:18: invalid type: integer `5`, expected a string",
+    );
     let foreign = dir.path().join("foreign.json");
     std::fs::write(&foreign, "{\"schema\": \"other/v1\", \"targets\": []}").expect("write");
     refused(
@@ -365,7 +383,13 @@ expires = 2026-01-01
 "#,
     )
     .expect("write suppressions");
-    let report_of = |snapshot: &Path, name: &str| -> PathBuf {
+    // The halves name the file differently: entries are compared without
+    // where they were read from.
+    let spelled = [
+        suppressions.clone(),
+        dir.path().join(".").join("suppressions.toml"),
+    ];
+    let report_of = |snapshot: &Path, name: &str, suppressions: &Path| -> PathBuf {
         let report = dir.path().join(name);
         let out = ccaudit(&[
             "audit",
@@ -395,7 +419,7 @@ expires = 2026-01-01
         half["targets"] = Value::from(targets.to_vec());
         let path = dir.path().join(format!("half-{i}.json"));
         std::fs::write(&path, half.to_string()).expect("write a half");
-        halves.push(report_of(&path, &format!("report-{i}.json")));
+        halves.push(report_of(&path, &format!("report-{i}.json"), &spelled[i]));
     }
     let merged = dir.path().join("merged.json");
     let out = ccaudit(&[
@@ -406,7 +430,10 @@ expires = 2026-01-01
         merged.to_str().expect("utf-8"),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let (merged, whole) = (json(&merged), json(&report_of(&fixture, "whole.json")));
+    let (merged, whole) = (
+        json(&merged),
+        json(&report_of(&fixture, "whole.json", &suppressions)),
+    );
     let reasons = |report: &Value, list: &str| -> Vec<String> {
         let mut reasons: Vec<String> = report["suppressions"][list]
             .as_array()

@@ -7,13 +7,15 @@
 //!   made). A passing one is sent ARCHIVED and PASSED: imported under the
 //!   same `Id`, it archives a failure the hub still shows once it is fixed.
 //!   Skipped findings are not sent.
-//! - `Id` is stable per account, region, rule and resource, so each night
-//!   updates the same finding instead of adding one.
+//! - `Id` is stable per account, region, target and rule (one finding per
+//!   target and rule), so each night updates the same finding instead of
+//!   adding one, whatever the evidence calls the resource.
 //! - `ProductArn` is the account's own custom product
 //!   (`product/ACCOUNT/default`), as for any finding a customer imports.
 //!
-//! Security Hub needs each finding's account: a target without an account
-//! id stops the report with a clear error instead of guessing one.
+//! Security Hub needs each finding's account: a target without a valid
+//! account id stops the report with a clear error instead of guessing one.
+//! A muted finding says so in `ProductFields` (`ccaudit/muted-*`).
 
 use std::io::{self, Write};
 
@@ -32,31 +34,42 @@ pub fn head(out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"[")
 }
 
-/// One target's findings, each after a `,` (the run drops the one before
-/// the array's first finding: a target may send none, every rule skipped).
-pub fn target(target: &TargetReport<'_>, time: &str, out: &mut dyn Write) -> io::Result<()> {
-    let sent: Vec<&Finding<'_>> = target
+/// The findings of `target` that are sent (skipped ones are not).
+fn sent<'t, 'a>(target: &'t TargetReport<'a>) -> impl Iterator<Item = &'t Finding<'a>> {
+    target
         .findings
         .iter()
         .filter(|f| f.outcome != Outcome::Skip)
-        .collect();
-    if sent.is_empty() {
-        return Ok(());
+}
+
+/// Security Hub needs each finding's account: the target's, or why it
+/// cannot be sent (none given, or not 12 digits). Never guessed.
+pub fn account<'t>(target: &'t TargetReport<'_>) -> Result<&'t str, String> {
+    match target.account_id.as_deref() {
+        _ if sent(target).next().is_none() => Ok(""),
+        Some(account) if crate::aws_format::Format::AccountId.accepts(account) => Ok(account),
+        Some(account) => Err(format!(
+            "target {}: its account id `{}` is not 12 digits, and Security Hub findings need the target's AWS account id",
+            crate::output::visible(&target.name),
+            crate::output::visible(account)
+        )),
+        None => Err(format!(
+            "target {}: Security Hub findings need the target's AWS account id, and the snapshot gives none (collect with --account-id, or account_id in the inventory)",
+            crate::output::visible(&target.name)
+        )),
     }
-    let Some(account) = target
-        .account_id
-        .as_deref()
-        .filter(|a| crate::aws_format::Format::AccountId.accepts(a))
-    else {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!(
-                "target {}: Security Hub findings need the target's AWS account id (give --account-id, or account_id in the inventory)",
-                crate::output::visible(&target.name)
-            ),
-        ));
-    };
-    for finding in sent {
+}
+
+/// One target's findings in `account` (see `account`), each after a `,`
+/// (the run drops the one before the array's first finding: a target may
+/// send none, every rule skipped).
+pub fn target(
+    target: &TargetReport<'_>,
+    account: &str,
+    time: &str,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    for finding in sent(target) {
         out.write_all(b",\n  ")?;
         write_json_at(out, &asff(target, account, finding, time), 1)?;
     }
@@ -93,8 +106,13 @@ fn asff(target: &TargetReport<'_>, account: &str, f: &Finding<'_>, time: &str) -
     };
     let mut finding = json!({
         "SchemaVersion": "2018-10-08",
-        "Id": format!("ccaudit/{account}/{region}/{}/{}", f.rule, f.resource),
-        "ProductArn": format!("arn:aws:securityhub:{region}:{account}:product/{account}/default"),
+        // One finding per target and rule: the Id does not move when the
+        // resource's label changes with the evidence.
+        "Id": format!("ccaudit/{account}/{region}/{}/{}", target.name, f.rule),
+        "ProductArn": format!(
+            "arn:{}:securityhub:{region}:{account}:product/{account}/default",
+            partition(region)
+        ),
         "GeneratorId": format!("ccaudit/{}", f.rule),
         "AwsAccountId": account,
         "Region": region,
@@ -113,6 +131,13 @@ fn asff(target: &TargetReport<'_>, account: &str, f: &Finding<'_>, time: &str) -
             "ccaudit/outcome": f.outcome.as_str(),
         },
     });
+    if let Some(muted) = &f.muted {
+        // Accepted with ccaudit's suppressions: said, for the hub's users.
+        let fields = &mut finding["ProductFields"];
+        fields["ccaudit/muted-until"] = json!(muted.expires);
+        fields["ccaudit/muted-by"] = json!(cut(&muted.owner, 1024));
+        fields["ccaudit/muted-reason"] = json!(cut(&muted.reason, 1024));
+    }
     if let Some(fix) = recommendation(f) {
         finding["Remediation"] =
             json!({ "Recommendation": { "Text": cut(&fix, RECOMMENDATION_MAX) } });
@@ -143,9 +168,20 @@ fn resource(target: &TargetReport<'_>, account: &str, f: &Finding<'_>) -> Value 
     json!({
         "Type": kind,
         "Id": id,
-        "Partition": "aws",
+        "Partition": partition(&target.region),
         "Region": target.region,
     })
+}
+
+/// The AWS partition a region is in.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
 }
 
 /// The fix and its command, for a problem.
@@ -172,8 +208,9 @@ pub fn write(report: &super::Report<'_>, time: &str, out: &mut dyn Write) -> io:
     head(out)?;
     let mut any = false;
     for t in &report.targets {
+        let account = self::account(t).map_err(io::Error::other)?;
         let mut part = Vec::new();
-        target(t, time, &mut part)?;
+        target(t, account, time, &mut part)?;
         out.write_all(joined(&part, !any))?;
         any |= !part.is_empty();
     }
@@ -198,5 +235,8 @@ mod tests {
         assert_eq!(cut_text.chars().count(), RECOMMENDATION_MAX);
         assert!(cut_text.ends_with('…'));
         assert_eq!(time(1_764_374_400_123), "2025-11-29T00:00:00.123Z");
+        assert_eq!(partition("eu-central-1"), "aws");
+        assert_eq!(partition("cn-north-1"), "aws-cn");
+        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
     }
 }

@@ -98,7 +98,6 @@ fn event(target: &TargetReport<'_>, f: &Finding<'_>, time_ms: u64) -> Value {
             },
             "profiles": ["cloud"],
             "event_code": f.rule,
-            "uid": uid,
         },
         "finding_info": {
             "uid": uid,
