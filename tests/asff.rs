@@ -155,16 +155,22 @@ fn findings_are_imported_into_security_hub_and_a_fix_archives_its_failure() {
     }
 }
 
+/// A scenario's snapshot, to change.
+fn scenario(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/scenarios")
+        .join(name)
+        .join("snapshot.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json")
+}
+
 /// Two targets in one account and region, sized apart: each keeps its own
 /// finding (a failure of one is never archived by the other's pass), and
 /// a muted finding says who accepted it.
 #[test]
 fn ids_are_per_target_and_rule_and_a_mute_is_said() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/scenarios/guide-production/snapshot.json");
-    let mut snapshot: Value =
-        serde_json::from_str(&std::fs::read_to_string(&fixture).expect("read")).expect("json");
+    let mut snapshot = scenario("guide-production");
     let mut big = snapshot["targets"][0].clone();
     big["name"] = Value::from("big");
     big["setup"]["max_encodings"] = Value::from(1000);
@@ -227,10 +233,7 @@ fn ids_are_per_target_and_rule_and_a_mute_is_said() {
 #[test]
 fn a_target_without_an_account_id_is_refused_not_guessed() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/scenarios/guide-production/snapshot.json");
-    let mut snapshot: Value =
-        serde_json::from_str(&std::fs::read_to_string(&fixture).expect("read")).expect("json");
+    let mut snapshot = scenario("guide-production");
     snapshot["targets"][0]["setup"]
         .as_object_mut()
         .expect("setup")
