@@ -178,6 +178,18 @@ pub fn shell_words(format: Format, name: &str, value: &str) -> Result<String, Ma
     })
 }
 
+/// The AWS partition a region is in (for ARNs): `aws-cn` for China,
+/// `aws-us-gov` for GovCloud, `aws` otherwise.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

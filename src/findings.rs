@@ -230,19 +230,22 @@ impl Resource {
         match self {
             Resource::SecurityGroup { group_id } if Format::SecurityGroupId.accepts(group_id) => {
                 Some(format!(
-                    "arn:aws:ec2:{region}:{account}:security-group/{group_id}"
+                    "arn:{}:ec2:{region}:{account}:security-group/{group_id}",
+                    crate::aws_format::partition(region)
                 ))
             }
             Resource::Subnet {
                 subnet_id: Some(id),
-            } if Format::SubnetId.accepts(id) => {
-                Some(format!("arn:aws:ec2:{region}:{account}:subnet/{id}"))
-            }
+            } if Format::SubnetId.accepts(id) => Some(format!(
+                "arn:{}:ec2:{region}:{account}:subnet/{id}",
+                crate::aws_format::partition(region)
+            )),
             Resource::Quota {
                 service_code,
                 quota_code,
             } => Some(format!(
-                "arn:aws:servicequotas:{region}:{account}:{service_code}/{quota_code}"
+                "arn:{}:servicequotas:{region}:{account}:{service_code}/{quota_code}",
+                crate::aws_format::partition(region)
             )),
             Resource::IamPrincipal { arn: Some(arn), .. } if arn.starts_with("arn:") => {
                 Some(arn.clone())
@@ -379,6 +382,18 @@ mod tests {
         assert_eq!(
             group("sg-0a1b2c3d4e5f60718").arn("eu-west-1", "123456789012"),
             Some("arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0a1b2c3d4e5f60718".into())
+        );
+        // China and GovCloud have partitions of their own.
+        assert_eq!(
+            group("sg-0a1b2c3d4e5f60718").arn("cn-north-1", "123456789012"),
+            Some(
+                "arn:aws-cn:ec2:cn-north-1:123456789012:security-group/sg-0a1b2c3d4e5f60718".into()
+            )
+        );
+        assert!(
+            group("sg-0a1b2c3d4e5f60718")
+                .arn("us-gov-west-1", "123456789012")
+                .is_some_and(|arn| arn.starts_with("arn:aws-us-gov:ec2:"))
         );
         // The guide's placeholder `sg-12345` and a group name are no ids.
         assert_eq!(group("sg-12345").arn("eu-west-1", "1"), None);

@@ -111,7 +111,7 @@ fn asff(target: &TargetReport<'_>, account: &str, f: &Finding<'_>, time: &str) -
         "Id": format!("ccaudit/{account}/{region}/{}/{}", target.name, f.rule),
         "ProductArn": format!(
             "arn:{}:securityhub:{region}:{account}:product/{account}/default",
-            partition(region)
+            crate::aws_format::partition(region)
         ),
         "GeneratorId": format!("ccaudit/{}", f.rule),
         "AwsAccountId": account,
@@ -168,20 +168,9 @@ fn resource(target: &TargetReport<'_>, account: &str, f: &Finding<'_>) -> Value 
     json!({
         "Type": kind,
         "Id": id,
-        "Partition": partition(&target.region),
+        "Partition": crate::aws_format::partition(&target.region),
         "Region": target.region,
     })
-}
-
-/// The AWS partition a region is in.
-pub fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
 }
 
 /// The fix and its command, for a problem.
@@ -235,6 +224,7 @@ mod tests {
         assert_eq!(cut_text.chars().count(), RECOMMENDATION_MAX);
         assert!(cut_text.ends_with('…'));
         assert_eq!(time(1_764_374_400_123), "2025-11-29T00:00:00.123Z");
+        use crate::aws_format::partition;
         assert_eq!(partition("eu-central-1"), "aws");
         assert_eq!(partition("cn-north-1"), "aws-cn");
         assert_eq!(partition("us-gov-west-1"), "aws-us-gov");

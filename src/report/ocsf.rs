@@ -142,7 +142,7 @@ fn resource(target: &TargetReport<'_>, f: &Finding<'_>) -> Value {
         "name": f.resource,
         "type": kind,
         "region": target.region,
-        "cloud_partition": "aws",
+        "cloud_partition": crate::aws_format::partition(&target.region),
     })
 }
 
