@@ -25,7 +25,7 @@ impl Shard {
 
 /// FNV-1a, 64 bits: a few lines, stable by definition, and spread well
 /// enough over short names for an even share.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     bytes

@@ -28,6 +28,7 @@ use crate::output::write_json_at;
 const TITLE_MAX: usize = 256;
 const DESCRIPTION_MAX: usize = 1024;
 const RECOMMENDATION_MAX: usize = 512;
+const ID_MAX: usize = 512;
 
 /// Everything before the first finding.
 pub fn head(out: &mut dyn Write) -> io::Result<()> {
@@ -108,7 +109,7 @@ fn asff(target: &TargetReport<'_>, account: &str, f: &Finding<'_>, time: &str) -
         "SchemaVersion": "2018-10-08",
         // One finding per target and rule: the Id does not move when the
         // resource's label changes with the evidence.
-        "Id": format!("ccaudit/{account}/{region}/{}/{}", target.name, f.rule),
+        "Id": id(account, region, &target.name, f.rule),
         "ProductArn": format!(
             "arn:{}:securityhub:{region}:{account}:product/{account}/default",
             crate::aws_format::partition(region)
@@ -143,6 +144,17 @@ fn asff(target: &TargetReport<'_>, account: &str, f: &Finding<'_>, time: &str) -
             json!({ "Recommendation": { "Text": cut(&fix, RECOMMENDATION_MAX) } });
     }
     finding
+}
+
+/// The finding's Id: ASFF takes 512 characters at most, so a target name
+/// too long for it is replaced by its FNV-1a hash (stable as the name is).
+fn id(account: &str, region: &str, name: &str, rule: &str) -> String {
+    let id = format!("ccaudit/{account}/{region}/{name}/{rule}");
+    if id.chars().count() <= ID_MAX {
+        return id;
+    }
+    let hash = crate::shard::fnv1a(name.as_bytes());
+    format!("ccaudit/{account}/{region}/{hash:016x}/{rule}")
 }
 
 /// The resource as Security Hub types it; `Other` where it has no type.
@@ -224,6 +236,17 @@ mod tests {
         assert_eq!(cut_text.chars().count(), RECOMMENDATION_MAX);
         assert!(cut_text.ends_with('…'));
         assert_eq!(time(1_764_374_400_123), "2025-11-29T00:00:00.123Z");
+        let short = id("123456789012", "eu-west-1", "acme", "sg-id-valid");
+        assert_eq!(short, "ccaudit/123456789012/eu-west-1/acme/sg-id-valid");
+        let long = id("123456789012", "eu-west-1", &"n".repeat(600), "sg-id-valid");
+        assert!(
+            long.len() <= ID_MAX && long.ends_with("/sg-id-valid"),
+            "{long}"
+        );
+        assert_eq!(
+            long,
+            id("123456789012", "eu-west-1", &"n".repeat(600), "sg-id-valid")
+        );
         use crate::aws_format::partition;
         assert_eq!(partition("eu-central-1"), "aws");
         assert_eq!(partition("cn-north-1"), "aws-cn");
