@@ -30,6 +30,16 @@ impl InputError {
         }
     }
 
+    /// A JSON parse error at its place; serde's own text repeats the
+    /// position, which the error already carries, so it is left out.
+    pub fn json(path: impl AsRef<Path>, error: &serde_json::Error) -> Self {
+        let text = error.to_string();
+        let message = text
+            .rsplit_once(" at line ")
+            .map_or(text.as_str(), |(m, _)| m);
+        InputError::at(path, error.line(), error.column(), message)
+    }
+
     /// Position of a byte span inside `source` (as TOML errors report them).
     pub fn at_span(
         path: impl AsRef<Path>,

@@ -339,6 +339,16 @@ impl Finding<'_> {
         let command = self.fix_command.as_ref()?;
         Some(FixCaution::command_lines(self.fix_caution, command))
     }
+
+    /// The fix, then its command lines after a blank line: one text, for
+    /// formats with a single remediation field (OCSF, ASFF).
+    pub fn fix_with_command(&self) -> Option<String> {
+        let fix = self.fix.as_ref()?;
+        Some(match self.command_lines() {
+            Some(lines) => format!("{fix}\n\n{}", lines.join("\n")),
+            None => fix.clone(),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

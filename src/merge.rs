@@ -118,13 +118,8 @@ fn name_of(kind: Kind) -> &'static str {
 fn read(path: &Path) -> Result<Input, InputError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| InputError::new(path, format!("cannot read: {e}")))?;
-    let document: Map<String, Value> = serde_json::from_str(&text).map_err(|e| {
-        let message = e.to_string();
-        let message = message
-            .rsplit_once(" at line ")
-            .map_or(message.as_str(), |(m, _)| m);
-        InputError::at(path, e.line(), e.column(), message)
-    })?;
+    let document: Map<String, Value> =
+        serde_json::from_str(&text).map_err(|e| InputError::json(path, &e))?;
     Ok(Input {
         path: path.to_path_buf(),
         text,
@@ -163,13 +158,7 @@ fn check(input: &Input, kind: Kind) -> Result<(), InputError> {
         // `Snapshot` refuses a snapshot of nothing; its fields are checked alone.
         Kind::Snapshot if empty => serde_json::from_str::<EmptyShard>(&input.text)
             .map(|_| ())
-            .map_err(|e| {
-                let message = e.to_string();
-                let message = message
-                    .rsplit_once(" at line ")
-                    .map_or(message.as_str(), |(m, _)| m);
-                InputError::at(&input.path, e.line(), e.column(), message)
-            }),
+            .map_err(|e| InputError::json(&input.path, &e)),
         Kind::Snapshot => Snapshot::from_slice(&input.path, input.text.as_bytes()).map(|_| ()),
         Kind::Report => {
             crate::report::baseline::load(&input.path)?;

@@ -35,8 +35,8 @@ fn securityhub(dir: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
 }
 
-/// The snapshot's findings as ASFF.
-fn asff(snapshot: &Path) -> Vec<Value> {
+/// The snapshot's findings as ASFF (`extra`: more `audit` flags).
+fn asff(snapshot: &Path, extra: &[&str]) -> Vec<Value> {
     let out = Command::new(env!("CARGO_BIN_EXE_ccaudit"))
         .args([
             "audit",
@@ -46,6 +46,7 @@ fn asff(snapshot: &Path) -> Vec<Value> {
             "--fail-on",
             "none",
         ])
+        .args(extra)
         .output()
         .expect("run ccaudit");
     assert_eq!(
@@ -93,7 +94,7 @@ fn findings_are_imported_into_security_hub_and_a_fix_archives_its_failure() {
     securityhub(dir.path(), &["enable-security-hub"]);
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/scenarios/several-problems/snapshot.json");
-    let tonight = asff(&fixture);
+    let tonight = asff(&fixture, &[]);
     assert!(
         tonight.len() > 100,
         "{} findings: one batch would do",
@@ -135,7 +136,7 @@ fn findings_are_imported_into_security_hub_and_a_fix_archives_its_failure() {
         Value::from(5000.0);
     let fixed = dir.path().join("fixed.json");
     std::fs::write(&fixed, snapshot.to_string()).expect("write");
-    let next = asff(&fixed);
+    let next = asff(&fixed, &[]);
     import(dir.path(), &next);
     let hub = in_the_hub(dir.path());
     assert_eq!(hub.len(), tonight.len(), "updated in place, nothing added");
@@ -186,28 +187,15 @@ fn ids_are_per_target_and_rule_and_a_mute_is_said() {
         "[[suppress]]\nrule = \"quota-spot-vcpu\"\ntarget = \"big\"\nreason = \"raise requested\"\nowner = \"platform@example.com\"\nexpires = 2027-01-31\n",
     )
     .expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_ccaudit"))
-        .args([
-            "audit",
-            path.to_str().expect("utf-8"),
-            "--format",
-            "asff",
-            "--fail-on",
-            "none",
+    let findings = asff(
+        &path,
+        &[
             "--suppressions",
             suppressions.to_str().expect("utf-8"),
             "--now",
             "2026-11-29",
-        ])
-        .output()
-        .expect("run ccaudit");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
-    let findings: Vec<Value> = serde_json::from_slice(&out.stdout).expect("array");
     let mut ids: Vec<&str> = findings.iter().filter_map(|f| f["Id"].as_str()).collect();
     let count = ids.len();
     ids.sort_unstable();

@@ -76,6 +76,11 @@ impl Bitmovin {
 
     /// Bitmovin listing one key-based account with one region setting.
     fn one_account(access_key: &str, region: &str, group: &str) -> Bitmovin {
+        Bitmovin::one_account_with(access_key, region_setting(region, group))
+    }
+
+    /// Bitmovin listing one key-based account with this region setting.
+    fn one_account_with(access_key: &str, setting: Value) -> Bitmovin {
         let bitmovin = Bitmovin::start();
         bitmovin.answer(
             "/encoding/infrastructure/aws",
@@ -85,7 +90,7 @@ impl Bitmovin {
         bitmovin.answer(
             "/encoding/infrastructure/aws/acc-1/regions",
             200,
-            page(vec![region_setting(region, group)]),
+            page(vec![setting]),
         );
         bitmovin
     }
@@ -553,20 +558,10 @@ fn the_fix_for_a_role_without_permissions_puts_the_policy_on_the_role() {
 #[test]
 fn legacy_machine_types_and_instance_cap_size_the_vcpu_quotas() {
     let (group, user, keys) = seed("eu-central-1");
-    let bitmovin = Bitmovin::start();
-    bitmovin.answer(
-        "/encoding/infrastructure/aws",
-        200,
-        page(vec![account("acc-1", &keys.0)]),
-    );
     let mut setting = region_setting("EU_CENTRAL_1", &group);
     setting["machineTypes"] = json!(["c5.large", "c5.9xlarge"]);
     setting["maximumAmountOfCoordinatorsAndWorkersInRegion"] = json!(200);
-    bitmovin.answer(
-        "/encoding/infrastructure/aws/acc-1/regions",
-        200,
-        page(vec![setting]),
-    );
+    let bitmovin = Bitmovin::one_account_with(&keys.0, setting);
     let (out, report, snapshot) = scan(&bitmovin, &user, &keys);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
     let snapshot: Value = serde_json::from_str(&snapshot).expect("snapshot");
@@ -611,19 +606,9 @@ fn legacy_machine_types_and_instance_cap_size_the_vcpu_quotas() {
 #[test]
 fn a_region_setting_whose_subnet_does_not_exist_fails() {
     let (group, user, keys) = seed("eu-central-1");
-    let bitmovin = Bitmovin::start();
-    bitmovin.answer(
-        "/encoding/infrastructure/aws",
-        200,
-        page(vec![account("acc-1", &keys.0)]),
-    );
     let mut setting = region_setting("EU_CENTRAL_1", &group);
     setting["subnetId"] = json!("subnet-0123456789abcdef0");
-    bitmovin.answer(
-        "/encoding/infrastructure/aws/acc-1/regions",
-        200,
-        page(vec![setting]),
-    );
+    let bitmovin = Bitmovin::one_account_with(&keys.0, setting);
     let (out, report, _) = scan(&bitmovin, &user, &keys);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
     let subnet = finding(

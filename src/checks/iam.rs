@@ -29,8 +29,8 @@ use crate::findings::Resource;
 use crate::iam::{ActionSpec, NamedPolicy, PolicyDocument, PolicySet, RequestFacts, glob};
 use crate::snapshot::Target;
 use crate::snapshot::aws::{
-    AttachedPolicies, AwsEvidence, Document, Evidence, Paged, PermissionsBoundary, PolicyNames,
-    evidence, evidence_for,
+    AttachedPolicies, AwsEvidence, Document, Evidence, InlinePolicy, Paged, PerName,
+    PermissionsBoundary, PolicyNames, evidence, evidence_for,
 };
 use crate::template::Placeholder;
 
@@ -193,31 +193,13 @@ fn gather_user<'a>(aws: &'a AwsEvidence, g: &mut Gathered<'a>) {
         Evidence::Missing => g.gaps.push(not_collected("iam:GetUser")),
     }
 
-    let user_names = listed(
-        evidence(aws.user_policy_names.as_ref()),
-        "iam:ListUserPolicies",
-        "PolicyNames",
-        &mut g.gaps,
-        policy_names,
+    own_policies(
+        SubjectKind::User,
+        aws.user_policy_names.as_ref(),
+        aws.user_policies.as_ref(),
+        aws.user_attached_policies.as_ref(),
+        g,
     );
-    for name in user_names {
-        let policy = evidence_for(aws.user_policies.as_ref(), name);
-        if let Some(document) = inline_document(policy, "iam:GetUserPolicy", name, &mut g.gaps) {
-            g.set.identity.push(NamedPolicy {
-                origin: format!("inline policy '{name}' on the user"),
-                document,
-            });
-        }
-    }
-    for arn in listed(
-        evidence(aws.user_attached_policies.as_ref()),
-        "iam:ListAttachedUserPolicies",
-        "AttachedPolicies",
-        &mut g.gaps,
-        attached_arns,
-    ) {
-        g.attached.push((arn, Holder::Subject(SubjectKind::User)));
-    }
 
     match evidence(aws.groups.as_ref()) {
         Evidence::Present(r) => {
@@ -259,30 +241,59 @@ fn gather_role<'a>(aws: &'a AwsEvidence, g: &mut Gathered<'a>) {
         Evidence::Failed(e) => g.gaps.push(call_failed("iam:GetRole", e)),
         Evidence::Missing => g.gaps.push(not_collected("iam:GetRole")),
     }
-    let names = listed(
-        evidence(aws.role_policy_names.as_ref()),
-        "iam:ListRolePolicies",
+    own_policies(
+        SubjectKind::Role,
+        aws.role_policy_names.as_ref(),
+        aws.role_policies.as_ref(),
+        aws.role_attached_policies.as_ref(),
+        g,
+    );
+}
+
+/// The inline and attached policies on the judged user or role itself,
+/// read from the keys of its kind.
+fn own_policies<'a>(
+    kind: SubjectKind,
+    names: Option<&'a PolicyNames>,
+    documents: Option<&'a PerName<InlinePolicy>>,
+    attached: Option<&'a AttachedPolicies>,
+    g: &mut Gathered<'a>,
+) {
+    let (list, get, list_attached) = match kind {
+        SubjectKind::User => (
+            "iam:ListUserPolicies",
+            "iam:GetUserPolicy",
+            "iam:ListAttachedUserPolicies",
+        ),
+        SubjectKind::Role => (
+            "iam:ListRolePolicies",
+            "iam:GetRolePolicy",
+            "iam:ListAttachedRolePolicies",
+        ),
+    };
+    for name in listed(
+        evidence(names),
+        list,
         "PolicyNames",
         &mut g.gaps,
         policy_names,
-    );
-    for name in names {
-        let policy = evidence_for(aws.role_policies.as_ref(), name);
-        if let Some(document) = inline_document(policy, "iam:GetRolePolicy", name, &mut g.gaps) {
+    ) {
+        let policy = evidence_for(documents, name);
+        if let Some(document) = inline_document(policy, get, name, &mut g.gaps) {
             g.set.identity.push(NamedPolicy {
-                origin: format!("inline policy '{name}' on the role"),
+                origin: format!("inline policy '{name}' on the {}", kind.as_str()),
                 document,
             });
         }
     }
     for arn in listed(
-        evidence(aws.role_attached_policies.as_ref()),
-        "iam:ListAttachedRolePolicies",
+        evidence(attached),
+        list_attached,
         "AttachedPolicies",
         &mut g.gaps,
         attached_arns,
     ) {
-        g.attached.push((arn, Holder::Subject(SubjectKind::Role)));
+        g.attached.push((arn, Holder::Subject(kind)));
     }
 }
 
@@ -372,7 +383,7 @@ fn listed<'a, T: Paged>(
 }
 
 fn inline_document<'a>(
-    policy: Evidence<'a, crate::snapshot::aws::InlinePolicy>,
+    policy: Evidence<'a, InlinePolicy>,
     call: &str,
     name: &str,
     gaps: &mut Vec<String>,

@@ -211,23 +211,17 @@ fn machine_vcpus(target: &Target) -> Result<Option<Machines>, String> {
         let shown: Vec<String> = types.iter().map(|t| visible(t).into_owned()).collect();
         shown.join(", ")
     };
-    let answer = match evidence(target.aws.instance_types.as_ref()) {
-        Evidence::Present(answer) => answer,
-        Evidence::Failed(e) => {
-            return Err(format!(
-                "the machine types ({}) size the instances, but their vCPUs are not known: {}",
-                named(),
-                call_failed(INSTANCE_TYPES_KEY, e)
-            ));
-        }
-        Evidence::Missing => {
-            return Err(format!(
-                "the machine types ({}) size the instances, but their vCPUs are not known: {}",
-                named(),
-                not_collected(INSTANCE_TYPES_KEY)
-            ));
-        }
+    let unseen = match evidence(target.aws.instance_types.as_ref()) {
+        Evidence::Present(answer) => Ok(answer),
+        Evidence::Failed(e) => Err(call_failed(INSTANCE_TYPES_KEY, e)),
+        Evidence::Missing => Err(not_collected(INSTANCE_TYPES_KEY)),
     };
+    let answer = unseen.map_err(|why| {
+        format!(
+            "the machine types ({}) size the instances, but their vCPUs are not known: {why}",
+            named()
+        )
+    })?;
     let described = answer.instance_types.as_deref().unwrap_or_default();
     let mut largest: Option<Machines> = None;
     for wanted in types {

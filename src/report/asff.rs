@@ -139,7 +139,7 @@ fn asff(target: &TargetReport<'_>, account: &str, f: &Finding<'_>, time: &str) -
         fields["ccaudit/muted-by"] = json!(cut(&muted.owner, 1024));
         fields["ccaudit/muted-reason"] = json!(cut(&muted.reason, 1024));
     }
-    if let Some(fix) = recommendation(f) {
+    if let Some(fix) = f.fix_with_command() {
         finding["Remediation"] =
             json!({ "Recommendation": { "Text": cut(&fix, RECOMMENDATION_MAX) } });
     }
@@ -182,15 +182,6 @@ fn resource(target: &TargetReport<'_>, account: &str, f: &Finding<'_>) -> Value 
         "Id": id,
         "Partition": crate::aws_format::partition(&target.region),
         "Region": target.region,
-    })
-}
-
-/// The fix and its command, for a problem.
-fn recommendation(f: &Finding<'_>) -> Option<String> {
-    let fix = f.fix.as_ref()?;
-    Some(match f.command_lines() {
-        Some(lines) => format!("{fix}\n\n{}", lines.join("\n")),
-        None => fix.clone(),
     })
 }
 

@@ -21,17 +21,9 @@ pub fn load(path: &Path) -> Result<Run, InputError> {
     let bytes = std::fs::read(path)
         .map_err(|e| InputError::new(path, format!("cannot read report: {e}")))?;
     let document: Document = serde_json::from_slice(&bytes).map_err(|e| {
-        let text = e.to_string();
-        let message = text
-            .rsplit_once(" at line ")
-            .map_or(text.as_str(), |(m, _)| m)
-            .to_string();
-        InputError::at(
-            path,
-            e.line(),
-            e.column(),
-            format!("not a ccaudit JSON report: {message}"),
-        )
+        let mut error = InputError::json(path, &e);
+        error.message = format!("not a ccaudit JSON report: {}", error.message);
+        error
     })?;
     if document.schema != super::SCHEMA {
         return Err(InputError::new(

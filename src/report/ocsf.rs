@@ -115,7 +115,7 @@ fn event(target: &TargetReport<'_>, f: &Finding<'_>, time_ms: u64) -> Value {
         "cloud": cloud(target),
         "unmapped": unmapped(target, f),
     });
-    if let Some(fix) = remediation(f) {
+    if let Some(fix) = f.fix_with_command() {
         event["remediation"] = json!({ "desc": fix });
     }
     event
@@ -158,15 +158,6 @@ fn cloud(target: &TargetReport<'_>) -> Value {
         });
     }
     cloud
-}
-
-/// The fix and its command, for a problem.
-fn remediation(f: &Finding<'_>) -> Option<String> {
-    let fix = f.fix.as_ref()?;
-    Some(match f.command_lines() {
-        Some(lines) => format!("{fix}\n\n{}", lines.join("\n")),
-        None => fix.clone(),
-    })
 }
 
 /// What OCSF has no attribute for: the target's name, the dashboard's

@@ -192,14 +192,7 @@ fn judge_failed(
         Ok(SchemaOnly { schema }) if schema.as_deref() != Some(SCHEMA) => {
             schema_error(path, &bytes, schema.as_deref())
         }
-        _ => {
-            // Display repeats the position the error already carries.
-            let text = error.to_string();
-            let message = text
-                .rsplit_once(" at line ")
-                .map_or(text.as_str(), |(m, _)| m);
-            InputError::at(path, error.line(), error.column(), message)
-        }
+        _ => InputError::json(path, error),
     }
 }
 
