@@ -33,6 +33,11 @@ pub enum Format {
     IpPermissions,
     /// An IAM policy document (JSON).
     PolicyDocument,
+    /// A role's name, after an optional path (`audit/ccaudit`), as a role
+    /// ARN ends.
+    RoleNameWithPath,
+    /// An organization's root (`r-…`) or organizational unit (`ou-…`) id.
+    OrganizationParentId,
 }
 
 /// A value that failed its format check, for the finding to name.
@@ -76,6 +81,10 @@ static POLICY_ARN: LazyLock<Regex> = LazyLock::new(|| {
         r"^arn:aws(-cn|-us-gov|-eusc|-iso|-iso-[a-z])?:iam::([0-9]{12}|aws):policy/([!-~]*/)?[A-Za-z0-9_+=,.@-]{1,128}$",
     )
 });
+static ROLE_NAME_WITH_PATH: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"^([A-Za-z0-9_+=,.@-]{1,64}/){0,8}[A-Za-z0-9_+=,.@-]{1,64}$"));
+static ORGANIZATION_PARENT_ID: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"));
 static SERVICE_CODE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-zA-Z][a-zA-Z0-9-]{1,63}$"));
 static QUOTA_CODE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-zA-Z][a-zA-Z0-9-]{1,128}$"));
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| regex(r"^[0-9]{1,15}(\.[0-9]{1,6})?$"));
@@ -116,6 +125,8 @@ impl Format {
             Format::PolicyDocument => {
                 serde_json::from_str::<serde_json::Value>(value).is_ok_and(|v| v.is_object())
             }
+            Format::RoleNameWithPath => ROLE_NAME_WITH_PATH.is_match(value),
+            Format::OrganizationParentId => ORGANIZATION_PARENT_ID.is_match(value),
         }
     }
 
@@ -137,6 +148,10 @@ impl Format {
             Format::Cidr => "a CIDR block",
             Format::IpPermissions => "security group permissions in aws CLI shorthand",
             Format::PolicyDocument => "an IAM policy document",
+            Format::RoleNameWithPath => {
+                "an IAM role name (letters, digits and +=,.@_-, at most 64), after an optional path/"
+            }
+            Format::OrganizationParentId => "an organizational unit id (ou-…) or root id (r-…)",
         }
     }
 

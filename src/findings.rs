@@ -165,6 +165,8 @@ pub enum Resource {
         account_id: Option<String>,
     },
     SecurityGroup {
+        /// Its id; for a group named by its name and not found, how the
+        /// setup names it (no ARN is made of that).
         group_id: String,
     },
     /// The region's default VPC.

@@ -64,11 +64,13 @@ enum Command {
         ccaudit collect --region eu-central-1 --security-group sg-0a1b2c3d4e5f60718 --iam-user bitmovin -o snapshot.json\n  \
         ccaudit collect --inventory inventory.toml --concurrency 16 -o nightly.json\n  \
         ccaudit collect --profile audit --bitmovin-profile bitmovin --region us-east-1 --security-group sg-0123abcd\n  \
-        BITMOVIN_API_KEY=… ccaudit collect --from-bitmovin --inventory accounts.toml -o snapshot.json\n\n\
+        BITMOVIN_API_KEY=… ccaudit collect --from-bitmovin --inventory accounts.toml -o snapshot.json\n  \
+        ccaudit collect --organization --org-role-name OrganizationAccountAccessRole --regions eu-west-1 --security-group-name bitmovin-encoders -o snapshot.json\n\n\
         Only read-only calls are made (see `ccaudit policy auditor`). Failed calls are recorded in the \
         snapshot as AWS's error records; collection goes on. With --from-bitmovin, an account or \
         region setting Bitmovin lists that could not be read makes the run exit 2 once the \
-        snapshot is written.")]
+        snapshot is written. With --organization, an account whose role cannot be assumed is \
+        a target whose evidence says so.")]
     Collect {
         #[command(flatten)]
         targets: TargetArgs,
@@ -82,7 +84,8 @@ enum Command {
     #[command(after_help = "Examples:\n  \
         ccaudit scan --region eu-central-1 --security-group sg-0a1b2c3d4e5f60718 --iam-user bitmovin --max-encodings 10\n  \
         ccaudit scan --inventory inventory.toml --format json --output report.json --save-snapshot snapshot.json\n  \
-        ccaudit scan --from-bitmovin --bitmovin-api-key-file key.txt --format json --output report.json\n\n\
+        ccaudit scan --from-bitmovin --bitmovin-api-key-file key.txt --format json --output report.json\n  \
+        ccaudit scan --organization --org-unit ou-ab12-34cd56ef --org-role-name OrganizationAccountAccessRole --regions eu-west-1,us-east-1 --inventory org.toml --format json --output report.json\n\n\
         Exit status: as for `audit`.")]
     Scan {
         #[command(flatten)]

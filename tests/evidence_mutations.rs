@@ -136,3 +136,10 @@ fn role_based_scenario_evidence_is_needed_for_every_pass() {
     println!("role-based: {checked} rule/mutation pairs checked");
     assert!(checked > 100, "only {checked} rule/mutation pairs checked");
 }
+
+#[test]
+fn group_found_by_name_needs_its_evidence_for_every_pass() {
+    let checked = check_scenario("group-by-name");
+    println!("group-by-name: {checked} rule/mutation pairs checked");
+    assert!(checked > 100, "only {checked} rule/mutation pairs checked");
+}

@@ -74,4 +74,5 @@ scenarios! {
     from_aws_cli => "from-aws-cli",
     keys_owner_streams_scoped_denies => "keys-owner-streams-scoped-denies",
     role_based => "role-based",
+    group_by_name => "group-by-name",
 }

@@ -64,7 +64,10 @@ pub trait CheckType {
 /// The resources most check types are about, taken from the target.
 pub fn group_resource(target: &Target) -> Resource {
     Resource::SecurityGroup {
-        group_id: target.setup.security_group_id.clone(),
+        group_id: match sg::group_id(target) {
+            Some(id) => id.to_string(),
+            None => target.setup.group_label(),
+        },
     }
 }
 

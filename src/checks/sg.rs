@@ -33,7 +33,7 @@ use crate::findings::FixData;
 use crate::net::ports::{PortRange, PortReq};
 use crate::net::{self, Permission, Reach, Source};
 use crate::snapshot::Target;
-use crate::snapshot::aws::{Evidence, IpPermission, SecurityGroup, evidence};
+use crate::snapshot::aws::{Evidence, IpPermission, Paged, SecurityGroup, evidence};
 use crate::template::Placeholder;
 
 pub const KEY: &str = "ec2:DescribeSecurityGroups";
@@ -51,28 +51,80 @@ enum Group<'a> {
 }
 
 fn group(target: &Target) -> Group<'_> {
-    let id = &target.setup.security_group_id;
-    match evidence(target.aws.security_groups.as_ref()) {
-        Evidence::Missing => Group::Unseen(not_collected(KEY)),
-        Evidence::Failed(e) if e.code == NOT_FOUND || e.code == MALFORMED => {
-            Group::DoesNotExist(format!(
-                "{id} does not exist in {}{}",
-                target.setup.region,
+    let setup = &target.setup;
+    let response = match evidence(target.aws.security_groups.as_ref()) {
+        Evidence::Missing => return Group::Unseen(not_collected(KEY)),
+        Evidence::Failed(e)
+            if setup.security_group_id.is_some()
+                && (e.code == NOT_FOUND || e.code == MALFORMED) =>
+        {
+            return Group::DoesNotExist(format!(
+                "{} does not exist in {}{}",
+                setup.group_label(),
+                setup.region,
                 see("group-exists")
-            ))
+            ));
         }
-        Evidence::Failed(e) => Group::Unseen(call_failed(KEY, e)),
-        Evidence::Present(response) => match &response.security_groups {
-            None => Group::Unseen(format!("{KEY} answered without SecurityGroups")),
-            Some(groups) => match groups.iter().find(|g| &g.group_id == id) {
-                Some(group) => Group::Found(group),
-                None => Group::DoesNotExist(format!(
-                    "{id} is not among the groups described in {}{}",
-                    target.setup.region,
-                    see("group-exists")
-                )),
-            },
+        Evidence::Failed(e) => return Group::Unseen(call_failed(KEY, e)),
+        Evidence::Present(response) => response,
+    };
+    let Some(groups) = &response.security_groups else {
+        return Group::Unseen(format!("{KEY} answered without SecurityGroups"));
+    };
+    match (&setup.security_group_id, &setup.security_group_name) {
+        (Some(id), _) => match groups.iter().find(|g| &g.group_id == id) {
+            Some(group) => Group::Found(group),
+            None if response.truncated() => Group::Unseen(format!(
+                "{id} is not on the first page of {KEY}, and the rest was not collected"
+            )),
+            None => Group::DoesNotExist(format!(
+                "{id} is not among the groups described in {}{}",
+                setup.region,
+                see("group-exists")
+            )),
         },
+        (None, Some(name)) => named(groups, name, &setup.region, response.truncated()),
+        (None, None) => Group::Unseen("the setup names no security group".to_string()),
+    }
+}
+
+/// The one group called `name` among those described (EC2 allows one name
+/// once per VPC, so a region can hold several).
+fn named<'a>(groups: &'a [SecurityGroup], name: &str, region: &str, truncated: bool) -> Group<'a> {
+    let called: Vec<&SecurityGroup> = groups
+        .iter()
+        .filter(|g| g.group_name.as_deref() == Some(name))
+        .collect();
+    match called.as_slice() {
+        [group] => Group::Found(group),
+        [] if truncated => Group::Unseen(format!(
+            "no group named {name} on the first page of {KEY}, and the rest was not collected"
+        )),
+        [] => Group::DoesNotExist(format!(
+            "no security group is named {name} in {region}{}",
+            see("group-exists")
+        )),
+        several => Group::Unseen(format!(
+            "{} groups are named {name} in {region} ({}): the region settings name one by its id",
+            several.len(),
+            several
+                .iter()
+                .map(|g| match &g.vpc_id {
+                    Some(vpc) => format!("{} in {vpc}", g.group_id),
+                    None => g.group_id.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// The group's id: the one the setup gives, or the one its name finds.
+pub fn group_id(target: &Target) -> Option<&str> {
+    match (&target.setup.security_group_id, group(target)) {
+        (Some(id), _) => Some(id),
+        (None, Group::Found(g)) => Some(&g.group_id),
+        (None, _) => None,
     }
 }
 
@@ -123,7 +175,7 @@ pub fn group_vpc(target: &Target) -> Result<Option<&String>, Verdict> {
 /// Where else the snapshot looked for the group: the regions where it is,
 /// and how many could not be searched. None when no other region was searched.
 fn regions_elsewhere(target: &Target) -> Option<(Vec<&str>, usize)> {
-    let id = &target.setup.security_group_id;
+    let id = target.setup.security_group_id.as_ref()?;
     let searched = target.aws.security_groups_elsewhere.as_ref()?;
     let mut found = Vec::new();
     // A whole-key error: no other region could be searched.

@@ -225,7 +225,7 @@ fn place(facts: &EncodingFacts) -> String {
                 spec.setup.account_id.as_deref().unwrap_or("?"),
                 spec.setup.region,
                 visible(&cc.infrastructure_id),
-                visible(&spec.setup.security_group_id),
+                visible(&spec.setup.group_label()),
                 spec.setup.encoder_version
             ),
             Err(why) => format!(

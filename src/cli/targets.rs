@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use ccaudit::collect::{self, CallLimits, CredentialSource, Progress, TargetSpec, inventory};
+use ccaudit::aws_format::Format;
+use ccaudit::collect::{
+    self, CallLimits, CredentialSource, Progress, TargetSpec, inventory, organization,
+};
 
 use super::bitmovin::{API, BitmovinApiArgs};
 use ccaudit::error::InputError;
@@ -19,7 +22,7 @@ use ccaudit::version::EncoderVersion;
 pub struct TargetArgs {
     /// TOML file with many targets (see the README); replaces the target flags.
     /// With --from-bitmovin: how to read each account, by account number
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["region", "security_group", "subnet", "iam_user", "account_id", "name"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["region", "security_group", "security_group_name", "subnet", "iam_user", "account_id", "name"])]
     pub inventory: Option<PathBuf>,
     /// Take the targets from Bitmovin's API: every Cloud Connect AWS account
     /// and each of its region settings (needs an API key; see the README)
@@ -27,6 +30,35 @@ pub struct TargetArgs {
     pub from_bitmovin: bool,
     #[command(flatten)]
     pub bitmovin_api: BitmovinApiArgs,
+    /// Take the targets from AWS Organizations: each active account (or
+    /// those under --org-unit) in each of --regions, read through the role
+    /// --org-role-name; the group is found by --security-group-name
+    #[arg(long, requires = "org_role_name", conflicts_with_all = ["from_bitmovin", "region", "security_group", "account_id", "name", "role_arn"])]
+    pub organization: bool,
+    /// With --organization: only the accounts under this organizational
+    /// unit (ou-…) or root (r-…), and the units below it; repeatable
+    #[arg(long = "org-unit", value_name = "ID", requires = "organization")]
+    pub org_units: Vec<String>,
+    /// With --organization: the role to assume in each account, by name
+    /// (e.g. OrganizationAccountAccessRole, or a read-only audit role)
+    #[arg(long, value_name = "NAME", requires = "organization")]
+    pub org_role_name: Option<String>,
+    /// With --organization: the external id the role's trust policy asks for
+    #[arg(long, value_name = "ID", requires = "org_role_name")]
+    pub org_external_id: Option<String>,
+    /// With --organization: an account to leave out (the management
+    /// account, which has no such role); repeatable
+    #[arg(long = "exclude-account", value_name = "ID", requires = "organization")]
+    pub exclude_accounts: Vec<String>,
+    /// With --organization: the regions to audit in each account,
+    /// comma-separated (or `regions` in the inventory)
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "REGION,…",
+        requires = "organization"
+    )]
+    pub regions: Vec<String>,
     /// Region of the region settings (default: $AWS_REGION)
     // Read from the variable in `specs`, not by clap: clap counts a value
     // from the environment as given, so AWS_REGION would conflict with
@@ -36,6 +68,10 @@ pub struct TargetArgs {
     /// Security group id entered in the region settings
     #[arg(long, value_name = "SG_ID")]
     pub security_group: Option<String>,
+    /// The group's name, to find it by in the region (when its id is not
+    /// known, as across an organization set up alike)
+    #[arg(long, value_name = "NAME", conflicts_with = "security_group")]
+    pub security_group_name: Option<String>,
     /// Subnet id, when a custom VPC is used
     #[arg(long, value_name = "SUBNET_ID")]
     pub subnet: Option<String>,
@@ -87,9 +123,10 @@ pub struct TargetArgs {
     /// (without this or --bitmovin-profile, those keys are not tested)
     #[arg(long)]
     pub as_bitmovin: bool,
-    /// Profile that may read the organization's service control policies
-    /// (its management account or a delegated administrator; default: the
-    /// auditor's credentials)
+    /// Profile that may read the organization: its accounts
+    /// (--organization) and service control policies (its management
+    /// account or a delegated administrator; default: the auditor's
+    /// credentials)
     #[arg(long, value_name = "PROFILE")]
     pub organizations_profile: Option<String>,
     /// Send every call to this endpoint (otherwise AWS_ENDPOINT_URL* apply)
@@ -123,15 +160,15 @@ impl TargetArgs {
         if let Some(path) = &self.inventory {
             return inventory::load(path);
         }
-        let (Some(region), Some(security_group)) = (
+        let (Some(region), true) = (
             self.region
                 .clone()
                 .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty())),
-            self.security_group.clone(),
+            self.security_group.is_some() || self.security_group_name.is_some(),
         ) else {
             return Err(InputError::new(
                 "<flags>",
-                "--region and --security-group are required to read an account (or give --inventory FILE)",
+                "--region and --security-group (or --security-group-name) are required to read an account (or give --inventory FILE)",
             ));
         };
         let live = self.live_protocols();
@@ -144,7 +181,8 @@ impl TargetArgs {
             setup: Setup {
                 account_id: self.account_id.clone(),
                 region,
-                security_group_id: security_group,
+                security_group_id: self.security_group.clone(),
+                security_group_name: self.security_group_name.clone(),
                 subnet_id: self.subnet.clone(),
                 iam_user: self.iam_user.clone(),
                 ssh_port: self.ssh_port,
@@ -224,6 +262,8 @@ impl TargetArgs {
                 }));
             }
             (found.specs, incomplete(&found.problems))
+        } else if self.organization {
+            (self.members(&runtime)?, None)
         } else {
             (self.specs()?, None)
         };
@@ -261,12 +301,21 @@ impl TargetArgs {
             .snapshot
     }
 
-    /// How to read each account Bitmovin lists: the inventory's
-    /// `[accounts.NUMBER]`, or the flags for every account alike.
+    /// How to read each account Bitmovin or the organization lists: the
+    /// inventory's `[accounts.NUMBER]`, or the flags for every account alike.
     pub fn accounts(&self) -> Result<inventory::Accounts, InputError> {
+        let finder = if self.organization {
+            inventory::Finder::Organization
+        } else {
+            inventory::Finder::Bitmovin
+        };
         Ok(match &self.inventory {
-            Some(path) => inventory::Accounts::load(path)?,
+            Some(path) => inventory::Accounts::load(path, finder)?,
             None => inventory::Accounts::alike(inventory::Defaults {
+                security_group_name: self.security_group_name.clone(),
+                subnet_id: self.subnet.clone(),
+                ssh_port: Some(self.ssh_port),
+                max_encodings: self.max_encodings,
                 profile: self.profile.clone(),
                 iam_user: self.iam_user.clone(),
                 as_bitmovin: self.as_bitmovin,
@@ -280,6 +329,117 @@ impl TargetArgs {
             }),
         })
     }
+}
+
+impl TargetArgs {
+    /// `--organization`: the targets of every account the organization
+    /// lists (and the flags or the inventory keep), in each region.
+    fn members(&self, runtime: &tokio::runtime::Runtime) -> Result<Vec<TargetSpec>, InputError> {
+        let role = organization_role(self.org_role_name.as_deref(), self.org_external_id.clone())?;
+        well_formed("--org-unit", &self.org_units, Format::OrganizationParentId)?;
+        well_formed(
+            "--exclude-account",
+            &self.exclude_accounts,
+            Format::AccountId,
+        )?;
+        well_formed("--regions", &self.regions, Format::Region)?;
+        let accounts = self.accounts()?;
+        let listing = accounts.organization_reader();
+        let region = self
+            .regions
+            .first()
+            .cloned()
+            .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()))
+            .unwrap_or_else(|| "us-east-1".to_string());
+        let options = self.options();
+        let found = runtime
+            .block_on(async {
+                let config = collect::credentials::sdk_config(
+                    &region,
+                    &listing,
+                    options.endpoint_url.as_deref(),
+                    options.limits,
+                )
+                .await;
+                organization::members(&config, &self.org_units).await
+            })
+            .map_err(|why| {
+                InputError::new(
+                    "<organization>",
+                    format!("cannot list the organization's accounts: {why}"),
+                )
+            })?;
+        let mut specs = Vec::new();
+        let mut excluded = 0;
+        for account in &found.active {
+            if self.exclude_accounts.contains(account) {
+                excluded += 1;
+                continue;
+            }
+            let targets = accounts
+                .member_specs(account, &self.regions, &role, &listing)
+                .map_err(|why| InputError::new(self.inventory_or_flags(), why))?;
+            specs.extend(targets);
+        }
+        if !self.quiet {
+            eprintln!(
+                "organization: {} active accounts ({} left out, {} not active; {} calls), {} targets",
+                found.active.len() - excluded,
+                excluded,
+                found.inactive,
+                found.calls,
+                specs.len()
+            );
+        }
+        if specs.is_empty() {
+            return Err(InputError::new(
+                "<organization>",
+                "the organization lists no active account to audit (see --org-unit and --exclude-account)",
+            ));
+        }
+        Ok(specs)
+    }
+
+    /// Where the accounts' settings come from, for an error about them.
+    fn inventory_or_flags(&self) -> String {
+        self.inventory
+            .as_ref()
+            .map_or_else(|| "<flags>".to_string(), |p| p.display().to_string())
+    }
+}
+
+/// Each value of `flag` in its AWS format, or the error naming the first
+/// that is not.
+fn well_formed(flag: &str, values: &[String], format: Format) -> Result<(), InputError> {
+    match values.iter().find(|v| !format.accepts(v)) {
+        Some(bad) => Err(InputError::new(
+            "<flags>",
+            format!(
+                "{flag} {}: not {}",
+                ccaudit::output::visible(bad),
+                format.expected()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The role `--org-role-name` names, checked against IAM's form for a role
+/// name (with an optional path): it becomes part of an ARN.
+fn organization_role(
+    name: Option<&str>,
+    external_id: Option<String>,
+) -> Result<inventory::MemberRole, InputError> {
+    let name = name.unwrap_or_default();
+    well_formed(
+        "--org-role-name",
+        &[name.to_string()],
+        Format::RoleNameWithPath,
+    )?;
+    Ok(inventory::MemberRole {
+        name: name.to_string(),
+        external_id,
+    })
 }
 
 /// `--machine-types "c5.large, c5.xlarge"` as the types themselves.

@@ -239,7 +239,8 @@ fn target(
     let setup = Setup {
         account_id: Some(number.to_string()),
         region,
-        security_group_id,
+        security_group_id: Some(security_group_id),
+        security_group_name: None,
         subnet_id: setting.subnet_id.clone(),
         iam_user: None,
         ssh_port,

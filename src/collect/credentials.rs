@@ -112,10 +112,39 @@ pub async fn problem(config: &SdkConfig, source: &CredentialSource) -> Option<St
     } else {
         from.join(" via ")
     };
+    if let Some(refused) = refused_role(&error) {
+        return Some(format!("cannot load credentials from {from}: {refused}"));
+    }
     // A credential_process helper's stderr is quoted in the error and may
     // hold anything: keep only what comes before it.
     let reason = aws_sdk_iam::error::DisplayErrorContext(&error).to_string();
     let reason = reason.split("Stderr:").next().unwrap_or("").trim_end();
     let reason: String = reason.chars().take(300).collect();
     Some(format!("cannot load credentials from {from}: {reason}"))
+}
+
+/// STS's own answer when it refused to let the role be assumed (say,
+/// `AccessDenied: User … is not authorized to perform: sts:AssumeRole`), as
+/// `collect` records any failed call, instead of the provider's nesting.
+fn refused_role(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::client::result::SdkError;
+    let mut next = Some(error);
+    while let Some(current) = next {
+        if let Some(refused) = current.downcast_ref::<SdkError<AssumeRoleError, HttpResponse>>()
+            && matches!(refused, SdkError::ServiceError(_))
+        {
+            let record = super::errors::from_sdk(refused);
+            let code = record["Error"]["Code"].as_str().unwrap_or_default();
+            let message = record["Error"]["Message"].as_str().unwrap_or_default();
+            let text: String = format!("sts:AssumeRole refused ({code}): {message}")
+                .chars()
+                .take(300)
+                .collect();
+            return Some(text);
+        }
+        next = current.source();
+    }
+    None
 }

@@ -19,30 +19,18 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     match error {
-        SdkError::ServiceError(context) => {
-            let raw = context.raw();
-            let body = raw
-                .body()
-                .bytes()
-                .map(String::from_utf8_lossy)
-                .unwrap_or_default();
-            let code = error
-                .code()
-                .map(str::to_string)
-                .or_else(|| between(&body, "<Code>", "</Code>"))
-                .or_else(|| json_field(&body, "__type"));
-            let message = error
-                .message()
-                .map(str::to_string)
-                .or_else(|| between(&body, "<Message>", "</Message>"))
-                .or_else(|| json_field(&body, "message").or_else(|| json_field(&body, "Message")));
-            match code {
-                Some(code) => record(&code, &message.unwrap_or_default()),
-                None => record(
-                    &format!("HTTP{}", raw.status().as_u16()),
-                    &format!("unparsed error response: {}", excerpt(&body)),
-                ),
-            }
+        SdkError::ServiceError(context) => from_response(
+            context.raw(),
+            error.code().map(str::to_string),
+            error.message().map(str::to_string),
+        ),
+        // An error status whose body the SDK could not parse (another
+        // protocol's error shape, a proxy's page): what the body says.
+        SdkError::ResponseError(context)
+            if context.raw().status().is_client_error()
+                || context.raw().status().is_server_error() =>
+        {
+            from_response(context.raw(), None, None)
         }
         SdkError::TimeoutError(_) => record(
             "Timeout",
@@ -62,6 +50,29 @@ where
         other => record(
             "ClientError",
             &aws_sdk_iam::error::DisplayErrorContext(other).to_string(),
+        ),
+    }
+}
+
+/// The record for an error answer: the code and message the SDK read, else
+/// those in the body (XML or JSON), else the status and an excerpt.
+fn from_response(raw: &HttpResponse, code: Option<String>, message: Option<String>) -> Value {
+    let body = raw
+        .body()
+        .bytes()
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    let code = code
+        .or_else(|| between(&body, "<Code>", "</Code>"))
+        .or_else(|| json_field(&body, "__type"));
+    let message = message
+        .or_else(|| between(&body, "<Message>", "</Message>"))
+        .or_else(|| json_field(&body, "message").or_else(|| json_field(&body, "Message")));
+    match code {
+        Some(code) => record(&code, &message.unwrap_or_default()),
+        None => record(
+            &format!("HTTP{}", raw.status().as_u16()),
+            &format!("unparsed error response: {}", excerpt(&body)),
         ),
     }
 }

@@ -16,8 +16,9 @@
 //! ```
 //!
 //! With `--from-bitmovin` the targets come from Bitmovin's API instead, and
-//! the inventory only says how to read each account: `[accounts.NUMBER]`
-//! tables keyed by the AWS account number, over `[defaults]`.
+//! with `--organization` from AWS Organizations; the inventory then only
+//! says how to read each account: `[accounts.NUMBER]` tables keyed by the
+//! AWS account number, over `[defaults]`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroU32;
@@ -52,6 +53,10 @@ struct Entry {
     name: Option<String>,
     region: Option<String>,
     security_group_id: Option<String>,
+    /// The group's name, to find it by in the region.
+    security_group_name: Option<String>,
+    /// The regions of an account found in the organization (`--organization`).
+    regions: Option<Vec<String>>,
     subnet_id: Option<String>,
     iam_user: Option<String>,
     account_id: Option<String>,
@@ -102,7 +107,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<TargetSpec>, InputError> {
             text,
             Some(entry.span()),
             format!(
-                "[accounts.{number}] is read only with --from-bitmovin, which takes the targets from Bitmovin"
+                "[accounts.{number}] is read only with --from-bitmovin or --organization, which find the targets"
             ),
         ));
     }
@@ -114,6 +119,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<TargetSpec>, InputError> {
         return Err(InputError::new(
             path,
             "[defaults] cannot set `name`: every target needs its own",
+        ));
+    }
+    if defaults.regions.is_some() {
+        return Err(InputError::new(
+            path,
+            "[defaults] sets `regions`, which only --organization reads: a target has one `region`",
         ));
     }
     let mut names = BTreeSet::new();
@@ -133,14 +144,17 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<TargetSpec>, InputError> {
         if !names.insert(name.clone()) {
             return Err(at(format!("target name `{name}` is used twice")));
         }
+        if spanned.get_ref().regions.is_some() {
+            return Err(at(format!(
+                "{label} sets `regions`, which only --organization reads: a target has one `region`"
+            )));
+        }
         let region = e
             .region
             .clone()
             .ok_or_else(|| at(format!("{label} has no `region`")))?;
-        let security_group_id = e
-            .security_group_id
-            .clone()
-            .ok_or_else(|| at(format!("{label} has no `security_group_id`")))?;
+        e.group_named()
+            .map_err(|why| at(format!("{label} {why}")))?;
         if e.external_id.is_some() && e.role_arn.is_none() {
             return Err(at(format!(
                 "{label} has an `external_id` but no `role_arn` to use it with"
@@ -149,7 +163,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<TargetSpec>, InputError> {
         let setup = Setup {
             account_id: e.account_id.clone(),
             region,
-            security_group_id,
+            security_group_id: e.security_group_id.clone(),
+            security_group_name: e.security_group_name.clone(),
             subnet_id: e.subnet_id.clone(),
             iam_user: None,
             ssh_port: e.ssh_port.unwrap_or(DEFAULT_SSH_PORT),
@@ -168,12 +183,57 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<TargetSpec>, InputError> {
 impl Entry {
     /// This entry, with `defaults` filling in what it leaves out.
     fn over(&self, defaults: &Entry) -> Entry {
+        let mut entry = self.with_defaults(defaults);
+        // An entry's own way of naming its group replaces the defaults'
+        // other way: an id given for one account beats a fleet-wide name.
+        if self.security_group_id.is_some() || self.security_group_name.is_some() {
+            entry.security_group_id = self.security_group_id.clone();
+            entry.security_group_name = self.security_group_name.clone();
+        }
+        entry
+    }
+
+    /// The names of the fields this entry sets.
+    fn fields_set(&self) -> Vec<&'static str> {
+        let fields = [
+            ("name", self.name.is_some()),
+            ("region", self.region.is_some()),
+            ("regions", self.regions.is_some()),
+            ("security_group_id", self.security_group_id.is_some()),
+            ("security_group_name", self.security_group_name.is_some()),
+            ("subnet_id", self.subnet_id.is_some()),
+            ("ssh_port", self.ssh_port.is_some()),
+            ("max_encodings", self.max_encodings.is_some()),
+            ("account_id", self.account_id.is_some()),
+            ("role_arn", self.role_arn.is_some()),
+            ("external_id", self.external_id.is_some()),
+        ];
+        fields
+            .into_iter()
+            .filter_map(|(name, set)| set.then_some(name))
+            .collect()
+    }
+
+    /// Why this entry does not name its group in one way, if it does not.
+    fn group_named(&self) -> Result<(), &'static str> {
+        match (&self.security_group_id, &self.security_group_name) {
+            (None, None) => Err("has no `security_group_id` (or `security_group_name`)"),
+            (Some(_), Some(_)) => {
+                Err("gives both `security_group_id` and `security_group_name`: give one")
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn with_defaults(&self, defaults: &Entry) -> Entry {
         or_default!(
             self,
             defaults,
             name,
             region,
             security_group_id,
+            security_group_name,
+            regions,
             subnet_id,
             iam_user,
             account_id,
@@ -243,21 +303,68 @@ pub struct Accounts {
     by_number: BTreeMap<String, Entry>,
 }
 
-/// What Bitmovin's region settings give a target; the inventory may not.
-const FROM_BITMOVIN: &[&str] = &[
-    "name",
-    "region",
-    "security_group_id",
-    "subnet_id",
-    "ssh_port",
-    "max_encodings",
-    "account_id",
-];
+/// Where the targets come from when the inventory only says how to read
+/// each account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finder {
+    /// `--from-bitmovin`: Bitmovin's region settings.
+    Bitmovin,
+    /// `--organization`: the accounts of an AWS organization.
+    Organization,
+}
+
+impl Finder {
+    /// Why the inventory may not set `field` (in `[defaults]` when
+    /// `in_defaults`), if it may not: the finder gives it.
+    fn refuses(self, field: &str, in_defaults: bool) -> Option<&'static str> {
+        match self {
+            Finder::Bitmovin => [
+                "name",
+                "region",
+                "regions",
+                "security_group_id",
+                "security_group_name",
+                "subnet_id",
+                "ssh_port",
+                "max_encodings",
+                "account_id",
+            ]
+            .contains(&field)
+            .then_some("which comes from Bitmovin's region settings with --from-bitmovin"),
+            Finder::Organization => match field {
+                "name" | "region" | "account_id" => Some(
+                    "which comes from the organization with --organization (the regions: `regions` or --regions)",
+                ),
+                "security_group_id" if in_defaults => Some(
+                    "but a group id is one account's: give `security_group_name` here, or the id in [accounts.NUMBER]",
+                ),
+                "role_arn" | "external_id" if in_defaults => Some(
+                    "but with --organization each account's role is --org-role-name (and --org-external-id); a `role_arn` of one account goes in [accounts.NUMBER]",
+                ),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The role `--organization` assumes in each account.
+#[derive(Debug, Clone)]
+pub struct MemberRole {
+    /// Its name, with its path if it has one (`audit/ccaudit`).
+    pub name: String,
+    pub external_id: Option<String>,
+}
 
 /// What every account gets when there is no inventory: the command line's
 /// flags.
 #[derive(Debug, Clone, Default)]
 pub struct Defaults {
+    /// What Bitmovin's region settings would say, the same in every
+    /// account (`--organization`).
+    pub security_group_name: Option<String>,
+    pub subnet_id: Option<String>,
+    pub ssh_port: Option<u16>,
+    pub max_encodings: Option<u32>,
     pub profile: Option<String>,
     pub iam_user: Option<String>,
     pub as_bitmovin: bool,
@@ -275,6 +382,10 @@ impl Accounts {
     pub fn alike(defaults: Defaults) -> Accounts {
         Accounts {
             defaults: Entry {
+                security_group_name: defaults.security_group_name,
+                subnet_id: defaults.subnet_id,
+                ssh_port: defaults.ssh_port,
+                max_encodings: defaults.max_encodings,
                 profile: defaults.profile,
                 iam_user: defaults.iam_user,
                 as_bitmovin: Some(defaults.as_bitmovin),
@@ -291,44 +402,31 @@ impl Accounts {
         }
     }
 
-    pub fn load(path: &Path) -> Result<Accounts, InputError> {
+    pub fn load(path: &Path, finder: Finder) -> Result<Accounts, InputError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| InputError::new(path, format!("cannot read inventory: {e}")))?;
-        Accounts::parse(path, &text)
+        Accounts::parse(path, &text, finder)
     }
 
-    pub fn parse(path: &Path, text: &str) -> Result<Accounts, InputError> {
+    pub fn parse(path: &Path, text: &str, finder: Finder) -> Result<Accounts, InputError> {
         let inventory = read(path, text)?;
         if let Some(first) = inventory.targets.first() {
             return Err(InputError::at_span(
                 path,
                 text,
                 Some(first.span()),
-                "with --from-bitmovin the targets come from Bitmovin: give [accounts.NUMBER] tables (and [defaults]) instead of [[targets]]",
+                "with --from-bitmovin or --organization the targets are found: give [accounts.NUMBER] tables (and [defaults]) instead of [[targets]]",
             ));
         }
-        let given = |entry: &Entry| -> Option<&'static str> {
-            let fields = [
-                entry.name.is_some(),
-                entry.region.is_some(),
-                entry.security_group_id.is_some(),
-                entry.subnet_id.is_some(),
-                entry.ssh_port.is_some(),
-                entry.max_encodings.is_some(),
-                entry.account_id.is_some(),
-            ];
-            FROM_BITMOVIN
-                .iter()
-                .zip(fields)
-                .find_map(|(name, set)| set.then_some(*name))
+        let refused = |entry: &Entry, in_defaults: bool| {
+            entry.fields_set().into_iter().find_map(|field| {
+                finder
+                    .refuses(field, in_defaults)
+                    .map(|why| format!("sets `{field}`, {why}"))
+            })
         };
-        if let Some(field) = given(&inventory.defaults) {
-            return Err(InputError::new(
-                path,
-                format!(
-                    "[defaults] sets `{field}`, which comes from Bitmovin's region settings with --from-bitmovin"
-                ),
-            ));
+        if let Some(why) = refused(&inventory.defaults, true) {
+            return Err(InputError::new(path, format!("[defaults] {why}")));
         }
         let mut by_number = BTreeMap::new();
         for (number, spanned) in inventory.accounts {
@@ -340,14 +438,17 @@ impl Accounts {
                 )));
             }
             let entry = spanned.into_inner();
-            if let Some(field) = given(&entry) {
-                return Err(at(format!(
-                    "[accounts.{number}] sets `{field}`, which comes from Bitmovin's region settings"
-                )));
+            if let Some(why) = refused(&entry, false) {
+                return Err(at(format!("[accounts.{number}] {why}")));
             }
             if entry.external_id.is_some() && entry.role_arn.is_none() {
                 return Err(at(format!(
                     "[accounts.{number}] has an `external_id` but no `role_arn` to use it with"
+                )));
+            }
+            if entry.security_group_id.is_some() && entry.security_group_name.is_some() {
+                return Err(at(format!(
+                    "[accounts.{number}] gives both `security_group_id` and `security_group_name`: give one"
                 )));
             }
             by_number.insert(number, entry);
@@ -356,6 +457,83 @@ impl Accounts {
             defaults: inventory.defaults,
             by_number,
         })
+    }
+
+    /// The credentials that list the organization's accounts and read its
+    /// policies: `organizations_profile`, else the auditor's `profile`
+    /// (the roles are assumed with the latter).
+    pub fn organization_reader(&self) -> CredentialSource {
+        CredentialSource {
+            profile: self
+                .defaults
+                .organizations_profile
+                .clone()
+                .or_else(|| self.defaults.profile.clone()),
+            ..CredentialSource::default()
+        }
+    }
+
+    /// The targets of the organization's account `number`: one per region,
+    /// read through `role` (or the account's own `role_arn`), with
+    /// `listing` (the credentials that listed the organization) reading
+    /// its service control policies unless the inventory says otherwise.
+    pub fn member_specs(
+        &self,
+        number: &str,
+        regions: &[String],
+        role: &MemberRole,
+        listing: &CredentialSource,
+    ) -> Result<Vec<TargetSpec>, String> {
+        let empty = Entry::default();
+        let own = self.by_number.get(number).unwrap_or(&empty);
+        let entry = own.over(&self.defaults);
+        // The account's own regions, else the flag's, else the defaults'.
+        let regions = own
+            .regions
+            .clone()
+            .or_else(|| (!regions.is_empty()).then(|| regions.to_vec()))
+            .or_else(|| self.defaults.regions.clone())
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| {
+                format!("account {number} has no regions to audit: give --regions, or `regions` in [defaults]")
+            })?;
+        entry.group_named().map_err(|why| {
+            format!("account {number} {why}: give --security-group-name, or `security_group_name` in [defaults]")
+        })?;
+        let mut specs = Vec::new();
+        for region in regions {
+            let mut member = entry.clone();
+            if member.role_arn.is_none() {
+                member.role_arn = Some(format!(
+                    "arn:{}:iam::{number}:role/{}",
+                    crate::aws_format::partition(&region),
+                    role.name
+                ));
+                member.external_id = role.external_id.clone();
+            }
+            let setup = Setup {
+                account_id: Some(number.to_string()),
+                region: region.clone(),
+                security_group_id: entry.security_group_id.clone(),
+                security_group_name: entry.security_group_name.clone(),
+                subnet_id: entry.subnet_id.clone(),
+                iam_user: None,
+                ssh_port: entry.ssh_port.unwrap_or(DEFAULT_SSH_PORT),
+                encoder_version: EncoderVersion::default(),
+                max_encodings: entry.max_encodings,
+                instances_per_encoding: DEFAULT_INSTANCES_PER_ENCODING,
+                live: Vec::new(),
+                machine_types: Vec::new(),
+                max_instances: None,
+            };
+            let mut spec = member.spec(format!("{number}-{region}"), setup);
+            // Only the management account (or a delegated administrator)
+            // reads the policies: the credentials that listed the accounts,
+            // not the member's role.
+            spec.organizations.get_or_insert_with(|| listing.clone());
+            specs.push(spec);
+        }
+        Ok(specs)
     }
 
     /// The target for one region setting of the account `number`.
@@ -421,12 +599,14 @@ bitmovin_profile = "bitmovin"
         let accounts = Accounts::parse(
             path,
             "[defaults]\nprofile = \"audit\"\niam_user = \"bitmovin\"\nmax_instances = 200\n\n[accounts.123456789012]\nrole_arn = \"arn:aws:iam::123456789012:role/ccaudit\"\nexternal_id = \"x\"\nmachine_types = [\"c5.4xlarge\", \"c5.9xlarge\"]\n",
+            Finder::Bitmovin,
         )
         .expect("accounts");
         let setup = |region: &str| Setup {
             account_id: None,
             region: region.to_string(),
-            security_group_id: "sg-0123abcd".to_string(),
+            security_group_id: Some("sg-0123abcd".to_string()),
+            security_group_name: None,
             subnet_id: None,
             iam_user: None,
             ssh_port: 22,
@@ -451,7 +631,8 @@ bitmovin_profile = "bitmovin"
         let stated = accounts.spec("123456789012", "a".into(), from_bitmovin.clone());
         assert_eq!(stated.setup.machine_types, ["c5.4xlarge", "c5.9xlarge"]);
         assert_eq!(stated.setup.max_instances, Some(200));
-        let other = Accounts::parse(path, "[defaults]\nprofile = \"audit\"\n").expect("accounts");
+        let other = Accounts::parse(path, "[defaults]\nprofile = \"audit\"\n", Finder::Bitmovin)
+            .expect("accounts");
         let legacy = other.spec("123456789012", "a".into(), from_bitmovin);
         assert_eq!(legacy.setup.machine_types, ["m5.large"]);
         assert_eq!(legacy.setup.max_instances, Some(12));
@@ -492,13 +673,17 @@ bitmovin_profile = "bitmovin"
             ),
         ];
         for (text, line, message) in errors {
-            let e = Accounts::parse(path, text).expect_err(text);
+            let e = Accounts::parse(path, text, Finder::Bitmovin).expect_err(text);
             assert!(e.message.contains(message), "{e}");
             assert_eq!(e.position.map_or(0, |p| p.0), line, "{e}");
         }
         // And a plain inventory refuses the accounts' tables.
         let e = parse(path, "[accounts.123456789012]\nprofile = \"x\"\n").expect_err("accounts");
-        assert!(e.message.contains("only with --from-bitmovin"), "{e}");
+        assert!(
+            e.message
+                .contains("only with --from-bitmovin or --organization"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -518,5 +703,147 @@ bitmovin_profile = "bitmovin"
         .unwrap_err();
         assert!(twice.message.contains("used twice"), "{twice}");
         assert!(parse_text("").is_err());
+    }
+
+    #[test]
+    fn organization_accounts_take_the_defaults_the_flags_and_their_own_table() {
+        let path = Path::new("org.toml");
+        let accounts = Accounts::parse(
+            path,
+            r#"
+[defaults]
+profile = "management"
+security_group_name = "bitmovin-encoders"
+iam_user = "bitmovin"
+regions = ["eu-west-1"]
+
+[accounts.111111111111]
+regions = ["us-east-1", "cn-north-1"]
+security_group_id = "sg-0123abcd"
+
+[accounts.222222222222]
+role_arn = "arn:aws:iam::222222222222:role/other"
+"#,
+            Finder::Organization,
+        )
+        .expect("accounts");
+        let role = MemberRole {
+            name: "audit/ccaudit".into(),
+            external_id: Some("nightly".into()),
+        };
+        let listing = CredentialSource {
+            profile: Some("management".into()),
+            ..CredentialSource::default()
+        };
+        let own = accounts
+            .member_specs("111111111111", &["ap-south-1".into()], &role, &listing)
+            .expect("specs");
+        let names: Vec<&str> = own.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["111111111111-us-east-1", "111111111111-cn-north-1"]);
+        assert_eq!(
+            own[0].setup.security_group_id.as_deref(),
+            Some("sg-0123abcd")
+        );
+        assert_eq!(
+            own[0].setup.security_group_name, None,
+            "its id beats the fleet's name"
+        );
+        assert_eq!(
+            own[1].credentials.role_arn.as_deref(),
+            Some("arn:aws-cn:iam::111111111111:role/audit/ccaudit")
+        );
+        assert_eq!(own[1].credentials.external_id.as_deref(), Some("nightly"));
+        assert_eq!(own[0].setup.account_id.as_deref(), Some("111111111111"));
+        assert_eq!(own[0].setup.iam_user.as_deref(), Some("bitmovin"));
+        assert_eq!(own[0].organizations.as_ref(), Some(&listing));
+        // The flag's regions beat the defaults'; an account's role beats the
+        // organization's, without its external id.
+        let other = accounts
+            .member_specs("222222222222", &["ap-south-1".into()], &role, &listing)
+            .expect("specs");
+        assert_eq!(other.len(), 1);
+        assert_eq!(other[0].setup.region, "ap-south-1");
+        assert_eq!(
+            other[0].setup.security_group_name.as_deref(),
+            Some("bitmovin-encoders")
+        );
+        assert_eq!(
+            other[0].credentials.role_arn.as_deref(),
+            Some("arn:aws:iam::222222222222:role/other")
+        );
+        assert_eq!(other[0].credentials.external_id, None);
+        assert_eq!(other[0].credentials.profile.as_deref(), Some("management"));
+        let plain = accounts
+            .member_specs("333333333333", &[], &role, &listing)
+            .expect("specs");
+        assert_eq!(plain[0].setup.region, "eu-west-1");
+
+        let bare = Accounts::parse(path, "", Finder::Organization).expect("accounts");
+        let e = bare
+            .member_specs("333333333333", &["eu-west-1".into()], &role, &listing)
+            .expect_err("no group");
+        assert!(e.contains("--security-group-name"), "{e}");
+        let e = bare
+            .member_specs("333333333333", &[], &role, &listing)
+            .expect_err("no regions");
+        assert!(e.contains("--regions"), "{e}");
+
+        for (text, message) in [
+            (
+                "[defaults]\nsecurity_group_id = \"sg-0123abcd\"\n",
+                "a group id is one account's",
+            ),
+            (
+                "[defaults]\nrole_arn = \"arn:aws:iam::1:role/x\"\n",
+                "--org-role-name",
+            ),
+            (
+                "[accounts.111111111111]\nregion = \"eu-west-1\"\n",
+                "`regions` or --regions",
+            ),
+            (
+                "[accounts.111111111111]\nsecurity_group_id = \"sg-0123abcd\"\nsecurity_group_name = \"x\"\n",
+                "give one",
+            ),
+        ] {
+            let e = Accounts::parse(path, text, Finder::Organization).expect_err(text);
+            assert!(e.message.contains(message), "{text}: {e}");
+        }
+        // Bitmovin gives the group and the regions itself.
+        let e = Accounts::parse(
+            path,
+            "[defaults]\nsecurity_group_name = \"x\"\n",
+            Finder::Bitmovin,
+        )
+        .expect_err("bitmovin");
+        assert!(e.message.contains("Bitmovin's region settings"), "{e}");
+    }
+
+    #[test]
+    fn a_target_names_its_group_by_id_or_by_name() {
+        let specs = parse_text(
+            "[defaults]\nregion = \"eu-west-1\"\nsecurity_group_name = \"bitmovin\"\n\n[[targets]]\nname = \"a\"\n\n[[targets]]\nname = \"b\"\nsecurity_group_id = \"sg-0123abcd\"\n",
+        )
+        .expect("specs");
+        assert_eq!(
+            specs[0].setup.security_group_name.as_deref(),
+            Some("bitmovin")
+        );
+        assert_eq!(specs[0].setup.security_group_id, None);
+        assert_eq!(
+            specs[1].setup.security_group_id.as_deref(),
+            Some("sg-0123abcd")
+        );
+        assert_eq!(specs[1].setup.security_group_name, None);
+        let both = parse_text(
+            "[[targets]]\nname = \"a\"\nregion = \"r\"\nsecurity_group_id = \"sg-1\"\nsecurity_group_name = \"x\"\n",
+        )
+        .unwrap_err();
+        assert!(both.message.contains("give one"), "{both}");
+        let regions = parse_text(
+            "[[targets]]\nname = \"a\"\nregions = [\"r\"]\nsecurity_group_id = \"sg-1\"\n",
+        )
+        .unwrap_err();
+        assert!(regions.message.contains("only --organization"), "{regions}");
     }
 }

@@ -8,6 +8,7 @@ pub mod credentials;
 mod errors;
 pub mod inventory;
 pub mod operations;
+pub mod organization;
 mod shapes;
 mod target;
 
@@ -109,8 +110,12 @@ pub async fn collect_all(specs: &[TargetSpec], rules: &RuleSet, options: &Option
             let quotas = &quotas;
             let (bar, done) = (&bar, &done);
             async move {
-                let search =
-                    group_pattern.is_none_or(|p| p.0.is_match(&spec.setup.security_group_id));
+                // Only an id is looked for elsewhere: a name is not unique.
+                let search = spec
+                    .setup
+                    .security_group_id
+                    .as_ref()
+                    .is_some_and(|id| group_pattern.is_none_or(|p| p.0.is_match(id)));
                 let (value, stats) = collect_one(spec, quotas, search, options).await;
                 let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 match (options.progress, bar) {

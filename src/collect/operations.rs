@@ -39,11 +39,17 @@ pub const LIST_PARENTS: &str = "organizations:ListParents";
 pub const LIST_POLICIES_FOR_TARGET: &str = "organizations:ListPoliciesForTarget";
 pub const DESCRIBE_POLICY: &str = "organizations:DescribePolicy";
 
+/// `--organization`: the organization's accounts, all or by unit (read
+/// with the same credentials as the policies; not snapshot keys).
+pub const LIST_ACCOUNTS: &str = "organizations:ListAccounts";
+pub const LIST_ACCOUNTS_FOR_PARENT: &str = "organizations:ListAccountsForParent";
+pub const LIST_ORGANIZATIONAL_UNITS_FOR_PARENT: &str =
+    "organizations:ListOrganizationalUnitsForParent";
 /// Snapshot key for the group found in other regions (an extension of the
 /// contract: region → the DescribeSecurityGroups answer there).
 pub const SECURITY_GROUP_IN_OTHER_REGIONS: &str = "ec2:DescribeSecurityGroups:OtherRegions";
 
-pub const ALL: [&str; 28] = [
+pub const ALL: [&str; 31] = [
     GET_CALLER_IDENTITY,
     DESCRIBE_SECURITY_GROUPS,
     DESCRIBE_VPCS,
@@ -72,6 +78,9 @@ pub const ALL: [&str; 28] = [
     LIST_PARENTS,
     LIST_POLICIES_FOR_TARGET,
     DESCRIBE_POLICY,
+    LIST_ACCOUNTS,
+    LIST_ACCOUNTS_FOR_PARENT,
+    LIST_ORGANIZATIONAL_UNITS_FOR_PARENT,
 ];
 
 /// The minimal IAM policy the auditor needs, as a pretty JSON document.

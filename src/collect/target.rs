@@ -252,9 +252,23 @@ fn user_name_from_arn(arn: &str) -> Option<String> {
 
 async fn security_group(recorder: &Recorder, plan: &Plan<'_>, config: &SdkConfig) {
     let ec2 = aws_sdk_ec2::Client::new(config);
-    let group_id = &plan.setup.security_group_id;
+    let request = match (
+        &plan.setup.security_group_id,
+        &plan.setup.security_group_name,
+    ) {
+        (Some(id), _) => ec2.describe_security_groups().group_ids(id),
+        // Every group of that name in the region (one per VPC at most):
+        // the audit decides which, if any, is the one.
+        (None, Some(name)) => ec2.describe_security_groups().filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-name")
+                .values(name)
+                .build(),
+        ),
+        (None, None) => return,
+    };
     let answer = recorder
-        .call(ec2.describe_security_groups().group_ids(group_id).send())
+        .call(request.send())
         .await
         .map(|o| json!({ "SecurityGroups": o.security_groups().iter().map(shapes::security_group).collect::<Vec<_>>() }));
     let not_here = match &answer {
@@ -283,7 +297,7 @@ async fn other_regions(recorder: &Recorder, plan: &Plan<'_>, config: &SdkConfig)
         let regional = config.to_builder().region(Region::new(region.clone())).build();
         let client = aws_sdk_ec2::Client::new(&regional);
         let found = recorder
-            .call(client.describe_security_groups().group_ids(&plan.setup.security_group_id).send())
+            .call(client.describe_security_groups().set_group_ids(plan.setup.security_group_id.clone().map(|id| vec![id])).send())
             .await;
         // Kept: where it is, and where it could not be looked for (so the
         // finding does not claim a region was searched when it was not).
@@ -340,7 +354,7 @@ async fn instance_types(recorder: &Recorder, plan: &Plan<'_>, config: &SdkConfig
 
 /// Organizations has one endpoint per partition; the target's region would
 /// name one that does not exist.
-fn organizations_region(region: Option<&str>) -> &'static str {
+pub(super) fn organizations_region(region: Option<&str>) -> &'static str {
     match region {
         Some(r) if r.starts_with("cn-") => "cn-northwest-1",
         Some(r) if r.starts_with("us-gov-") => "us-gov-west-1",

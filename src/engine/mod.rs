@@ -73,7 +73,7 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
     let problem = verdict.outcome.is_problem();
     // Only a problem shows texts: most findings pass, and skip the filling.
     let texts = if problem {
-        filled_texts(rule, &verdict, &target.setup)
+        filled_texts(rule, &verdict, target)
     } else {
         Texts::default()
     };
@@ -112,8 +112,8 @@ struct Texts {
     fix_command: Option<String>,
 }
 
-fn filled_texts(rule: &Rule, verdict: &Verdict, setup: &Setup) -> Texts {
-    let mut values = setup_values(setup);
+fn filled_texts(rule: &Rule, verdict: &Verdict, target: &Target) -> Texts {
+    let mut values = setup_values(target);
     values.extend(verdict.vars.iter().map(|(k, v)| (*k, v.clone())));
     let command = rule
         .fix_command
@@ -206,13 +206,16 @@ fn not_applicable(applies: &Applies, setup: &Setup) -> Option<String> {
     None
 }
 
-/// The setup's values for a rule's texts. Fix commands take them only
-/// after checking each against its AWS format (`render_command`).
-pub fn setup_values(setup: &Setup) -> Values {
+/// The setup's values for a rule's texts (the group's id also when the
+/// setup names the group by its name). Fix commands take them only after
+/// checking each against its AWS format (`render_command`).
+pub fn setup_values(target: &Target) -> Values {
+    let setup = &target.setup;
     let ssh_port = setup.ssh_port.to_string();
+    let group_id = crate::checks::sg::group_id(target).map(str::to_string);
     let fields = [
         (Placeholder::Region, Some(&setup.region)),
-        (Placeholder::SecurityGroupId, Some(&setup.security_group_id)),
+        (Placeholder::SecurityGroupId, group_id.as_ref()),
         (Placeholder::SshPort, Some(&ssh_port)),
         (Placeholder::SubnetId, setup.subnet_id.as_ref()),
         (Placeholder::AccountId, setup.account_id.as_ref()),

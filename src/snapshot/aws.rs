@@ -194,7 +194,8 @@ paged_by_token!(
     ListRoots,
     ListParents,
     ListPoliciesForTarget,
-    DescribeInstanceTypes
+    DescribeInstanceTypes,
+    DescribeSecurityGroups
 );
 
 impl Paged for DescribeVpcs {
@@ -334,6 +335,8 @@ pub struct GetCallerIdentity {
 pub struct DescribeSecurityGroups {
     pub error: Option<AwsError>,
     pub security_groups: Option<Vec<SecurityGroup>>,
+    /// A page of a longer answer (`aws … --max-items`).
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -33,6 +33,7 @@ pub struct Snapshot {
 #[serde(deny_unknown_fields)]
 pub struct Target {
     pub name: String,
+    #[serde(deserialize_with = "Setup::checked")]
     pub setup: Setup,
     #[serde(default)]
     pub aws: AwsEvidence,
@@ -49,7 +50,13 @@ pub struct Setup {
     #[serde(default)]
     pub account_id: Option<String>,
     pub region: String,
-    pub security_group_id: String,
+    /// The group entered in the region settings…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_group_id: Option<String>,
+    /// …or, when its id is not known beforehand (a fleet set up alike), the
+    /// name it is found by among the region's groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_group_name: Option<String>,
     #[serde(default)]
     pub subnet_id: Option<String>,
     #[serde(default)]
@@ -71,6 +78,31 @@ pub struct Setup {
     /// A cap on the instances (coordinators and workers) in the region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_instances: Option<u32>,
+}
+
+impl Setup {
+    /// A setup as the contract allows it: one way to name the group.
+    fn checked<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Setup, D::Error> {
+        let setup = Setup::deserialize(deserializer)?;
+        match (&setup.security_group_id, &setup.security_group_name) {
+            (None, None) => Err(serde::de::Error::custom(
+                "the setup names no security group: give `security_group_id` (or `security_group_name` to find it by)",
+            )),
+            (Some(_), Some(_)) => Err(serde::de::Error::custom(
+                "the setup gives both `security_group_id` and `security_group_name`: give one",
+            )),
+            _ => Ok(setup),
+        }
+    }
+
+    /// How the setup names its group, for a person reading.
+    pub fn group_label(&self) -> String {
+        match (&self.security_group_id, &self.security_group_name) {
+            (Some(id), _) => id.clone(),
+            (None, Some(name)) => format!("the group named {name}"),
+            (None, None) => "(no group)".to_string(),
+        }
+    }
 }
 
 pub const DEFAULT_SSH_PORT: u16 = 22;
@@ -311,6 +343,33 @@ mod tests {
         assert_eq!(setup.encoder_version, EncoderVersion::Stable);
         assert!(setup.live.is_empty());
         assert!(setup.max_encodings.is_none());
+    }
+
+    #[test]
+    fn the_group_is_named_by_id_or_by_name_once() {
+        let by_name = parse(&MINIMAL.replace(
+            "security_group_id\": \"sg-0123abcd",
+            "security_group_name\": \"bitmovin",
+        ))
+        .expect("by name");
+        assert_eq!(by_name.targets[0].setup.security_group_id, None);
+        assert_eq!(
+            by_name.targets[0].setup.security_group_name.as_deref(),
+            Some("bitmovin")
+        );
+        let neither = parse(&MINIMAL.replace(", \"security_group_id\": \"sg-0123abcd\"", ""))
+            .expect_err("no group");
+        assert!(
+            neither.message.contains("names no security group"),
+            "{neither}"
+        );
+        assert_eq!(neither.position.map(|p| p.0), Some(2), "{neither}");
+        let both = parse(&MINIMAL.replace(
+            "\"security_group_id\"",
+            "\"security_group_name\": \"x\", \"security_group_id\"",
+        ))
+        .expect_err("both");
+        assert!(both.message.contains("give one"), "{both}");
     }
 
     #[test]

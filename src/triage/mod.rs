@@ -170,7 +170,7 @@ pub fn weigh<'a>(
         .targets
         .iter()
         .filter(|t| target.is_none_or(|name| t.name == name))
-        .filter(|t| group.is_none_or(|id| t.setup.security_group_id == id))
+        .filter(|t| group.is_none_or(|id| crate::checks::sg::group_id(t) == Some(id)))
         .map(|t| {
             let mut findings: Vec<Finding<'a>> =
                 rules.iter().map(|rule| evaluate(rule, t)).collect();

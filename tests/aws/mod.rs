@@ -113,6 +113,11 @@ fn tcp(port: i32, sources: &[&str]) -> aws_sdk_ec2::types::IpPermission {
 
 /// Create a group in the region's default VPC as `spec` says; its id.
 pub async fn create_group(config: &SdkConfig, spec: &GroupSpec) -> String {
+    create_group_named(config, spec, &unique("bitmovin")).await
+}
+
+/// The same, with the group's name given.
+pub async fn create_group_named(config: &SdkConfig, spec: &GroupSpec, name: &str) -> String {
     let ec2 = aws_sdk_ec2::Client::new(config);
     let vpcs = ec2.describe_vpcs().send().await.expect("describe vpcs");
     let vpc = vpcs
@@ -124,7 +129,7 @@ pub async fn create_group(config: &SdkConfig, spec: &GroupSpec) -> String {
         .to_string();
     let id = ec2
         .create_security_group()
-        .group_name(unique("bitmovin"))
+        .group_name(name)
         .description("Bitmovin Cloud Connect")
         .vpc_id(vpc)
         .send()

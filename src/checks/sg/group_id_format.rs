@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use super::MALFORMED;
 use crate::checks::shared::{Pattern, Shared, SharedValues};
-use crate::checks::verdict::Verdict;
+use crate::checks::verdict::{Verdict, see};
 use crate::checks::{CheckType, ParamError, Reads};
 use crate::findings::Resource;
 use crate::snapshot::Target;
@@ -19,7 +19,7 @@ pub struct GroupIdFormat {
 
 impl CheckType for GroupIdFormat {
     fn how_judged(&self) -> &'static str {
-        "Matches setup.security_group_id against the id pattern, and fails on EC2's InvalidGroupId.Malformed."
+        "Matches setup.security_group_id against the id pattern, and fails on EC2's InvalidGroupId.Malformed. A setup that finds the group by security_group_name has no typed id: skip."
     }
 
     fn prepare(&mut self, shared: &SharedValues) -> Result<(), ParamError> {
@@ -47,7 +47,19 @@ impl CheckType for GroupIdFormat {
 }
 
 fn group_id_format(check: &GroupIdFormat, target: &Target) -> Verdict {
-    let id = &target.setup.security_group_id;
+    let Some(id) = &target.setup.security_group_id else {
+        // Found by its name, the group's id is EC2's own: nothing typed to
+        // check. Whether a group has that name is the existence rule's.
+        return Verdict::skip(format!(
+            "the setup finds the group by its name ({}), not by a typed id{}",
+            target
+                .setup
+                .security_group_name
+                .as_deref()
+                .unwrap_or_default(),
+            see("group-exists")
+        ));
+    };
     if !check.pattern.value.0.is_match(id) {
         return Verdict::fail(format!(
             "`{id}` is not a security group id (expected sg- followed by 8 or 17 lowercase hex digits)"
