@@ -327,6 +327,15 @@ fn an_organization_unit_is_audited_account_by_account_and_a_broken_one_does_not_
                     format!("no security group is named {GROUP} in {REGION}")
                 );
                 assert_eq!(outcomes["sg-bitmovin-ssh"], "skip", "{target}");
+                // No id to put in the command that searches the regions.
+                let failed = found["sg-exists-in-region"];
+                assert!(failed["fix_command"].is_null(), "{failed}");
+                assert!(
+                    failed["fix"].as_str().unwrap_or_default().ends_with(
+                        "No command is given: the target's security_group_id is not known."
+                    ),
+                    "{failed}"
+                );
                 assert_eq!(outcomes["iam-ec2-permissions"], "pass", "{target}");
             }
             Member::NoSsh => {
@@ -437,7 +446,27 @@ fn an_organization_unit_is_audited_account_by_account_and_a_broken_one_does_not_
 
 #[test]
 fn organization_flags_are_checked_before_any_call() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &[
+                "--organization",
+                "--org-role-name",
+                ROLE,
+                "--regions",
+                REGION,
+            ],
+            "--security-group-name",
+        ),
+        (
+            &[
+                "--organization",
+                "--org-role-name",
+                ROLE,
+                "--security-group-name",
+                GROUP,
+            ],
+            "no regions to audit",
+        ),
         (
             &[
                 "--organization",

@@ -91,11 +91,21 @@ fn group(target: &Target) -> Group<'_> {
 /// The one group called `name` among those described (EC2 allows one name
 /// once per VPC, so a region can hold several).
 fn named<'a>(groups: &'a [SecurityGroup], name: &str, region: &str, truncated: bool) -> Group<'a> {
+    if let Some(nameless) = groups.iter().find(|g| g.group_name.is_none()) {
+        return Group::Unseen(format!(
+            "{KEY} shows {} without its GroupName: the group named {name} cannot be told apart",
+            nameless.group_id
+        ));
+    }
     let called: Vec<&SecurityGroup> = groups
         .iter()
         .filter(|g| g.group_name.as_deref() == Some(name))
         .collect();
     match called.as_slice() {
+        // One on a page of a longer answer: another may be on the next.
+        [_] if truncated => Group::Unseen(format!(
+            "one group named {name} on the first page of {KEY}, and the rest (which may hold another) was not collected"
+        )),
         [group] => Group::Found(group),
         [] if truncated => Group::Unseen(format!(
             "no group named {name} on the first page of {KEY}, and the rest was not collected"
@@ -121,10 +131,12 @@ fn named<'a>(groups: &'a [SecurityGroup], name: &str, region: &str, truncated: b
 
 /// The group's id: the one the setup gives, or the one its name finds.
 pub fn group_id(target: &Target) -> Option<&str> {
-    match (&target.setup.security_group_id, group(target)) {
-        (Some(id), _) => Some(id),
-        (None, Group::Found(g)) => Some(&g.group_id),
-        (None, _) => None,
+    if let Some(id) = &target.setup.security_group_id {
+        return Some(id);
+    }
+    match group(target) {
+        Group::Found(g) => Some(&g.group_id),
+        Group::DoesNotExist(_) | Group::Unseen(_) => None,
     }
 }
 

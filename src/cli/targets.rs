@@ -20,13 +20,14 @@ use ccaudit::version::EncoderVersion;
 /// Which targets to read: one from flags, or many from an inventory.
 #[derive(clap::Args)]
 pub struct TargetArgs {
-    /// TOML file with many targets (see the README); replaces the target flags.
-    /// With --from-bitmovin: how to read each account, by account number
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["region", "security_group", "security_group_name", "subnet", "iam_user", "account_id", "name"])]
+    /// TOML file with many targets (see the README); replaces the target,
+    /// sizing and credential flags. With --from-bitmovin or --organization:
+    /// how to read each account, by account number
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["region", "security_group", "security_group_name", "subnet", "iam_user", "account_id", "name", "ssh_port", "max_encodings", "instances_per_encoding", "machine_types", "max_instances", "encoder_version", "profile", "role_arn", "external_id", "bitmovin_profile", "as_bitmovin", "organizations_profile"])]
     pub inventory: Option<PathBuf>,
     /// Take the targets from Bitmovin's API: every Cloud Connect AWS account
     /// and each of its region settings (needs an API key; see the README)
-    #[arg(long, conflicts_with_all = ["region", "security_group", "subnet", "account_id", "name", "max_encodings", "ssh_port", "role_arn"])]
+    #[arg(long, conflicts_with_all = ["region", "security_group", "security_group_name", "subnet", "account_id", "name", "max_encodings", "ssh_port", "role_arn"])]
     pub from_bitmovin: bool,
     #[command(flatten)]
     pub bitmovin_api: BitmovinApiArgs,
@@ -344,11 +345,15 @@ impl TargetArgs {
         )?;
         well_formed("--regions", &self.regions, Format::Region)?;
         let accounts = self.accounts()?;
+        accounts
+            .check_defaults(&self.regions)
+            .map_err(|why| InputError::new(self.inventory_or_flags(), why))?;
         let listing = accounts.organization_reader();
         let region = self
             .regions
             .first()
             .cloned()
+            .or_else(|| accounts.default_region().map(str::to_string))
             .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()))
             .unwrap_or_else(|| "us-east-1".to_string());
         let options = self.options();
@@ -372,6 +377,16 @@ impl TargetArgs {
         let mut specs = Vec::new();
         let mut excluded = 0;
         for account in &found.active {
+            if !Format::AccountId.accepts(account) {
+                return Err(InputError::new(
+                    "<organization>",
+                    format!(
+                        "Organizations listed the account id \"{}\", not {}",
+                        ccaudit::output::visible(account),
+                        Format::AccountId.expected()
+                    ),
+                ));
+            }
             if self.exclude_accounts.contains(account) {
                 excluded += 1;
                 continue;

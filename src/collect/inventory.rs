@@ -122,8 +122,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<TargetSpec>, InputError> {
         ));
     }
     if defaults.regions.is_some() {
-        return Err(InputError::new(
+        return Err(InputError::at_span(
             path,
+            text,
+            defaults_header(text),
             "[defaults] sets `regions`, which only --organization reads: a target has one `region`",
         ));
     }
@@ -347,6 +349,42 @@ impl Finder {
     }
 }
 
+/// The `[defaults]` header's place in the text, for an error about a
+/// field of it (the fields themselves carry no place).
+fn defaults_header(text: &str) -> Option<std::ops::Range<usize>> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("[defaults]") {
+            let start = offset + (line.len() - trimmed.len());
+            return Some(start..start + "[defaults]".len());
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// Why an entry's `regions` cannot be audited, if so: none, or one that
+/// is not a region's name.
+fn bad_regions(entry: &Entry) -> Option<String> {
+    let regions = entry.regions.as_ref()?;
+    if regions.is_empty() {
+        return Some(
+            "has `regions = []`: leave the account out with --exclude-account instead".to_string(),
+        );
+    }
+    regions
+        .iter()
+        .find(|r| !crate::aws_format::Format::Region.accepts(r))
+        .map(|r| {
+            format!(
+                "`regions` holds \"{}\", not {}",
+                crate::output::visible(r),
+                crate::aws_format::Format::Region.expected()
+            )
+        })
+}
+
 /// The role `--organization` assumes in each account.
 #[derive(Debug, Clone)]
 pub struct MemberRole {
@@ -425,8 +463,13 @@ impl Accounts {
                     .map(|why| format!("sets `{field}`, {why}"))
             })
         };
+        let defaults_at =
+            |message: String| InputError::at_span(path, text, defaults_header(text), message);
         if let Some(why) = refused(&inventory.defaults, true) {
-            return Err(InputError::new(path, format!("[defaults] {why}")));
+            return Err(defaults_at(format!("[defaults] {why}")));
+        }
+        if let Some(why) = bad_regions(&inventory.defaults) {
+            return Err(defaults_at(format!("[defaults] {why}")));
         }
         let mut by_number = BTreeMap::new();
         for (number, spanned) in inventory.accounts {
@@ -451,12 +494,38 @@ impl Accounts {
                     "[accounts.{number}] gives both `security_group_id` and `security_group_name`: give one"
                 )));
             }
+            if let Some(why) = bad_regions(&entry) {
+                return Err(at(format!("[accounts.{number}] {why}")));
+            }
             by_number.insert(number, entry);
         }
         Ok(Accounts {
             defaults: inventory.defaults,
             by_number,
         })
+    }
+
+    /// What no account can do without, when no account table can give it:
+    /// checked before the organization is listed.
+    pub fn check_defaults(&self, regions: &[String]) -> Result<(), String> {
+        if !self.by_number.is_empty() {
+            return Ok(());
+        }
+        if regions.is_empty() && self.defaults.regions.is_none() {
+            return Err(
+                "no regions to audit: give --regions, or `regions` in the inventory's [defaults]"
+                    .to_string(),
+            );
+        }
+        self.defaults.group_named().map_err(|why| {
+            format!("every account {why}: give --security-group-name, or `security_group_name` in the inventory's [defaults]")
+        })
+    }
+
+    /// Where to list the organization from: the first region `[defaults]`
+    /// gives (the organization's partition follows it).
+    pub fn default_region(&self) -> Option<&str> {
+        self.defaults.regions.as_ref()?.first().map(String::as_str)
     }
 
     /// The credentials that list the organization's accounts and read its
@@ -495,13 +564,15 @@ impl Accounts {
             .or_else(|| self.defaults.regions.clone())
             .filter(|r| !r.is_empty())
             .ok_or_else(|| {
-                format!("account {number} has no regions to audit: give --regions, or `regions` in [defaults]")
+                format!("account {number} has no regions to audit: give --regions, or `regions` in the inventory's [defaults]")
             })?;
         entry.group_named().map_err(|why| {
-            format!("account {number} {why}: give --security-group-name, or `security_group_name` in [defaults]")
+            format!("account {number} {why}: give --security-group-name, or `security_group_name` in the inventory's [defaults]")
         })?;
+        // A region given twice is one target.
+        let mut seen = BTreeSet::new();
         let mut specs = Vec::new();
-        for region in regions {
+        for region in regions.into_iter().filter(|r| seen.insert(r.clone())) {
             let mut member = entry.clone();
             if member.role_arn.is_none() {
                 member.role_arn = Some(format!(
@@ -668,7 +739,7 @@ bitmovin_profile = "bitmovin"
             ("[defaults]\nmax_instances = 0\n", 2, "nonzero"),
             (
                 "[defaults]\nmax_encodings = 3\n",
-                0,
+                1,
                 "[defaults] sets `max_encodings`",
             ),
         ];
@@ -808,6 +879,28 @@ role_arn = "arn:aws:iam::222222222222:role/other"
         ] {
             let e = Accounts::parse(path, text, Finder::Organization).expect_err(text);
             assert!(e.message.contains(message), "{text}: {e}");
+        }
+        // Errors of [defaults] point at its header; an account's, at its table.
+        for (text, line, message) in [
+            (
+                "# fleet\n  [defaults]\nregions = []\n",
+                2,
+                "leave the account out",
+            ),
+            (
+                "[defaults]\nregions = [\"Europe\"]\n",
+                1,
+                "not an AWS region name",
+            ),
+            (
+                "[defaults]\nprofile = \"a\"\n\n[accounts.111111111111]\nregions = [\"x\"]\n",
+                4,
+                "not an AWS region name",
+            ),
+        ] {
+            let e = Accounts::parse(path, text, Finder::Organization).expect_err(text);
+            assert!(e.message.contains(message), "{text}: {e}");
+            assert_eq!(e.position.map(|p| p.0), Some(line), "{e}");
         }
         // Bitmovin gives the group and the regions itself.
         let e = Accounts::parse(

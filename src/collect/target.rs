@@ -283,6 +283,10 @@ async fn security_group(recorder: &Recorder, plan: &Plan<'_>, config: &SdkConfig
 
 /// Where does the group exist, if not in the target's region?
 async fn other_regions(recorder: &Recorder, plan: &Plan<'_>, config: &SdkConfig) {
+    // Only an id is looked for: a name belongs to a group in every region.
+    let Some(group_id) = &plan.setup.security_group_id else {
+        return;
+    };
     let ec2 = aws_sdk_ec2::Client::new(config);
     let Ok(regions) = recorder.call(ec2.describe_regions().send()).await else {
         return;
@@ -297,7 +301,7 @@ async fn other_regions(recorder: &Recorder, plan: &Plan<'_>, config: &SdkConfig)
         let regional = config.to_builder().region(Region::new(region.clone())).build();
         let client = aws_sdk_ec2::Client::new(&regional);
         let found = recorder
-            .call(client.describe_security_groups().set_group_ids(plan.setup.security_group_id.clone().map(|id| vec![id])).send())
+            .call(client.describe_security_groups().group_ids(group_id).send())
             .await;
         // Kept: where it is, and where it could not be looked for (so the
         // finding does not claim a region was searched when it was not).

@@ -130,9 +130,32 @@ fn filled_texts(rule: &Rule, verdict: &Verdict, target: &Target) -> Texts {
         })
         .map(|t| render_command(t, &values));
     let mut fix = render(&rule.fix, &values);
+    // A value the target does not give (a group found by its name that
+    // was not found): a command with a gap in it is no command to paste.
+    let missing: std::collections::BTreeSet<&str> = command
+        .as_ref()
+        .and(rule.fix_command.as_ref())
+        .map(|t| {
+            placeholders(t)
+                .into_iter()
+                .filter(|(_, name)| {
+                    Placeholder::from_name(name).is_some_and(|p| !values.contains_key(&p))
+                })
+                .map(|(_, name)| name)
+                .collect()
+        })
+        .unwrap_or_default();
     // A snapshot value without its AWS format never becomes code: no
     // command, and the fix says which value to check by hand.
     let fix_command = match command {
+        Some(_) if !missing.is_empty() => {
+            fix = format!(
+                "{}\nNo command is given: the target's {} is not known.",
+                fix.trim_end(),
+                missing.into_iter().collect::<Vec<_>>().join(" and ")
+            );
+            None
+        }
         Some(command) if command.malformed.is_empty() => Some(command.text),
         Some(command) => {
             let bad: Vec<String> = command.malformed.iter().map(|m| m.describe()).collect();

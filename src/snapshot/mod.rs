@@ -91,6 +91,12 @@ impl Setup {
             (Some(_), Some(_)) => Err(serde::de::Error::custom(
                 "the setup gives both `security_group_id` and `security_group_name`: give one",
             )),
+            // EC2 allows 1 to 255 characters.
+            (None, Some(name)) if name.is_empty() || name.chars().count() > 255 => {
+                Err(serde::de::Error::custom(
+                    "`security_group_name` is not a group name (1 to 255 characters)",
+                ))
+            }
             _ => Ok(setup),
         }
     }

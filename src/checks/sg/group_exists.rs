@@ -36,64 +36,62 @@ impl CheckType for GroupExists {
 
 fn group_exists(check: &GroupExists, target: &Target) -> Verdict {
     let setup = &target.setup;
-    let malformed = setup
-        .security_group_id
-        .as_ref()
-        .is_some_and(|id| !check.well_formed.value.0.is_match(id));
-    match evidence(target.aws.security_groups.as_ref()) {
-        Evidence::Failed(e) if e.code == MALFORMED => Verdict::skip(format!(
+    // A malformed id (by its form, or as EC2 says) has no existence to
+    // judge; for a name-based setup, EC2's saying so is not explained.
+    let malformed = setup.security_group_id.as_ref().is_some_and(|id| {
+        !check.well_formed.value.0.is_match(id)
+            || matches!(evidence(target.aws.security_groups.as_ref()),
+                Evidence::Failed(e) if e.code == MALFORMED)
+    });
+    if malformed {
+        return Verdict::skip(format!(
             "`{}` is malformed{}",
             setup.group_label(),
             see("group-id-format")
+        ));
+    }
+    match group(target) {
+        Group::Found(g) => Verdict::pass(format!(
+            "{}{} exists in {}{}",
+            g.group_id,
+            match &setup.security_group_name {
+                Some(name) => format!(" (named {name})"),
+                None => String::new(),
+            },
+            setup.region,
+            g.vpc_id
+                .as_ref()
+                .map(|v| format!(" (in {v})"))
+                .unwrap_or_default()
         )),
-        _ if malformed => Verdict::skip(format!(
-            "`{}` is malformed{}",
-            setup.group_label(),
-            see("group-id-format")
+        Group::DoesNotExist(_) if setup.security_group_id.is_none() => Verdict::fail(format!(
+            "no security group is named {} in {}",
+            setup.security_group_name.as_deref().unwrap_or_default(),
+            setup.region
         )),
-        _ => match group(target) {
-            Group::Found(g) => Verdict::pass(format!(
-                "{}{} exists in {}{}",
-                g.group_id,
-                match &setup.security_group_name {
-                    Some(name) => format!(" (named {name})"),
-                    None => String::new(),
-                },
-                setup.region,
-                g.vpc_id
-                    .as_ref()
-                    .map(|v| format!(" (in {v})"))
-                    .unwrap_or_default()
-            )),
-            Group::DoesNotExist(_) if setup.security_group_id.is_none() => Verdict::fail(format!(
-                "no security group is named {} in {}",
-                setup.security_group_name.as_deref().unwrap_or_default(),
+        Group::DoesNotExist(_) => Verdict::fail(match regions_elsewhere(target) {
+            Some((found, _)) if !found.is_empty() => format!(
+                "{} exists in {}, not {}",
+                setup.group_label(),
+                found.join(", "),
                 setup.region
-            )),
-            Group::DoesNotExist(_) => Verdict::fail(match regions_elsewhere(target) {
-                Some((found, _)) if !found.is_empty() => format!(
-                    "{} exists in {}, not {}",
-                    setup.group_label(),
-                    found.join(", "),
-                    setup.region
-                ),
-                Some((_, 0)) => format!(
-                    "{} does not exist in {} nor in any other region of the account",
-                    setup.group_label(),
-                    setup.region
-                ),
-                Some((_, unchecked)) => format!(
-                    "{} does not exist in {}, nor in the other regions searched ({unchecked} could not be searched)",
-                    setup.group_label(),
-                    setup.region
-                ),
-                None => format!(
-                    "{} does not exist in {}: it was created in another region, or deleted",
-                    setup.group_label(),
-                    setup.region
-                ),
-            }),
-            Group::Unseen(why) => Verdict::unknown(why),
-        },
+            ),
+            Some((_, 0)) => format!(
+                "{} does not exist in {} nor in any other region of the account",
+                setup.group_label(),
+                setup.region
+            ),
+            Some((_, unchecked)) => format!(
+                "{} does not exist in {}, nor in the other regions searched ({unchecked} could not be searched)",
+                setup.group_label(),
+                setup.region
+            ),
+            None => format!(
+                "{} does not exist in {}: it was created in another region, or deleted",
+                setup.group_label(),
+                setup.region
+            ),
+        }),
+        Group::Unseen(why) => Verdict::unknown(why),
     }
 }
