@@ -61,6 +61,8 @@ pub struct Audit<'r> {
     pub threshold: Option<Severity>,
     /// The snapshot's name, for SARIF's locations.
     pub source: &'r str,
+    /// Earlier runs' totals, oldest first, for the HTML report's trend.
+    pub trend: &'r [report::trend::Point],
 }
 
 /// How a run ended.
@@ -228,7 +230,9 @@ fn write_whole(
         Format::Sarif => report::sarif::write(report, audit.rules, audit.source, out),
         Format::Junit => report::junit::write(report, out),
         Format::Markdown => out.write_all(report::markdown::render(report).as_bytes()),
-        Format::Html => out.write_all(report::html::render(report).as_bytes()),
+        Format::Html => {
+            out.write_all(report::html::render(report, audit.rules, audit.trend).as_bytes())
+        }
         Format::Json | Format::Csv | Format::Table(..) | Format::Ocsf | Format::Asff => Ok(()),
     }
 }

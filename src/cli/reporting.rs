@@ -47,12 +47,20 @@ pub struct ReportArgs {
     /// Exit 1 only for new failures or unknowns since --baseline
     #[arg(long, requires = "baseline")]
     pub fail_on_new: bool,
+    /// Earlier JSON reports, oldest first (e.g. runs/*/report.json): the
+    /// HTML report draws their failures and this run's as a trend, each
+    /// named after its folder (or its file)
+    #[arg(long, value_name = "REPORT.json", num_args = 1..)]
+    pub history: Vec<PathBuf>,
 }
 
 /// The files a report reads besides the snapshot, loaded once.
 pub struct ReportInputs {
     suppressions: Option<Vec<suppress::Suppression>>,
     baseline: Option<drift::Run>,
+    /// The trend's earlier runs: `--history`, then the baseline if it is
+    /// not one of them.
+    trend: Vec<report::trend::Point>,
 }
 
 impl ReportArgs {
@@ -76,7 +84,23 @@ impl ReportArgs {
                 .as_deref()
                 .map(report::baseline::load)
                 .transpose()?,
+            trend: self.trend()?,
         })
+    }
+
+    /// The earlier runs the HTML report's trend draws: read only for an
+    /// HTML report, and only their totals.
+    fn trend(&self) -> Result<Vec<report::trend::Point>, InputError> {
+        if !self.format.contains(&AuditFormat::Html) {
+            return Ok(Vec::new());
+        }
+        let mut paths: Vec<&std::path::Path> = self.history.iter().map(PathBuf::as_path).collect();
+        if let Some(baseline) = self.baseline.as_deref()
+            && !paths.contains(&baseline)
+        {
+            paths.push(baseline);
+        }
+        paths.into_iter().map(report::trend::load).collect()
     }
 }
 
@@ -236,6 +260,7 @@ pub fn render_audit(
     let ReportInputs {
         suppressions,
         baseline,
+        trend,
     } = inputs;
     let today = match (&suppressions, &args.now) {
         (None, _) => String::new(),
@@ -249,6 +274,7 @@ pub fn render_audit(
         baseline: baseline.as_ref(),
         threshold: args.fail_on.threshold(),
         source,
+        trend: &trend,
     };
     // Each format is written straight into its destination: what fails
     // there (a full disk, a format's writer) is an error naming the file.

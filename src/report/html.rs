@@ -1,11 +1,18 @@
-//! One self-contained HTML page (no external scripts, fonts or images):
-//! summary counts, per-target status, every finding with its documented
-//! message and fix, filterable by outcome and severity (also from the URL:
-//! `report.html#outcome=fail,unknown&severity=critical`), readable on a phone.
+//! One self-contained HTML page (no external scripts, fonts or images),
+//! made to stay usable at a thousand targets and readable on a phone: the
+//! fleet first (summary counts, the trend of failures over earlier runs,
+//! a targets × rule families matrix coloured by the worst outcome), then
+//! every finding with its documented message and fix. Filters by outcome,
+//! severity, account, region and rule apply to both, and are read from and
+//! kept in the URL (`report.html#outcome=fail&severity=critical&region=eu-west-1`).
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::trend::{self, Point};
 use super::{Report, Summary};
 use crate::findings::Severity;
 use crate::findings::{Finding, Outcome};
+use crate::rules::RuleSet;
 
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -51,35 +58,111 @@ blockquote { margin: 0.3rem 0; padding: 0.2rem 0.6rem; border-left: 3px solid #c
 .detail { margin: 0.25rem 0; overflow-wrap: anywhere; }
 .muted-note { color: var(--muted); font-style: italic; }
 #shown { color: #5f6368; }
+fieldset select { font: inherit; max-width: 14rem; }
+section.target { content-visibility: auto; contain-intrinsic-size: auto 24rem; }
+section.target[hidden], tr[hidden] { display: none; }
+figure { margin: 0.4rem 0; } figcaption { color: #5f6368; font-size: 0.9rem; }
+.trend { width: 100%; max-width: 40rem; height: auto; display: block; margin: 0.4rem 0; }
+.trend polyline { fill: none; stroke-width: 2; }
+.trend polyline.fail { stroke: var(--fail); } .trend polyline.unknown { stroke: var(--unknown); stroke-dasharray: 5 3; }
+.trend circle.fail { fill: var(--fail); } .trend circle.unknown { fill: var(--unknown); }
+.trend .axis { stroke: #999; } .trend text { font-size: 18px; fill: #5f6368; }
+.matrix-wrap { overflow-x: auto; max-height: 70vh; overflow-y: auto; border: 1px solid #ddd; border-radius: 0.4rem; background: #fff; }
+table.matrix { border-collapse: collapse; font-size: 0.85rem; width: 100%; }
+table.matrix th, table.matrix td { padding: 0.2rem 0.45rem; border-bottom: 1px solid #eee; white-space: nowrap; text-align: left; }
+table.matrix thead th { position: sticky; top: 0; background: #f1f3f4; z-index: 1; }
+table.matrix tbody th { position: sticky; left: 0; background: #fff; font-weight: normal; }
+table.matrix td.cell { text-align: center; min-width: 2.6rem; color: #fff; font-weight: 600; }
+td.cell[data-worst=fail] { background: var(--fail); } td.cell[data-worst=unknown] { background: var(--unknown); }
+td.cell[data-worst=muted] { background: var(--muted); } td.cell[data-worst=pass] { background: #d7eadb; color: var(--pass); }
+td.cell[data-worst=skip] { background: #f1f3f4; color: #5f6368; font-weight: normal; }
+.legend span { display: inline-block; margin-right: 0.8rem; }
+@media (max-width: 40rem) {
+  table.matrix .where { display: none; }
+  table.matrix { font-size: 0.78rem; }
+  table.matrix thead th { max-width: 2.6rem; overflow: hidden; text-overflow: ellipsis; }
+  table.matrix td.cell { min-width: 2.2rem; }
+}
 "#;
 
 const SCRIPT: &str = r#"
 (function () {
-  var boxes = Array.prototype.slice.call(document.querySelectorAll('#filters input'));
-  var findings = Array.prototype.slice.call(document.querySelectorAll('li.finding'));
+  var form = document.getElementById('filters');
+  var boxes = Array.prototype.slice.call(form.querySelectorAll('input'));
+  var selects = Array.prototype.slice.call(form.querySelectorAll('select'));
+  var sections = Array.prototype.slice.call(document.querySelectorAll('section.target'));
+  var rows = Array.prototype.slice.call(document.querySelectorAll('table.matrix tbody tr'));
+  var rank = { fail: 4, unknown: 3, muted: 2, pass: 1, skip: 0 };
+  // Every finding once, read from its attributes: [element, target, family, outcome, severity, rule, muted].
+  var findings = [];
+  sections.forEach(function (s) {
+    Array.prototype.forEach.call(s.querySelectorAll('li.finding'), function (f) {
+      var d = f.dataset;
+      findings.push([f, s.dataset.target, d.family, d.outcome, d.severity, d.rule, d.muted === 'true']);
+    });
+  });
+  var cells = {};
+  rows.forEach(function (r) {
+    Array.prototype.forEach.call(r.querySelectorAll('td.cell'), function (c) { cells[r.dataset.target + '/' + c.dataset.family] = c; });
+  });
   function chosen(group) {
     return boxes.filter(function (b) { return b.name === group && b.checked; }).map(function (b) { return b.value; });
   }
+  function picked(name) {
+    return selects.filter(function (s) { return s.name === name; }).map(function (s) { return s.value; })[0] || '';
+  }
+  function placed(el, account, region) {
+    return (!account || el.dataset.account === account) && (!region || el.dataset.region === region);
+  }
   function apply() {
-    var outcomes = chosen('outcome'), severities = chosen('severity'), shown = 0;
+    var outcomes = chosen('outcome'), severities = chosen('severity');
+    var account = picked('account'), region = picked('region'), rule = picked('rule');
+    var shown = 0, perTarget = {}, tally = {};
     findings.forEach(function (f) {
-      var visible = outcomes.indexOf(f.dataset.outcome) >= 0 && severities.indexOf(f.dataset.severity) >= 0;
-      f.hidden = !visible;
-      if (visible) { shown += 1; }
+      var relevant = severities.indexOf(f[4]) >= 0 && (!rule || f[5] === rule);
+      var visible = relevant && outcomes.indexOf(f[3]) >= 0;
+      if (f[0].hidden === visible) { f[0].hidden = !visible; }
+      if (visible) { perTarget[f[1]] = (perTarget[f[1]] || 0) + 1; }
+      if (relevant) {
+        var key = f[1] + '/' + f[2], t = tally[key] || (tally[key] = { worst: 'skip', problems: 0, counts: {} });
+        var outcome = f[6] && (f[3] === 'fail' || f[3] === 'unknown') ? 'muted' : f[3];
+        t.counts[outcome] = (t.counts[outcome] || 0) + 1;
+        if (outcome === 'fail' || outcome === 'unknown') { t.problems += 1; }
+        if (rank[outcome] > rank[t.worst]) { t.worst = outcome; }
+      }
+    });
+    sections.forEach(function (s) {
+      var visible = placed(s, account, region) && perTarget[s.dataset.target] > 0;
+      if (s.hidden === visible) { s.hidden = !visible; }
+      if (visible) { shown += perTarget[s.dataset.target]; }
+    });
+    rows.forEach(function (r) { r.hidden = !placed(r, account, region); });
+    Object.keys(cells).forEach(function (key) {
+      var c = cells[key], t = tally[key] || { worst: 'skip', problems: 0, counts: {} };
+      c.dataset.worst = t.worst;
+      c.textContent = t.problems > 0 ? String(t.problems) : (t.worst === 'pass' ? '\u2713' : (t.worst === 'muted' ? 'm' : '\u2013'));
+      c.title = Object.keys(t.counts).map(function (o) { return t.counts[o] + ' ' + o; }).join(', ') || 'no rule of this family';
     });
     document.getElementById('shown-count').textContent = String(shown);
     var hash = 'outcome=' + outcomes.join(',') + '&severity=' + severities.join(',');
+    if (account) { hash += '&account=' + encodeURIComponent(account); }
+    if (region) { hash += '&region=' + encodeURIComponent(region); }
+    if (rule) { hash += '&rule=' + encodeURIComponent(rule); }
     if (window.history && history.replaceState) { history.replaceState(null, '', '#' + hash); }
   }
   function fromHash() {
     var params = {};
     window.location.hash.replace(/^#/, '').split('&').forEach(function (pair) {
       var kv = pair.split('=');
-      if (kv[0]) { params[kv[0]] = (kv[1] || '').split(','); }
+      if (kv[0]) { params[kv[0]] = (kv[1] || '').split(',').map(decodeURIComponent); }
     });
     boxes.forEach(function (b) { if (params[b.name]) { b.checked = params[b.name].indexOf(b.value) >= 0; } });
+    selects.forEach(function (s) {
+      var want = params[s.name] ? params[s.name][0] : '';
+      if (Array.prototype.some.call(s.options, function (o) { return o.value === want; })) { s.value = want; }
+    });
   }
-  boxes.forEach(function (b) { b.addEventListener('change', apply); });
+  boxes.concat(selects).forEach(function (b) { b.addEventListener('change', apply); });
   fromHash();
   apply();
 })();
@@ -97,13 +180,25 @@ fn counts(s: &Summary, id: &str) -> String {
     )
 }
 
-fn finding(f: &Finding<'_>) -> String {
+/// One finding; hidden until the filter says otherwise when the default
+/// filter (problems only) hides it, so a large page lays out only those.
+fn finding(f: &Finding<'_>, family: &str) -> String {
     let mut out = format!(
-        "<li class=\"finding\" data-outcome=\"{}\" data-severity=\"{}\" data-muted=\"{}\" data-rule=\"{}\">",
+        "<li class=\"finding\" data-outcome=\"{}\" data-severity=\"{}\"{} data-rule=\"{}\" data-family=\"{}\"{}>",
         f.outcome.as_str(),
         f.severity,
-        f.muted.is_some(),
-        escape(f.rule)
+        if f.muted.is_some() {
+            " data-muted=\"true\""
+        } else {
+            ""
+        },
+        escape(f.rule),
+        escape(family),
+        if f.outcome.is_problem() {
+            ""
+        } else {
+            " hidden"
+        }
     );
     out.push_str(&format!(
         "<span class=\"badge {o}\">{O}</span><span class=\"sev\">{}</span><code>{}</code> {} <small>({})</small>",
@@ -148,14 +243,126 @@ fn finding(f: &Finding<'_>) -> String {
     out
 }
 
-pub fn render(report: &Report<'_>) -> String {
+/// How the worst finding of a matrix cell stands, worst first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Standing {
+    Skip,
+    Pass,
+    /// Failing or unknown, but accepted.
+    Muted,
+    Unknown,
+    Fail,
+}
+
+impl Standing {
+    fn of(f: &Finding<'_>) -> Standing {
+        match (f.outcome, f.muted.is_some()) {
+            (Outcome::Fail | Outcome::Unknown, true) => Standing::Muted,
+            (Outcome::Fail, false) => Standing::Fail,
+            (Outcome::Unknown, false) => Standing::Unknown,
+            (Outcome::Pass, _) => Standing::Pass,
+            (Outcome::Skip, _) => Standing::Skip,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Standing::Skip => "skip",
+            Standing::Pass => "pass",
+            Standing::Muted => "muted",
+            Standing::Unknown => "unknown",
+            Standing::Fail => "fail",
+        }
+    }
+}
+
+/// One cell of the matrix: a target's findings of one rule family.
+#[derive(Default)]
+struct Cell {
+    worst: Option<Standing>,
+    /// Failing or unknown, not muted.
+    problems: usize,
+    counts: BTreeMap<Standing, usize>,
+}
+
+impl Cell {
+    fn add(&mut self, f: &Finding<'_>) {
+        let standing = Standing::of(f);
+        self.worst = self.worst.max(Some(standing));
+        *self.counts.entry(standing).or_default() += 1;
+        if matches!(standing, Standing::Fail | Standing::Unknown) {
+            self.problems += 1;
+        }
+    }
+
+    fn render(&self, family: &str) -> String {
+        let worst = self.worst.unwrap_or(Standing::Skip);
+        let shown = match worst {
+            _ if self.problems > 0 => self.problems.to_string(),
+            Standing::Pass => "\u{2713}".to_string(),
+            Standing::Muted => "m".to_string(),
+            _ => "\u{2013}".to_string(),
+        };
+        let title: Vec<String> = self
+            .counts
+            .iter()
+            .rev()
+            .map(|(standing, n)| format!("{n} {}", standing.as_str()))
+            .collect();
+        let title = if title.is_empty() {
+            "no rule of this family".to_string()
+        } else {
+            title.join(", ")
+        };
+        format!(
+            "<td class=\"cell\" data-family=\"{}\" data-worst=\"{}\" title=\"{title}\">{shown}</td>",
+            escape(family),
+            worst.as_str()
+        )
+    }
+}
+
+/// The report as a page; `rules` give each rule its family, `trend` the
+/// earlier runs' totals (oldest first) that this run's follow.
+pub fn render(report: &Report<'_>, rules: &RuleSet, trend: &[Point]) -> String {
+    let family_of = |rule: &str| rules.get(rule).map_or("other", |r| r.family());
+    let families: BTreeSet<&str> = report
+        .targets
+        .iter()
+        .flat_map(|t| t.findings.iter().map(|f| family_of(f.rule)))
+        .collect();
+    let accounts: BTreeSet<&str> = report
+        .targets
+        .iter()
+        .map(|t| t.account_id.as_deref().unwrap_or(""))
+        .collect();
+    let regions: BTreeSet<&str> = report.targets.iter().map(|t| t.region.as_str()).collect();
+    let rule_ids: BTreeSet<&str> = report
+        .targets
+        .iter()
+        .flat_map(|t| t.findings.iter().map(|f| f.rule))
+        .collect();
+
     let mut body = String::new();
     body.push_str("<header><h1>ccaudit report</h1>");
     body.push_str(&format!(
-        "<p>{} targets audited against Bitmovin's Cloud Connect guide.</p>",
-        report.targets.len()
+        "<p>{} targets in {} accounts and {} regions, audited against Bitmovin's Cloud Connect guide.</p>",
+        report.targets.len(),
+        accounts.len(),
+        regions.len()
     ));
     body.push_str(&counts(&report.summary, "summary"));
+    let mut points = trend.to_vec();
+    points.push(Point {
+        label: "this run".to_string(),
+        fail: report.summary.fail,
+        unknown: report.summary.unknown,
+    });
+    if let Some(svg) = trend::svg(&points, escape) {
+        body.push_str(&format!(
+            "<figure><figcaption>Failing (solid) and unknown (dashed) findings per run</figcaption>{svg}</figure>"
+        ));
+    }
     body.push_str("<form id=\"filters\"><fieldset><legend>Outcome</legend>");
     for o in [
         Outcome::Fail,
@@ -175,24 +382,32 @@ pub fn render(report: &Report<'_>) -> String {
             "<label><input type=\"checkbox\" name=\"severity\" value=\"{s}\" checked> {s}</label>"
         ));
     }
+    body.push_str("</fieldset><fieldset><legend>Where and what</legend>");
+    body.push_str(&select("account", "Account", &accounts, "(not given)"));
+    body.push_str(&select("region", "Region", &regions, ""));
+    body.push_str(&select("rule", "Rule", &rule_ids, ""));
     body.push_str("</fieldset></form><p id=\"shown\"><span id=\"shown-count\"></span> findings shown</p></header><main>");
-    for t in &report.targets {
+
+    body.push_str(&overview(report, &families, &family_of));
+    for (index, t) in report.targets.iter().enumerate() {
         let mut findings: Vec<&Finding> = t.findings.iter().collect();
         findings.sort_by_key(|f| (f.outcome, std::cmp::Reverse(f.severity)));
+        let account = t.account_id.as_deref().unwrap_or("");
         body.push_str(&format!(
-            "<section class=\"target\" data-target=\"{}\"><h2>{} <small>{}, {}</small></h2>",
-            escape(&t.name),
+            "<section class=\"target\" id=\"t{index}\" data-target=\"{index}\" data-account=\"{}\" data-region=\"{}\"><h2>{} <small>{}, {}</small></h2>",
+            escape(account),
+            escape(&t.region),
             escape(&t.name),
             escape(t.account_id.as_deref().unwrap_or("account not given")),
             escape(&t.region)
         ));
         body.push_str(&counts(
             &Summary::of(&t.findings),
-            &format!("summary-{}", escape(&t.name)),
+            &format!("summary-t{index}"),
         ));
         body.push_str("<ul class=\"findings\">");
         for f in findings {
-            body.push_str(&finding(f));
+            body.push_str(&finding(f, family_of(f.rule)));
         }
         body.push_str("</ul></section>");
     }
@@ -229,4 +444,72 @@ pub fn render(report: &Report<'_>) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>ccaudit report</title><style>{STYLE}</style></head>\n<body>{body}<script>{SCRIPT}</script></body></html>\n"
     )
+}
+
+/// A filter's drop-down: every value, and "all" first.
+fn select(name: &str, label: &str, values: &BTreeSet<&str>, empty: &str) -> String {
+    let mut out = format!("<label>{label} <select name=\"{name}\"><option value=\"\">all</option>");
+    for value in values {
+        let shown = if value.is_empty() { empty } else { value };
+        out.push_str(&format!(
+            "<option value=\"{}\">{}</option>",
+            escape(value),
+            escape(shown)
+        ));
+    }
+    out.push_str("</select></label>");
+    out
+}
+
+/// The targets × rule families matrix, the targets with the most problems
+/// first; each name leads to its findings.
+fn overview<'a>(
+    report: &Report<'a>,
+    families: &BTreeSet<&str>,
+    family_of: &dyn Fn(&str) -> &'a str,
+) -> String {
+    let mut rows: Vec<(usize, Summary, String)> = Vec::with_capacity(report.targets.len());
+    for (index, t) in report.targets.iter().enumerate() {
+        let mut cells: BTreeMap<&str, Cell> =
+            families.iter().map(|f| (*f, Cell::default())).collect();
+        for f in &t.findings {
+            if let Some(cell) = cells.get_mut(family_of(f.rule)) {
+                cell.add(f);
+            }
+        }
+        let account = t.account_id.as_deref().unwrap_or("");
+        let mut row = format!(
+            "<tr data-target=\"{index}\" data-account=\"{}\" data-region=\"{}\"><th><a href=\"#t{index}\">{}</a></th><td class=\"where\">{}</td><td class=\"where\">{}</td>",
+            escape(account),
+            escape(&t.region),
+            escape(&t.name),
+            escape(account),
+            escape(&t.region)
+        );
+        for (family, cell) in &cells {
+            row.push_str(&cell.render(family));
+        }
+        row.push_str("</tr>");
+        rows.push((index, Summary::of(&t.findings), row));
+    }
+    // Unmuted failures, then unknowns, most first; then the report's order.
+    rows.sort_by_key(|(index, s, _)| {
+        (
+            std::cmp::Reverse(s.fail.saturating_sub(s.muted)),
+            std::cmp::Reverse(s.unknown),
+            *index,
+        )
+    });
+    let mut out = String::from(
+        "<section id=\"overview\"><h2>Overview</h2><p class=\"legend\">Each cell: the worst outcome of the target's rules in that family, and how many fail or are unknown. <span>\u{2713} all pass</span><span>m muted</span><span>\u{2013} none apply</span></p><div class=\"matrix-wrap\"><table class=\"matrix\"><thead><tr><th>target</th><th class=\"where\">account id</th><th class=\"where\">region</th>",
+    );
+    for family in families {
+        out.push_str(&format!("<th title=\"{0}\">{0}</th>", escape(family)));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for (_, _, row) in rows {
+        out.push_str(&row);
+    }
+    out.push_str("</tbody></table></div></section>");
+    out
 }

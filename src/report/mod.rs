@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod ocsf;
 pub mod sarif;
 pub mod table;
+pub mod trend;
 
 use serde::Serialize;
 

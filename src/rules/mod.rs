@@ -99,3 +99,15 @@ pub struct Rule {
     #[serde(skip)]
     pub see: std::sync::Arc<std::collections::BTreeMap<String, String>>,
 }
+
+impl Rule {
+    /// The rule's family: the folder of `rules/` it was read from
+    /// (`security-group`, `quotas`, …), as the fleet view groups rules.
+    pub fn family(&self) -> &str {
+        self.origin
+            .parent()
+            .and_then(|folder| folder.file_name())
+            .and_then(|name| name.to_str())
+            .unwrap_or("rules")
+    }
+}

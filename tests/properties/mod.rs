@@ -267,7 +267,7 @@ pub fn report_outputs(report: &Report<'_>, rules: &RuleSet, markers: bool) -> Re
     })?;
     let junit = written("junit", |w| report::junit::write(report, w))?;
     let markdown_text = report::markdown::render(report);
-    let html_text = report::html::render(report);
+    let html_text = report::html::render(report, rules, &[]);
     let csv = written("csv", |w| report::csv::write(report, w))?;
     let script = fix::shell(&report.targets, "snapshot.json", None);
     let hcl = fix::terraform(&report.targets, None).map_err(|e| format!("terraform: {e}"))?;

@@ -1,0 +1,329 @@
+//! The HTML report as a fleet view, in a real headless Chromium: the
+//! targets × rule families matrix and the filters (read from the URL) agree
+//! with the JSON report, the trend is drawn from earlier reports, and a
+//! thousand targets render in seconds and fit a phone (the figures are
+//! printed; the screenshot is kept under the test's target folder).
+
+mod common;
+mod servers;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Instant;
+
+use common::{fixture, read_json, root};
+use regex::Regex;
+use serde_json::{Value, json};
+
+const MESSY: &str = "fixtures/scenarios/several-problems/snapshot.json";
+
+fn ccaudit(args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_ccaudit"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Write the `format` report of `snapshot` to `out`, with `extra` flags.
+fn report(snapshot: &Path, format: &str, out: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "audit",
+        snapshot.to_str().expect("utf-8"),
+        "--format",
+        format,
+        "--fail-on",
+        "none",
+        "-o",
+        out.to_str().expect("utf-8"),
+    ];
+    args.extend_from_slice(extra);
+    ccaudit(&args);
+}
+
+/// Chromium on `page` (with a URL fragment), as `extra` asks; how long it took.
+fn headless(page: &Path, fragment: &str, extra: &[&str]) -> (Output, f64) {
+    let profile = tempfile::tempdir().expect("profile dir");
+    let started = Instant::now();
+    let out = Command::new(servers::chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(format!("file://{}{fragment}", page.display()))
+        .output()
+        .expect("chromium runs");
+    (out, started.elapsed().as_secs_f64())
+}
+
+fn dom(page: &Path, fragment: &str) -> String {
+    let (out, _) = headless(page, fragment, &["--dump-dom"]);
+    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        dom.contains("<h1>ccaudit report</h1>"),
+        "rendered: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dom
+}
+
+/// Earlier nights' reports, filed as a nightly job files them.
+fn history(dir: &Path) -> Vec<PathBuf> {
+    ["bad-credentials", "guide-evaluation"]
+        .iter()
+        .zip(["2026-11-26", "2026-11-27"])
+        .map(|(scenario, night)| {
+            let folder = dir.join("runs").join(night);
+            std::fs::create_dir_all(&folder).expect("run folder");
+            let path = folder.join("report.json");
+            let snapshot = fixture(&format!("scenarios/{scenario}/snapshot.json"));
+            report(&snapshot, "json", &path, &[]);
+            path
+        })
+        .collect()
+}
+
+#[test]
+fn the_matrix_and_the_findings_follow_the_filters_in_the_url() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let nights = history(dir.path());
+    let json_path = dir.path().join("report.json");
+    let page = dir.path().join("report.html");
+    let snapshot = root().join(MESSY);
+    report(&snapshot, "json", &json_path, &[]);
+    let mut extra = vec!["--history"];
+    extra.extend(nights.iter().map(|p| p.to_str().expect("utf-8")));
+    report(&snapshot, "html", &page, &extra);
+    let json = read_json(&json_path);
+    let html = std::fs::read_to_string(&page).expect("read");
+    for external in [
+        "<script src",
+        "<link",
+        "@import",
+        "url(",
+        "<img",
+        "href=\"http",
+    ] {
+        assert!(!html.contains(external), "self-contained: found {external}");
+    }
+
+    // The trend: both earlier nights and this run, named by their folders.
+    let trend: Vec<(&str, u64)> = nights
+        .iter()
+        .map(|p| read_json(p))
+        .zip(["2026-11-26", "2026-11-27"])
+        .map(|(r, night)| (night, r["summary"]["fail"].as_u64().expect("fail")))
+        .chain([("this run", json["summary"]["fail"].as_u64().expect("fail"))])
+        .collect();
+    for (label, fail) in &trend {
+        assert!(
+            html.contains(&format!("<title>{label}: {fail} fail</title>")),
+            "{label}: {fail}"
+        );
+    }
+    assert_eq!(html.matches("<circle class=\"fail\"").count(), 3);
+
+    // One region and one rule, every outcome.
+    let (region, rule) = ("us-east-1", "iam-ec2-permissions");
+    let fragment = format!(
+        "#outcome=fail,unknown,pass,skip&severity=critical,high,medium,low,info&region={region}&rule={rule}"
+    );
+    let dom = dom(&page, &fragment);
+    let targets = json["targets"].as_array().expect("targets");
+    let in_region: Vec<(usize, &Value)> = targets
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t["region"] == region)
+        .collect();
+    assert_eq!(in_region.len(), 1, "the scenario has one target there");
+    let (index, target) = in_region[0];
+
+    let row =
+        Regex::new(r#"<tr data-target="(\d+)"[^>]*?( hidden="")?>(.*?)</tr>"#).expect("regex");
+    let cell = Regex::new(r#"<td class="cell" data-family="([^"]+)" data-worst="([a-z]+)" title="([^"]*)">([^<]*)</td>"#)
+        .expect("regex");
+    let mut rows = 0;
+    for found in row.captures_iter(&dom) {
+        rows += 1;
+        let shown = found.get(2).is_none();
+        let this = found[1].parse::<usize>().expect("index") == index;
+        assert_eq!(shown, this, "row {} shown: {shown}", &found[1]);
+        if !this {
+            continue;
+        }
+        // The rule's family shows its outcome; the other families, nothing.
+        let outcome = target["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .map(|f| f["outcome"].as_str().expect("outcome"))
+            .expect("the rule's finding");
+        let cells: BTreeMap<String, (String, String)> = cell
+            .captures_iter(&found[3])
+            .map(|c| (c[1].to_string(), (c[2].to_string(), c[4].to_string())))
+            .collect();
+        assert_eq!(cells.len(), 5, "{cells:?}");
+        for (family, (worst, text)) in &cells {
+            if family == "iam" {
+                assert_eq!(worst, outcome);
+            } else {
+                assert_eq!(
+                    (worst.as_str(), text.as_str()),
+                    ("skip", "\u{2013}"),
+                    "{family}"
+                );
+            }
+        }
+    }
+    assert_eq!(rows, targets.len());
+    // Exactly one finding shown: that rule's, in that target's section.
+    assert!(
+        dom.contains("<span id=\"shown-count\">1</span>"),
+        "shown count"
+    );
+    let visible_sections = Regex::new(r#"<section class="target" id="t(\d+)"[^>]*?>"#)
+        .expect("regex")
+        .captures_iter(&dom)
+        .filter(|c| !c[0].contains("hidden"))
+        .map(|c| c[1].parse::<usize>().expect("index"))
+        .collect::<Vec<_>>();
+    assert_eq!(visible_sections, [index]);
+
+    // Without a filter in the URL: problems only, every row, the worst first.
+    let dom = self::dom(&page, "");
+    let problems: u64 = ["fail", "unknown"]
+        .iter()
+        .map(|k| json["summary"][*k].as_u64().expect("count"))
+        .sum();
+    assert!(dom.contains(&format!("<span id=\"shown-count\">{problems}</span>")));
+    let order: Vec<usize> = row
+        .captures_iter(&dom)
+        .map(|c| c[1].parse().expect("index"))
+        .collect();
+    let fails = |i: usize| {
+        targets[i]["findings"]
+            .as_array()
+            .expect("f")
+            .iter()
+            .filter(|f| f["outcome"] == "fail")
+            .count()
+    };
+    assert!(
+        order.windows(2).all(|w| fails(w[0]) >= fails(w[1])),
+        "{order:?}"
+    );
+}
+
+/// `count` targets cycling through the scenarios, in 5 regions of
+/// `count / 5` accounts.
+fn fleet(count: usize) -> Value {
+    let mut pool = Vec::new();
+    for name in [
+        "guide-production",
+        "several-problems",
+        "bad-credentials",
+        "missing-egress",
+        "group-by-name",
+        "missing-ssh-rule",
+    ] {
+        let snapshot = read_json(&fixture(&format!("scenarios/{name}/snapshot.json")));
+        pool.extend(
+            snapshot["targets"]
+                .as_array()
+                .expect("targets")
+                .iter()
+                .cloned(),
+        );
+    }
+    let regions = [
+        "eu-west-1",
+        "eu-central-1",
+        "us-east-1",
+        "us-west-2",
+        "ap-south-1",
+    ];
+    let targets: Vec<Value> = (0..count)
+        .map(|i| {
+            let mut target = pool[i % pool.len()].clone();
+            let account = format!("{:012}", 100_000_000_000_u64 + (i / 5) as u64);
+            target["name"] = format!("{account}-{}", regions[i % 5]).into();
+            target["setup"]["account_id"] = account.into();
+            target["setup"]["region"] = regions[i % 5].into();
+            target
+        })
+        .collect();
+    json!({"schema": "ccaudit/snapshot/v1", "collected_at": "2026-11-28T02:00:00Z", "targets": targets})
+}
+
+#[test]
+fn a_thousand_targets_render_in_seconds_and_fit_a_phone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let snapshot = dir.path().join("fleet.json");
+    std::fs::write(&snapshot, fleet(1000).to_string()).expect("write");
+    let nights = history(dir.path());
+    let page = dir.path().join("report.html");
+    let mut extra = vec!["--history"];
+    extra.extend(nights.iter().map(|p| p.to_str().expect("utf-8")));
+    let started = Instant::now();
+    report(&snapshot, "html", &page, &extra);
+    let written = started.elapsed().as_secs_f64();
+    let size = std::fs::metadata(&page).expect("page").len();
+
+    let artefacts = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("artefacts");
+    std::fs::create_dir_all(&artefacts).expect("artefact dir");
+    let shot = artefacts.join("fleet-1000-phone.png");
+    let _ = std::fs::remove_file(&shot);
+    let blank = dir.path().join("blank.html");
+    std::fs::write(&blank, "<!doctype html><p>-</p>").expect("write");
+    // Each measured run writes a real file: Chromium gives up on a
+    // screenshot it cannot write before it renders anything.
+    let scratch = format!("--screenshot={}", dir.path().join("scratch.png").display());
+    let (_, start_up) = headless(&blank, "", &["--window-size=420,1400", &scratch]);
+    let (out, phone) = headless(
+        &page,
+        "",
+        &[
+            "--window-size=420,1400",
+            &format!("--screenshot={}", shot.display()),
+        ],
+    );
+    assert!(shot.exists(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        std::fs::metadata(&shot).expect("shot").len() > 20_000,
+        "the screenshot shows a page"
+    );
+    let (_, desktop) = headless(&page, "", &["--window-size=1280,900", &scratch]);
+    eprintln!(
+        "1000 targets: HTML {:.1} MB written in {written:.1} s; headless Chromium to a screenshot: \
+         {phone:.1} s at 420 px, {desktop:.1} s at 1280 px ({start_up:.1} s of it starting Chromium on a blank page); \
+         screenshot {}",
+        size as f64 / 1e6,
+        shot.display()
+    );
+    // Bounds with room for a slow machine: a regression that makes the
+    // page ten times heavier fails.
+    assert!(size < 40_000_000, "{size} bytes");
+    assert!(
+        phone < 30.0 && desktop < 30.0,
+        "{phone:.1} s, {desktop:.1} s"
+    );
+    // The page is whole: the overview's 1000 rows and every finding.
+    let html = std::fs::read_to_string(&page).expect("read");
+    assert_eq!(html.matches("<tr data-target=").count(), 1000);
+}
