@@ -205,8 +205,27 @@ fn the_matrix_and_the_findings_follow_the_filters_in_the_url() {
         .collect::<Vec<_>>();
     assert_eq!(visible_sections, [index]);
 
-    // Without a filter in the URL: problems only, every row, the worst first.
+    // Without a filter in the URL: problems only, every row, the worst
+    // first, and the page as written is the page the script leaves.
     let dom = self::dom(&page, "");
+    let cells_of = |text: &str| -> Vec<String> {
+        cell.find_iter(text)
+            .map(|m| m.as_str().to_string())
+            .collect()
+    };
+    assert_eq!(
+        cells_of(&html),
+        cells_of(&dom),
+        "the script recolours nothing by default"
+    );
+    let sections = Regex::new(r#"<section class="target"[^>]*>"#).expect("regex");
+    let hidden_of = |text: &str| -> Vec<bool> {
+        sections
+            .find_iter(text)
+            .map(|m| m.as_str().contains("hidden"))
+            .collect()
+    };
+    assert_eq!(hidden_of(&html), hidden_of(&dom));
     let problems: u64 = ["fail", "unknown"]
         .iter()
         .map(|k| json["summary"][*k].as_u64().expect("count"))
@@ -326,4 +345,103 @@ fn a_thousand_targets_render_in_seconds_and_fit_a_phone() {
     // The page is whole: the overview's 1000 rows and every finding.
     let html = std::fs::read_to_string(&page).expect("read");
     assert_eq!(html.matches("<tr data-target=").count(), 1000);
+}
+
+#[test]
+fn hostile_names_stay_text_and_muted_findings_neither_rank_nor_count() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut snapshot = read_json(&root().join(MESSY));
+    let hostile = "x\"'<b>&amp;<script>";
+    snapshot["targets"][1]["name"] = json!(format!("archive{hostile}"));
+    snapshot["targets"][2]["setup"]["account_id"] =
+        json!(format!("1\"><img src=x onerror=alert(1)>"));
+    snapshot["targets"][3]["setup"]
+        .as_object_mut()
+        .expect("setup")
+        .remove("account_id");
+    let path = dir.path().join("snapshot.json");
+    std::fs::write(&path, snapshot.to_string()).expect("write");
+    let json_path = dir.path().join("report.json");
+    report(&path, "json", &json_path, &[]);
+    let json = read_json(&json_path);
+    // Mute every failure of the target that fails most.
+    let archive = &json["targets"][1];
+    let mut suppressions = String::new();
+    for f in archive["findings"].as_array().expect("findings") {
+        if f["outcome"] == "fail" {
+            suppressions.push_str(&format!(
+                "[[suppress]]\nrule = \"{}\"\ntarget = \"archive*\"\nreason = \"accepted\"\nowner = \"platform\"\nexpires = 2099-12-31\n\n",
+                f["rule"].as_str().expect("rule")
+            ));
+        }
+    }
+    let muting = dir.path().join("suppressions.toml");
+    std::fs::write(&muting, suppressions).expect("write");
+    // An earlier report filed under a folder whose name is markup.
+    let night = dir
+        .path()
+        .join("runs")
+        .join("\"><img src=x onerror=alert(1)>");
+    std::fs::create_dir_all(&night).expect("folder");
+    std::fs::copy(&json_path, night.join("report.json")).expect("copy");
+    let page = dir.path().join("report.html");
+    let history = night.join("report.json");
+    report(
+        &path,
+        "html",
+        &page,
+        &[
+            "--suppressions",
+            muting.to_str().expect("utf-8"),
+            "--now",
+            "2026-11-29",
+            "--history",
+            history.to_str().expect("utf-8"),
+        ],
+    );
+    let html = std::fs::read_to_string(&page).expect("read");
+    for raw in ["<img", "<b>&amp;", "onerror=alert(1)>", "<script>&"] {
+        assert!(!html.contains(raw), "{raw} reached the page as markup");
+    }
+    assert_eq!(
+        html.matches("<script>").count(),
+        1,
+        "the page's own script only"
+    );
+    // The target without an account can be chosen on its own.
+    assert!(
+        html.contains("<option value=\"-\">(not given)</option>"),
+        "no-account option"
+    );
+    assert!(
+        html.contains("in 3 accounts"),
+        "the missing account is not counted"
+    );
+    let dom = dom(&page, "#account=-&outcome=fail,unknown,pass,skip");
+    let rows = Regex::new(r#"<tr data-target="(\d+)"[^>]*?( hidden="")?>"#).expect("regex");
+    let shown: Vec<&str> = rows
+        .captures_iter(&dom)
+        .filter(|c| c.get(2).is_none())
+        .map(|c| c.get(1).expect("index").as_str())
+        .collect();
+    assert_eq!(shown, ["3"], "only the target without an account");
+    // The muted target: its cells say muted, and it no longer ranks first.
+    let first = rows.captures(&html).expect("a row");
+    assert_ne!(
+        &first[1], "1",
+        "a target whose failures are all muted does not lead"
+    );
+    let archive_row = Regex::new(r#"<tr data-target="1"[^>]*>(.*?)</tr>"#)
+        .expect("regex")
+        .captures(&html)
+        .expect("the archive row")[1]
+        .to_string();
+    assert!(
+        archive_row.contains("data-worst=\"muted\""),
+        "{archive_row}"
+    );
+    assert!(
+        !archive_row.contains("data-worst=\"fail\""),
+        "{archive_row}"
+    );
 }

@@ -47,9 +47,10 @@ pub struct ReportArgs {
     /// Exit 1 only for new failures or unknowns since --baseline
     #[arg(long, requires = "baseline")]
     pub fail_on_new: bool,
-    /// Earlier JSON reports, oldest first (e.g. runs/*/report.json): the
-    /// HTML report draws their failures and this run's as a trend, each
-    /// named after its folder (or its file)
+    /// Earlier JSON reports, oldest first (e.g. runs/*/report.json; give
+    /// the snapshot before this flag): the HTML report draws their failing
+    /// and unknown findings and this run's as a trend, each named after its
+    /// folder (or its file); --baseline's report is the last of them
     #[arg(long, value_name = "REPORT.json", num_args = 1..)]
     pub history: Vec<PathBuf>,
 }
@@ -92,6 +93,12 @@ impl ReportArgs {
     /// HTML report, and only their totals.
     fn trend(&self) -> Result<Vec<report::trend::Point>, InputError> {
         if !self.format.contains(&AuditFormat::Html) {
+            if !self.history.is_empty() {
+                return Err(InputError::new(
+                    "--history",
+                    "the earlier reports draw the HTML report's trend: add --format html",
+                ));
+            }
             return Ok(Vec::new());
         }
         let mut paths: Vec<&std::path::Path> = self.history.iter().map(PathBuf::as_path).collect();

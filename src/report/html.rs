@@ -2,9 +2,11 @@
 //! made to stay usable at a thousand targets and readable on a phone: the
 //! fleet first (summary counts, the trend of failures over earlier runs,
 //! a targets × rule families matrix coloured by the worst outcome), then
-//! every finding with its documented message and fix. Filters by outcome,
-//! severity, account, region and rule apply to both, and are read from and
-//! kept in the URL (`report.html#outcome=fail&severity=critical&region=eu-west-1`).
+//! every finding with its documented message and fix. Account and region
+//! choose the matrix's rows and the findings' targets; severity and rule
+//! recolour the cells and choose the findings; outcome chooses the findings.
+//! The filter is read from and kept in the URL
+//! (`report.html#outcome=fail&severity=critical&region=eu-west-1`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -111,6 +113,7 @@ const SCRIPT: &str = r#"
   function picked(name) {
     return selects.filter(function (s) { return s.name === name; }).map(function (s) { return s.value; })[0] || '';
   }
+  var ORDER = ['fail', 'unknown', 'muted', 'pass', 'skip'];
   function placed(el, account, region) {
     return (!account || el.dataset.account === account) && (!region || el.dataset.region === region);
   }
@@ -141,7 +144,7 @@ const SCRIPT: &str = r#"
       var c = cells[key], t = tally[key] || { worst: 'skip', problems: 0, counts: {} };
       c.dataset.worst = t.worst;
       c.textContent = t.problems > 0 ? String(t.problems) : (t.worst === 'pass' ? '\u2713' : (t.worst === 'muted' ? 'm' : '\u2013'));
-      c.title = Object.keys(t.counts).map(function (o) { return t.counts[o] + ' ' + o; }).join(', ') || 'no rule of this family';
+      c.title = ORDER.filter(function (o) { return t.counts[o]; }).map(function (o) { return t.counts[o] + ' ' + o; }).join(', ') || 'nothing matches the filter';
     });
     document.getElementById('shown-count').textContent = String(shown);
     var hash = 'outcome=' + outcomes.join(',') + '&severity=' + severities.join(',');
@@ -154,7 +157,8 @@ const SCRIPT: &str = r#"
     var params = {};
     window.location.hash.replace(/^#/, '').split('&').forEach(function (pair) {
       var kv = pair.split('=');
-      if (kv[0]) { params[kv[0]] = (kv[1] || '').split(',').map(decodeURIComponent); }
+      // A cut or hand-edited link: a value that does not decode is taken as it is.
+      if (kv[0]) { params[kv[0]] = (kv[1] || '').split(',').map(function (v) { try { return decodeURIComponent(v); } catch (e) { return v; } }); }
     });
     boxes.forEach(function (b) { if (params[b.name]) { b.checked = params[b.name].indexOf(b.value) >= 0; } });
     selects.forEach(function (s) {
@@ -163,6 +167,19 @@ const SCRIPT: &str = r#"
     });
   }
   boxes.concat(selects).forEach(function (b) { b.addEventListener('change', apply); });
+  // A target's name leads to its findings, even those the filter hides,
+  // and leaves the filter in the URL as it was.
+  Array.prototype.forEach.call(document.querySelectorAll('table.matrix a'), function (a) {
+    a.addEventListener('click', function (event) {
+      var section = document.getElementById(a.getAttribute('href').slice(1));
+      if (!section) { return; }
+      event.preventDefault();
+      section.hidden = false;
+      Array.prototype.forEach.call(section.querySelectorAll('li.finding'), function (f) { f.hidden = false; });
+      section.scrollIntoView();
+    });
+  });
+  window.addEventListener('hashchange', function () { if (!/^#t[0-9]+$/.test(window.location.hash)) { fromHash(); apply(); } });
   fromHash();
   apply();
 })();
@@ -243,7 +260,8 @@ fn finding(f: &Finding<'_>, family: &str) -> String {
     out
 }
 
-/// How the worst finding of a matrix cell stands, worst first.
+/// How the worst finding of a matrix cell stands, from best to worst (the
+/// order `max` picks the worst by).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Standing {
     Skip,
@@ -310,7 +328,7 @@ impl Cell {
             .map(|(standing, n)| format!("{n} {}", standing.as_str()))
             .collect();
         let title = if title.is_empty() {
-            "no rule of this family".to_string()
+            "nothing matches the filter".to_string()
         } else {
             title.join(", ")
         };
@@ -325,17 +343,14 @@ impl Cell {
 /// The report as a page; `rules` give each rule its family, `trend` the
 /// earlier runs' totals (oldest first) that this run's follow.
 pub fn render(report: &Report<'_>, rules: &RuleSet, trend: &[Point]) -> String {
-    let family_of = |rule: &str| rules.get(rule).map_or("other", |r| r.family());
+    let family_of = |rule: &str| rules.get(rule).map_or("rules", |r| r.family());
     let families: BTreeSet<&str> = report
         .targets
         .iter()
         .flat_map(|t| t.findings.iter().map(|f| family_of(f.rule)))
         .collect();
-    let accounts: BTreeSet<&str> = report
-        .targets
-        .iter()
-        .map(|t| t.account_id.as_deref().unwrap_or(""))
-        .collect();
+    let accounts: BTreeSet<&str> = report.targets.iter().map(|t| account_of(t)).collect();
+    let named_accounts = accounts.iter().filter(|a| **a != NO_ACCOUNT).count();
     let regions: BTreeSet<&str> = report.targets.iter().map(|t| t.region.as_str()).collect();
     let rule_ids: BTreeSet<&str> = report
         .targets
@@ -348,7 +363,7 @@ pub fn render(report: &Report<'_>, rules: &RuleSet, trend: &[Point]) -> String {
     body.push_str(&format!(
         "<p>{} targets in {} accounts and {} regions, audited against Bitmovin's Cloud Connect guide.</p>",
         report.targets.len(),
-        accounts.len(),
+        named_accounts,
         regions.len()
     ));
     body.push_str(&counts(&report.summary, "summary"));
@@ -383,20 +398,25 @@ pub fn render(report: &Report<'_>, rules: &RuleSet, trend: &[Point]) -> String {
         ));
     }
     body.push_str("</fieldset><fieldset><legend>Where and what</legend>");
-    body.push_str(&select("account", "Account", &accounts, "(not given)"));
-    body.push_str(&select("region", "Region", &regions, ""));
-    body.push_str(&select("rule", "Rule", &rule_ids, ""));
-    body.push_str("</fieldset></form><p id=\"shown\"><span id=\"shown-count\"></span> findings shown</p></header><main>");
+    body.push_str(&select("account", "Account", &accounts));
+    body.push_str(&select("region", "Region", &regions));
+    body.push_str(&select("rule", "Rule", &rule_ids));
+    // What the default filter shows, as the script will count it.
+    let problems = report.summary.fail + report.summary.unknown;
+    body.push_str(&format!("</fieldset></form><p id=\"shown\"><span id=\"shown-count\">{problems}</span> findings shown</p></header><main>"));
 
     body.push_str(&overview(report, &families, &family_of));
     for (index, t) in report.targets.iter().enumerate() {
         let mut findings: Vec<&Finding> = t.findings.iter().collect();
         findings.sort_by_key(|f| (f.outcome, std::cmp::Reverse(f.severity)));
-        let account = t.account_id.as_deref().unwrap_or("");
+        let account = account_of(t);
+        // Hidden, as the default filter hides it, when nothing is wrong.
+        let clean = !t.findings.iter().any(|f| f.outcome.is_problem());
         body.push_str(&format!(
-            "<section class=\"target\" id=\"t{index}\" data-target=\"{index}\" data-account=\"{}\" data-region=\"{}\"><h2>{} <small>{}, {}</small></h2>",
+            "<section class=\"target\" id=\"t{index}\" data-target=\"{index}\" data-account=\"{}\" data-region=\"{}\"{}><h2>{} <small>{}, {}</small></h2>",
             escape(account),
             escape(&t.region),
+            if clean { " hidden" } else { "" },
             escape(&t.name),
             escape(t.account_id.as_deref().unwrap_or("account not given")),
             escape(&t.region)
@@ -442,15 +462,31 @@ pub fn render(report: &Report<'_>, rules: &RuleSet, trend: &[Point]) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>ccaudit report</title><style>{STYLE}</style></head>\n<body>{body}<script>{SCRIPT}</script></body></html>\n"
+         <title>ccaudit report</title><style>{STYLE}</style>\
+         <noscript><style>li.finding[hidden], section.target[hidden] {{ display: block; }}</style></noscript></head>\n<body>{body}<script>{SCRIPT}</script></body></html>\n"
     )
 }
 
+/// The value a target without an account id is filtered by (no account
+/// id has it: they are 12 digits).
+const NO_ACCOUNT: &str = "-";
+
+fn account_of<'t>(t: &'t crate::findings::TargetReport<'_>) -> &'t str {
+    t.account_id
+        .as_deref()
+        .filter(|a| !a.is_empty())
+        .unwrap_or(NO_ACCOUNT)
+}
+
 /// A filter's drop-down: every value, and "all" first.
-fn select(name: &str, label: &str, values: &BTreeSet<&str>, empty: &str) -> String {
+fn select(name: &str, label: &str, values: &BTreeSet<&str>) -> String {
     let mut out = format!("<label>{label} <select name=\"{name}\"><option value=\"\">all</option>");
     for value in values {
-        let shown = if value.is_empty() { empty } else { value };
+        let shown = if *value == NO_ACCOUNT && name == "account" {
+            "(not given)"
+        } else {
+            value
+        };
         out.push_str(&format!(
             "<option value=\"{}\">{}</option>",
             escape(value),
@@ -468,7 +504,8 @@ fn overview<'a>(
     families: &BTreeSet<&str>,
     family_of: &dyn Fn(&str) -> &'a str,
 ) -> String {
-    let mut rows: Vec<(usize, Summary, String)> = Vec::with_capacity(report.targets.len());
+    type Key = (std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, usize);
+    let mut rows: Vec<(Key, String)> = Vec::with_capacity(report.targets.len());
     for (index, t) in report.targets.iter().enumerate() {
         let mut cells: BTreeMap<&str, Cell> =
             families.iter().map(|f| (*f, Cell::default())).collect();
@@ -477,7 +514,7 @@ fn overview<'a>(
                 cell.add(f);
             }
         }
-        let account = t.account_id.as_deref().unwrap_or("");
+        let account = account_of(t);
         let mut row = format!(
             "<tr data-target=\"{index}\" data-account=\"{}\" data-region=\"{}\"><th><a href=\"#t{index}\">{}</a></th><td class=\"where\">{}</td><td class=\"where\">{}</td>",
             escape(account),
@@ -490,16 +527,23 @@ fn overview<'a>(
             row.push_str(&cell.render(family));
         }
         row.push_str("</tr>");
-        rows.push((index, Summary::of(&t.findings), row));
+        // Unmuted failures, then unknowns, most first; then the report's order.
+        let count = |standing: Standing| {
+            t.findings
+                .iter()
+                .filter(|f| Standing::of(f) == standing)
+                .count()
+        };
+        rows.push((
+            (
+                std::cmp::Reverse(count(Standing::Fail)),
+                std::cmp::Reverse(count(Standing::Unknown)),
+                index,
+            ),
+            row,
+        ));
     }
-    // Unmuted failures, then unknowns, most first; then the report's order.
-    rows.sort_by_key(|(index, s, _)| {
-        (
-            std::cmp::Reverse(s.fail.saturating_sub(s.muted)),
-            std::cmp::Reverse(s.unknown),
-            *index,
-        )
-    });
+    rows.sort_by_key(|(key, _)| *key);
     let mut out = String::from(
         "<section id=\"overview\"><h2>Overview</h2><p class=\"legend\">Each cell: the worst outcome of the target's rules in that family, and how many fail or are unknown. <span>\u{2713} all pass</span><span>m muted</span><span>\u{2013} none apply</span></p><div class=\"matrix-wrap\"><table class=\"matrix\"><thead><tr><th>target</th><th class=\"where\">account id</th><th class=\"where\">region</th>",
     );
@@ -507,7 +551,7 @@ fn overview<'a>(
         out.push_str(&format!("<th title=\"{0}\">{0}</th>", escape(family)));
     }
     out.push_str("</tr></thead><tbody>");
-    for (_, _, row) in rows {
+    for (_, row) in rows {
         out.push_str(&row);
     }
     out.push_str("</tbody></table></div></section>");
