@@ -19,6 +19,7 @@ pub mod merge;
 pub mod net;
 pub mod output;
 pub mod pipeline;
+pub mod plan;
 pub mod quotas;
 pub mod report;
 pub mod rule_docs;

@@ -47,13 +47,27 @@ enum Command {
         ccaudit audit snapshot.json --format json --output report.json --fail-on critical\n  \
         ccaudit audit snapshot.json --format sarif --format junit --format html --output-dir reports/\n  \
         ccaudit audit snapshot.json --suppressions suppressions.toml --baseline yesterday.json --fail-on-new\n  \
-        ccaudit audit - < snapshot.json\n\n\
+        ccaudit audit - < snapshot.json\n  \
+        terraform show -json tfplan > plan.json && ccaudit audit --terraform-plan plan.json --format sarif -o plan.sarif\n\n\
         Exit status: 0 when nothing at or above --fail-on failed or is unknown (muted findings \
         do not count; with --fail-on-new, only new ones do), 1 when something did, 2 when the \
         input could not be used.")]
     Audit {
         /// Snapshot file (`-` for standard input)
-        snapshot: PathBuf,
+        #[arg(required_unless_present = "terraform_plan")]
+        snapshot: Option<PathBuf>,
+        /// Audit what a Terraform plan will build, before it exists: the
+        /// JSON of `terraform show -json PLANFILE` (its security group, for now)
+        #[arg(long, value_name = "PLAN.json", conflicts_with = "snapshot")]
+        terraform_plan: Option<PathBuf>,
+        /// With --terraform-plan: the address of Bitmovin's aws_security_group,
+        /// when the plan has more than one
+        #[arg(long, value_name = "ADDRESS", requires = "terraform_plan")]
+        security_group_address: Option<String>,
+        /// With --terraform-plan: the region the plan applies to, when its AWS
+        /// provider configuration does not say
+        #[arg(long, value_name = "REGION", requires = "terraform_plan")]
+        region: Option<String>,
         #[command(flatten)]
         rules: RulesArg,
         #[command(flatten)]
@@ -330,19 +344,46 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
     match cli.command {
         Command::Audit {
             snapshot,
+            terraform_plan,
+            security_group_address,
+            region,
             rules,
             report,
         } => {
             let rules = rules.load()?;
             let inputs = report.inputs(&rules)?;
-            let source = snapshot.display().to_string();
-            render_audit(
-                &rules,
-                pipeline::Source::File(&snapshot),
-                &source,
-                &report,
-                inputs,
-            )
+            match (terraform_plan, snapshot) {
+                (Some(plan), _) => {
+                    let choice = ccaudit::plan::Choice {
+                        group_address: security_group_address,
+                        region,
+                        name: None,
+                    };
+                    let target = ccaudit::plan::load(&plan, &choice)?;
+                    let source = plan.display().to_string();
+                    render_audit(
+                        &rules,
+                        pipeline::Source::Collected(vec![target]),
+                        &source,
+                        &report,
+                        inputs,
+                    )
+                }
+                (None, Some(snapshot)) => {
+                    let source = snapshot.display().to_string();
+                    render_audit(
+                        &rules,
+                        pipeline::Source::File(&snapshot),
+                        &source,
+                        &report,
+                        inputs,
+                    )
+                }
+                (None, None) => Err(InputError::new(
+                    "<flags>",
+                    "give a snapshot file, or --terraform-plan PLAN.json",
+                )),
+            }
         }
         Command::Collect {
             targets,

@@ -69,6 +69,25 @@ fn terraform_for_a_messy_account() {
     assert!(hcl.contains("resource \"aws_vpc_security_group_ingress_rule\""));
     assert!(hcl.contains("resource \"aws_servicequotas_service_quota\""));
     insta::assert_snapshot!("fix_terraform_several_problems", hcl);
+    // Terraform's own formatter accepts it as written (`fmt` needs no
+    // provider, so it runs offline).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("fix.tf");
+    std::fs::write(&file, &hcl).expect("write");
+    let out = std::process::Command::new("terraform")
+        .args(["fmt", "-check", "-diff"])
+        .arg(&file)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("terraform is needed for this test (it is on the build machines): {e}")
+        });
+    assert!(
+        out.status.success(),
+        "terraform fmt -check refuses the fix:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

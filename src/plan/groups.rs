@@ -1,0 +1,345 @@
+//! The plan's security group as EC2 would describe it once applied: its
+//! inline rules and the rule resources that belong to it, found by id or,
+//! before apply, by the configuration's reference to the group. A rule
+//! that may belong to it but cannot be told (an id known only after apply,
+//! from a variable or another module) makes that direction unknown: it
+//! could open anything.
+
+use serde_json::{Value, json};
+
+use super::resources::{Plan, Resource, strip_keys};
+
+const GROUP: &str = "aws_security_group";
+const RULE: &str = "aws_security_group_rule";
+const INGRESS_RULE: &str = "aws_vpc_security_group_ingress_rule";
+const EGRESS_RULE: &str = "aws_vpc_security_group_egress_rule";
+
+/// The group Bitmovin is given: the one at `address`, or the plan's only one.
+pub fn chosen<'p>(plan: &'p Plan, address: Option<&str>) -> Result<&'p Resource, String> {
+    let candidates: Vec<&Resource> = plan.resources.iter().filter(|r| r.kind == GROUP).collect();
+    let listed = || {
+        candidates
+            .iter()
+            .map(|r| format!("\n  - {}", crate::output::visible(&r.address)))
+            .collect::<String>()
+    };
+    match (address, candidates.as_slice()) {
+        (Some(wanted), _) => candidates
+            .iter()
+            .find(|r| r.address == wanted)
+            .copied()
+            .ok_or_else(|| {
+                format!(
+                    "the plan has no aws_security_group at {}; it has:{}",
+                    crate::output::visible(wanted),
+                    listed()
+                )
+            }),
+        (None, []) => Err(
+            "the plan has no aws_security_group: nothing to audit (is this the plan of the Cloud Connect configuration?)".to_string(),
+        ),
+        (None, [only]) => Ok(only),
+        (None, _) => Err(format!(
+            "the plan has {} security groups; name Bitmovin's with --security-group-address:{}",
+            candidates.len(),
+            listed()
+        )),
+    }
+}
+
+/// The group as described: its id and name when the plan knows them, and
+/// the `ec2:DescribeSecurityGroups` answer.
+pub struct Described {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub evidence: Value,
+}
+
+pub fn describe(plan: &Plan, group: &Resource) -> Described {
+    let text = |attribute: &str| {
+        group
+            .known(attribute)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let (id, name) = (text("id"), text("name"));
+    if group.destroyed {
+        // The plan deletes it: after apply, EC2 knows no such group.
+        return Described {
+            id,
+            name,
+            evidence: json!({ "SecurityGroups": [] }),
+        };
+    }
+    let own = Own {
+        plan,
+        group,
+        id: id.clone().unwrap_or_else(|| group.address.clone()),
+    };
+    let mut described = json!({
+        "GroupId": own.id,
+        "GroupName": name.clone().unwrap_or_else(|| group.address.clone()),
+    });
+    if let Some(vpc) = text("vpc_id") {
+        described["VpcId"] = json!(vpc);
+    }
+    for (direction, field) in [
+        (Direction::Ingress, "IpPermissions"),
+        (Direction::Egress, "IpPermissionsEgress"),
+    ] {
+        // Left out when not known: the rules about it say unknown.
+        if let Some(permissions) = own.permissions(direction) {
+            described[field] = Value::Array(permissions);
+        }
+    }
+    Described {
+        id,
+        name,
+        evidence: json!({ "SecurityGroups": [described] }),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Direction {
+    fn block(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+}
+
+/// The group, and the id it goes by (its address until apply gives one).
+struct Own<'p> {
+    plan: &'p Plan,
+    group: &'p Resource,
+    id: String,
+}
+
+/// Whether a rule resource belongs to the group.
+enum Belongs {
+    Yes,
+    No,
+    /// Cannot be told before apply.
+    Maybe,
+}
+
+impl Own<'_> {
+    /// Every permission of one direction, or `None` when one is not known.
+    fn permissions(&self, direction: Direction) -> Option<Vec<Value>> {
+        let mut out = Vec::new();
+        if self.group.unknown(direction.block()) {
+            return None;
+        }
+        for block in self
+            .group
+            .values
+            .get(direction.block())
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            out.push(self.inline(block)?);
+        }
+        for rule in self.plan.resources.iter().filter(|r| !r.destroyed) {
+            let goes = match rule.kind.as_str() {
+                RULE => match rule.known("type").and_then(Value::as_str) {
+                    Some("ingress") => Direction::Ingress,
+                    Some("egress") => Direction::Egress,
+                    // Either way, if it is the group's.
+                    _ => match self.belongs(rule) {
+                        Belongs::No => continue,
+                        _ => return None,
+                    },
+                },
+                INGRESS_RULE => Direction::Ingress,
+                EGRESS_RULE => Direction::Egress,
+                _ => continue,
+            };
+            if goes != direction {
+                continue;
+            }
+            match self.belongs(rule) {
+                Belongs::No => {}
+                Belongs::Maybe => return None,
+                Belongs::Yes => out.push(self.rule(rule)?),
+            }
+        }
+        Some(out)
+    }
+
+    fn belongs(&self, rule: &Resource) -> Belongs {
+        let attribute = "security_group_id";
+        if let Some(id) = rule.known(attribute).and_then(Value::as_str) {
+            return match self.group.known("id").and_then(Value::as_str) {
+                Some(own) if own == id => Belongs::Yes,
+                // An id known now is not a group the plan creates.
+                _ => Belongs::No,
+            };
+        }
+        match self.referred(rule, attribute) {
+            Some(true) => Belongs::Yes,
+            Some(false) => Belongs::No,
+            None => Belongs::Maybe,
+        }
+    }
+
+    /// Whether the rule's `attribute` refers to this group (`Some(true)`),
+    /// to another group of the plan (`Some(false)`), or cannot be told.
+    fn referred(&self, rule: &Resource, attribute: &str) -> Option<bool> {
+        let references = self.plan.references(rule, attribute);
+        // `aws_security_group.x.id` and `aws_security_group.x` are one group.
+        let groups: Vec<&str> = references
+            .iter()
+            .filter_map(|r| group_reference(r))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let same_module = strip_keys(&rule.module) == strip_keys(&self.group.module);
+        match groups.as_slice() {
+            [only] if same_module => Some(*only == self.group.local_address()),
+            [_] => Some(false),
+            _ => None,
+        }
+    }
+
+    /// A source group: its id, this group's own id for a reference to it,
+    /// the other group's address for a reference to another; `None` when
+    /// it cannot be told.
+    fn source_group(&self, rule: &Resource, attribute: &str) -> Option<Option<String>> {
+        if let Some(id) = rule.known(attribute).and_then(Value::as_str) {
+            return Some(Some(id.to_string()));
+        }
+        if !rule.unknown(attribute) {
+            return Some(None);
+        }
+        match self.referred(rule, attribute)? {
+            true => Some(Some(self.id.clone())),
+            // Not this group: what it is called does not matter to the rules.
+            false => Some(Some("(another security group of the plan)".to_string())),
+        }
+    }
+
+    /// An inline `ingress`/`egress` block.
+    fn inline(&self, block: &Value) -> Option<Value> {
+        let mut pairs: Vec<String> = strings(block.get("security_groups"));
+        if block.get("self").and_then(Value::as_bool) == Some(true) {
+            pairs.push(self.id.clone());
+        }
+        Some(permission(
+            block.get("protocol")?.as_str()?,
+            block.get("from_port").and_then(Value::as_i64),
+            block.get("to_port").and_then(Value::as_i64),
+            strings(block.get("cidr_blocks")),
+            strings(block.get("ipv6_cidr_blocks")),
+            strings(block.get("prefix_list_ids")),
+            pairs,
+        ))
+    }
+
+    /// A rule resource of the group, or `None` when apply alone knows it.
+    fn rule(&self, rule: &Resource) -> Option<Value> {
+        const KNOWN_BEFORE_APPLY: [&str; 11] = [
+            "type",
+            "protocol",
+            "ip_protocol",
+            "from_port",
+            "to_port",
+            "cidr_blocks",
+            "ipv6_cidr_blocks",
+            "prefix_list_ids",
+            "cidr_ipv4",
+            "cidr_ipv6",
+            "prefix_list_id",
+        ];
+        if KNOWN_BEFORE_APPLY.iter().any(|a| rule.unknown(a)) {
+            return None;
+        }
+        let values = &rule.values;
+        let mut pairs = Vec::new();
+        if rule.kind == RULE {
+            if values.get("self").and_then(Value::as_bool) == Some(true) {
+                pairs.push(self.id.clone());
+            }
+            pairs.extend(self.source_group(rule, "source_security_group_id")?);
+            Some(permission(
+                values.get("protocol")?.as_str()?,
+                values.get("from_port").and_then(Value::as_i64),
+                values.get("to_port").and_then(Value::as_i64),
+                strings(values.get("cidr_blocks")),
+                strings(values.get("ipv6_cidr_blocks")),
+                strings(values.get("prefix_list_ids")),
+                pairs,
+            ))
+        } else {
+            pairs.extend(self.source_group(rule, "referenced_security_group_id")?);
+            let one = |attribute: &str| strings(values.get(attribute).map(|v| json!([v])).as_ref());
+            Some(permission(
+                values.get("ip_protocol")?.as_str()?,
+                values.get("from_port").and_then(Value::as_i64),
+                values.get("to_port").and_then(Value::as_i64),
+                one("cidr_ipv4"),
+                one("cidr_ipv6"),
+                one("prefix_list_id"),
+                pairs,
+            ))
+        }
+    }
+}
+
+/// `aws_security_group.encoders` of a reference like
+/// `aws_security_group.encoders.id` (or `…[0].id`), in the same module.
+fn group_reference(reference: &str) -> Option<&str> {
+    let rest = reference.strip_prefix("aws_security_group.")?;
+    let name_end = rest.find(['.', '[']).unwrap_or(rest.len());
+    Some(&reference[..GROUP.len() + 1 + name_end])
+}
+
+fn strings(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// One permission in EC2's shape: the protocol as EC2 writes it, no ports
+/// for all traffic (Terraform writes 0 and 0).
+fn permission(
+    protocol: &str,
+    from: Option<i64>,
+    to: Option<i64>,
+    v4: Vec<String>,
+    v6: Vec<String>,
+    prefix_lists: Vec<String>,
+    groups: Vec<String>,
+) -> Value {
+    let protocol = match protocol.to_ascii_lowercase().as_str() {
+        "all" | "-1" => "-1".to_string(),
+        "6" => "tcp".to_string(),
+        "17" => "udp".to_string(),
+        "1" => "icmp".to_string(),
+        "58" => "icmpv6".to_string(),
+        other => other.to_string(),
+    };
+    let mut out = json!({
+        "IpProtocol": protocol,
+        "IpRanges": v4.iter().map(|c| json!({"CidrIp": c})).collect::<Vec<_>>(),
+        "Ipv6Ranges": v6.iter().map(|c| json!({"CidrIpv6": c})).collect::<Vec<_>>(),
+        "PrefixListIds": prefix_lists.iter().map(|p| json!({"PrefixListId": p})).collect::<Vec<_>>(),
+        "UserIdGroupPairs": groups.iter().map(|g| json!({"GroupId": g})).collect::<Vec<_>>(),
+    });
+    if protocol != "-1" {
+        out["FromPort"] = json!(from);
+        out["ToPort"] = json!(to);
+    }
+    out
+}
