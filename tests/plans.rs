@@ -61,7 +61,9 @@ fn check_structure(name: &str, plan: &Value) {
         }
     }
     module(name, &plan["planned_values"]["root_module"], true);
-    let allowed: [&[&str]; 7] = [
+    let allowed: [&[&str]; 9] = [
+        &["forget"],
+        &["create", "forget"],
         &["no-op"],
         &["create"],
         &["read"],

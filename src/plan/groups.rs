@@ -3,20 +3,38 @@
 //! before apply, by the configuration's reference to the group. A rule
 //! that may belong to it but cannot be told (an id known only after apply,
 //! from a variable or another module) makes that direction unknown: it
-//! could open anything.
+//! could open anything. So does what the provider does behind the plan's
+//! values: an existing group's planned rules are the ones it read from
+//! AWS, rule resources' included, so a rule resource the plan changes or
+//! destroys leaves the direction unknown, as does a group that has both
+//! inline rules and rule resources (the provider revokes the one for the
+//! other).
 
 use serde_json::{Value, json};
 
-use super::resources::{Plan, Resource, strip_keys};
+use super::resources::{Plan, Resource};
 
 const GROUP: &str = "aws_security_group";
 const RULE: &str = "aws_security_group_rule";
 const INGRESS_RULE: &str = "aws_vpc_security_group_ingress_rule";
 const EGRESS_RULE: &str = "aws_vpc_security_group_egress_rule";
+/// Other resources that add or revoke a group's rules, by the attribute
+/// naming the group: when one may be this group's, neither direction is
+/// known.
+const TOUCHING: [(&str, &str); 3] = [
+    (
+        "aws_vpc_security_group_rules_exclusive",
+        "security_group_id",
+    ),
+    ("awscc_ec2_security_group_ingress", "group_id"),
+    ("awscc_ec2_security_group_egress", "group_id"),
+];
 
 /// The group Bitmovin is given: the one at `address`, or the plan's only one.
 pub fn chosen<'p>(plan: &'p Plan, address: Option<&str>) -> Result<&'p Resource, String> {
-    let candidates: Vec<&Resource> = plan.resources.iter().filter(|r| r.kind == GROUP).collect();
+    // A group the plan destroys is Bitmovin's only when named.
+    let every: Vec<&Resource> = plan.resources.iter().filter(|r| r.kind == GROUP).collect();
+    let candidates: Vec<&Resource> = every.iter().copied().filter(|r| !r.destroyed).collect();
     let listed = || {
         candidates
             .iter()
@@ -24,7 +42,7 @@ pub fn chosen<'p>(plan: &'p Plan, address: Option<&str>) -> Result<&'p Resource,
             .collect::<String>()
     };
     match (address, candidates.as_slice()) {
-        (Some(wanted), _) => candidates
+        (Some(wanted), _) => every
             .iter()
             .find(|r| r.address == wanted)
             .copied()
@@ -132,21 +150,22 @@ enum Belongs {
 impl Own<'_> {
     /// Every permission of one direction, or `None` when one is not known.
     fn permissions(&self, direction: Direction) -> Option<Vec<Value>> {
-        let mut out = Vec::new();
-        if self.group.unknown(direction.block()) {
-            return None;
+        let block = direction.block();
+        for (kind, attribute) in TOUCHING {
+            let touches = self
+                .plan
+                .resources
+                .iter()
+                .filter(|r| r.kind == kind)
+                .any(|r| !matches!(self.belongs_by(r, attribute), Belongs::No));
+            if touches {
+                return None;
+            }
         }
-        for block in self
-            .group
-            .values
-            .get(direction.block())
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            out.push(self.inline(block)?);
-        }
-        for rule in self.plan.resources.iter().filter(|r| !r.destroyed) {
+        // The rule resources that are, or may be, the group's: destroyed
+        // ones too, as the group's planned rules may still show them.
+        let mut attached = Vec::new();
+        for rule in &self.plan.resources {
             let goes = match rule.kind.as_str() {
                 RULE => match rule.known("type").and_then(Value::as_str) {
                     Some("ingress") => Direction::Ingress,
@@ -167,14 +186,56 @@ impl Own<'_> {
             match self.belongs(rule) {
                 Belongs::No => {}
                 Belongs::Maybe => return None,
-                Belongs::Yes => out.push(self.rule(rule)?),
+                Belongs::Yes => attached.push(rule),
             }
+        }
+        // Inline rules the configuration writes (a dynamic block is not in
+        // the configuration's expressions, but its rules are known on
+        // create), or, for a group that exists, the rules the provider read
+        // from AWS: the rule resources' among them.
+        let writes_inline = self.plan.sets(self.group, block)
+            || (self.group.created() && !self.group.unknown(block));
+        let mut out = Vec::new();
+        if writes_inline && !attached.is_empty() {
+            // Each revokes what the other adds at the next apply.
+            return None;
+        }
+        if writes_inline || !self.group.created() {
+            if self.group.unknown(block) {
+                return None;
+            }
+            if !writes_inline {
+                // Read from AWS, so the rule resources' rules are in it as
+                // they are now: right only if the plan leaves them alone.
+                if attached.iter().any(|r| !r.unchanged()) {
+                    return None;
+                }
+                attached.clear();
+            }
+            for inline in self
+                .group
+                .values
+                .get(block)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                out.push(self.inline(inline)?);
+            }
+        }
+        // A new group without inline rules has only its rule resources'
+        // (the provider removes the default outbound rule on create).
+        for rule in attached.into_iter().filter(|r| !r.destroyed) {
+            out.push(self.rule(rule)?);
         }
         Some(out)
     }
 
     fn belongs(&self, rule: &Resource) -> Belongs {
-        let attribute = "security_group_id";
+        self.belongs_by(rule, "security_group_id")
+    }
+
+    fn belongs_by(&self, rule: &Resource, attribute: &str) -> Belongs {
         if let Some(id) = rule.known(attribute).and_then(Value::as_str) {
             return match self.group.known("id").and_then(Value::as_str) {
                 Some(own) if own == id => Belongs::Yes,
@@ -190,21 +251,45 @@ impl Own<'_> {
     }
 
     /// Whether the rule's `attribute` refers to this group (`Some(true)`),
-    /// to another group of the plan (`Some(false)`), or cannot be told.
+    /// to another group (`Some(false)`), or cannot be told: a reference to
+    /// anything but one group of the rule's own module (a variable, a
+    /// module's output, a key only apply will know) may be this group.
     fn referred(&self, rule: &Resource, attribute: &str) -> Option<bool> {
-        let references = self.plan.references(rule, attribute);
-        // `aws_security_group.x.id` and `aws_security_group.x` are one group.
-        let groups: Vec<&str> = references
-            .iter()
-            .filter_map(|r| group_reference(r))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let same_module = strip_keys(&rule.module) == strip_keys(&self.group.module);
-        match groups.as_slice() {
-            [only] if same_module => Some(*only == self.group.local_address()),
-            [_] => Some(false),
-            _ => None,
+        let mut names = std::collections::BTreeSet::new();
+        let mut keys = std::collections::BTreeSet::new();
+        for reference in self.plan.references(rule, attribute) {
+            if matches!(
+                reference.as_str(),
+                "count.index" | "each.key" | "each.value" | "count" | "each"
+            ) {
+                continue;
+            }
+            let (name, key) = group_reference(reference)?;
+            names.insert(name);
+            if let Some(key) = key {
+                keys.insert(key);
+            }
+        }
+        let [name] = names.into_iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        // A module's references are to its own resources: this group only
+        // from the group's own module instance.
+        if rule.module != self.group.module || name != base_name(self.group.local_address()) {
+            return Some(false);
+        }
+        let own = instance_key(
+            self.group
+                .address
+                .strip_prefix(&self.group.module)
+                .unwrap_or(&self.group.address),
+        );
+        match (own, keys.len()) {
+            (None, _) => Some(true),
+            // `aws_security_group.encoders[count.index]`: which, apply says.
+            (Some(_), 0) => None,
+            (Some(own), 1) => Some(keys.contains(own)),
+            (Some(_), _) => None,
         }
     }
 
@@ -215,7 +300,9 @@ impl Own<'_> {
         if let Some(id) = rule.known(attribute).and_then(Value::as_str) {
             return Some(Some(id.to_string()));
         }
-        if !rule.unknown(attribute) {
+        // Not set, or unknown only because the provider computes it when
+        // the configuration does not set it.
+        if !rule.unknown(attribute) || !self.plan.sets(rule, attribute) {
             return Some(None);
         }
         match self.referred(rule, attribute)? {
@@ -292,12 +379,33 @@ impl Own<'_> {
     }
 }
 
-/// `aws_security_group.encoders` of a reference like
-/// `aws_security_group.encoders.id` (or `…[0].id`), in the same module.
-fn group_reference(reference: &str) -> Option<&str> {
+/// The group a reference names, and its instance key when the reference
+/// gives one: `aws_security_group.encoders[0].id` is (`encoders`, `0`);
+/// `None` for a reference to anything else.
+fn group_reference(reference: &str) -> Option<(&str, Option<&str>)> {
     let rest = reference.strip_prefix("aws_security_group.")?;
     let name_end = rest.find(['.', '[']).unwrap_or(rest.len());
-    Some(&reference[..GROUP.len() + 1 + name_end])
+    let (name, after) = rest.split_at(name_end);
+    let key = after
+        .strip_prefix('[')
+        .and_then(|k| k.split_once(']'))
+        .map(|(key, _)| key);
+    Some((name, key))
+}
+
+/// `encoders` of `aws_security_group.encoders`.
+fn base_name(local_address: &str) -> &str {
+    local_address
+        .strip_prefix("aws_security_group.")
+        .unwrap_or(local_address)
+}
+
+/// The instance key of a resource's address past its module
+/// (`0` of `.aws_security_group.encoders[0]`, `"eu"` of `…["eu"]`), as
+/// references write it.
+fn instance_key(resource: &str) -> Option<&str> {
+    let open = resource.find('[')?;
+    resource[open + 1..].strip_suffix(']')
 }
 
 fn strings(value: Option<&Value>) -> Vec<String> {

@@ -51,13 +51,9 @@ pub fn load(path: &Path, choice: &Choice) -> Result<Target, InputError> {
 /// The snapshot target the plan builds: its group, as EC2 would describe it.
 fn target(plan: &Plan, choice: &Choice) -> Result<Value, String> {
     let group = groups::chosen(plan, choice.group_address.as_deref())?;
-    let region = choice
-        .region
-        .clone()
-        .or_else(|| plan.region.clone())
-        .ok_or(
-            "the plan's provider configuration states no region: give --region (the region the plan applies to)",
-        )?;
+    let region = choice.region.clone().or_else(|| plan.region(group)).ok_or(
+        "neither the group nor its AWS provider configuration states a region: give --region (the region the plan applies to)",
+    )?;
     if !crate::aws_format::Format::Region.accepts(&region) {
         return Err(format!(
             "the region \"{}\" is not {}",

@@ -18,8 +18,11 @@ pub struct Resource {
     /// Its attributes after apply, as far as the plan knows them; `Null`
     /// for a resource the plan destroys.
     pub values: Value,
-    /// `after_unknown`: `true` at each value only apply will know.
+    /// `after_unknown`: `true` at each value only apply will know (`true`
+    /// itself when the plan says nothing of the resource's change).
     pub unknown: Value,
+    /// What the plan does to it: `["create"]`, `["no-op"]`, `["delete"]`…
+    pub actions: Vec<String>,
     /// The plan destroys it and makes no new one.
     pub destroyed: bool,
 }
@@ -27,7 +30,20 @@ pub struct Resource {
 impl Resource {
     /// Whether apply alone will know `attribute` (or anything inside it).
     pub fn unknown(&self, attribute: &str) -> bool {
-        self.unknown.get(attribute).is_some_and(any_true)
+        match &self.unknown {
+            Value::Bool(all) => *all,
+            unknown => unknown.get(attribute).is_some_and(any_true),
+        }
+    }
+
+    /// The plan creates it (and destroys nothing of it).
+    pub fn created(&self) -> bool {
+        self.actions == ["create"]
+    }
+
+    /// The plan leaves it as it is.
+    pub fn unchanged(&self) -> bool {
+        self.actions.is_empty() || self.actions == ["no-op"]
     }
 
     /// The attribute's value, when the plan knows it.
@@ -68,6 +84,28 @@ pub fn strip_keys(module: &str) -> String {
     out
 }
 
+fn collect_references(expression: &Value, out: &mut Vec<String>) {
+    match expression {
+        Value::Object(fields) => {
+            if let Some(references) = fields.get("references").and_then(Value::as_array) {
+                out.extend(
+                    references
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string),
+                );
+            }
+            for (key, value) in fields {
+                if key != "references" && key != "constant_value" {
+                    collect_references(value, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_references(i, out)),
+        _ => {}
+    }
+}
+
 fn any_true(value: &Value) -> bool {
     match value {
         Value::Bool(b) => *b,
@@ -77,14 +115,24 @@ fn any_true(value: &Value) -> bool {
     }
 }
 
+/// What the configuration says of one resource block.
+#[derive(Debug, Default)]
+pub struct Configured {
+    /// attribute (or nested block) → the references of its expression; an
+    /// attribute set to a constant is here with none.
+    pub attributes: BTreeMap<String, Vec<String>>,
+    /// Its provider configuration's key.
+    pub provider: Option<String>,
+}
+
 /// The plan, as far as the audit reads it.
 #[derive(Debug, Default)]
 pub struct Plan {
     pub resources: Vec<Resource>,
-    /// (module, local address) → attribute → the references of its expression.
-    pub references: BTreeMap<(String, String), BTreeMap<String, Vec<String>>>,
-    /// The AWS provider's region, when the configuration states it.
-    pub region: Option<String>,
+    /// (module without instance keys, local address) → its configuration.
+    pub configured: BTreeMap<(String, String), Configured>,
+    /// provider configuration key → the region it states.
+    pub regions: BTreeMap<String, String>,
 }
 
 impl Plan {
@@ -108,14 +156,32 @@ impl Plan {
             .and_then(Value::as_array)
             .map(Vec::as_slice)
             .unwrap_or_default();
+        // A plan that stopped, or that leaves changes for a later plan,
+        // does not show what apply will build.
+        if plan.get("errored").and_then(Value::as_bool) == Some(true) {
+            return Err("the plan errored (\"errored\": true): audit a plan that succeeded".into());
+        }
+        let deferred = plan
+            .get("deferred_changes")
+            .and_then(Value::as_array)
+            .is_some_and(|d| !d.is_empty());
+        if plan.get("complete").and_then(Value::as_bool) == Some(false) || deferred {
+            return Err("the plan is incomplete (\"complete\": false, or deferred changes): what apply builds is not all in it; audit a complete plan".into());
+        }
         let mut out = Plan::default();
-        let by_address: BTreeMap<&str, &Value> = changes
+        // The current object's change; a deposed object's (the same
+        // address, an old object kept for a while) says nothing of it.
+        let current: Vec<&Value> = changes
             .iter()
-            .filter_map(|c| Some((c.get("address")?.as_str()?, c)))
+            .filter(|c| c.get("deposed").is_none())
+            .collect();
+        let by_address: BTreeMap<&str, &Value> = current
+            .iter()
+            .filter_map(|c| Some((c.get("address")?.as_str()?, *c)))
             .collect();
         planned(root, "", &by_address, &mut out.resources);
         // What the plan destroys is not among the planned values.
-        for change in changes {
+        for change in &current {
             let actions = actions(change);
             if actions.contains(&"delete")
                 && !actions.contains(&"create")
@@ -125,30 +191,54 @@ impl Plan {
             }
         }
         if let Some(config) = plan.pointer("/configuration/root_module") {
-            configured(config, "", &mut out.references);
+            configured(config, "", &mut out.configured);
         }
-        out.region = plan
+        for (key, provider) in plan
             .pointer("/configuration/provider_config")
             .and_then(Value::as_object)
-            .and_then(|providers| {
-                providers.values().find_map(|p| {
-                    (p.get("name")?.as_str()? == "aws" && p.get("alias").is_none())
-                        .then(|| p.pointer("/expressions/region/constant_value")?.as_str())
-                        .flatten()
-                })
-            })
-            .map(str::to_string);
+            .into_iter()
+            .flatten()
+        {
+            if provider.get("name").and_then(Value::as_str) != Some("aws") {
+                continue;
+            }
+            if let Some(region) = provider
+                .pointer("/expressions/region/constant_value")
+                .and_then(Value::as_str)
+            {
+                out.regions.insert(key.clone(), region.to_string());
+            }
+        }
         Ok(out)
+    }
+
+    fn configuration(&self, resource: &Resource) -> Option<&Configured> {
+        self.configured.get(&(
+            strip_keys(&resource.module),
+            resource.local_address().to_string(),
+        ))
+    }
+
+    /// Whether the configuration sets `attribute` (or writes the block).
+    pub fn sets(&self, resource: &Resource, attribute: &str) -> bool {
+        self.configuration(resource)
+            .is_some_and(|c| c.attributes.contains_key(attribute))
+    }
+
+    /// The region the resource is made in: its own `region` argument, or
+    /// its provider configuration's.
+    pub fn region(&self, resource: &Resource) -> Option<String> {
+        if let Some(region) = resource.known("region").and_then(Value::as_str) {
+            return Some(region.to_string());
+        }
+        let key = self.configuration(resource)?.provider.as_ref()?;
+        self.regions.get(key).cloned()
     }
 
     /// The references of `attribute` of `resource` in the configuration.
     pub fn references(&self, resource: &Resource, attribute: &str) -> &[String] {
-        self.references
-            .get(&(
-                strip_keys(&resource.module),
-                resource.local_address().to_string(),
-            ))
-            .and_then(|attributes| attributes.get(attribute))
+        self.configuration(resource)
+            .and_then(|c| c.attributes.get(attribute))
             .map(Vec::as_slice)
             .unwrap_or_default()
     }
@@ -184,17 +274,24 @@ fn planned(
         if resource.get("mode").and_then(Value::as_str) != Some("managed") {
             continue;
         }
-        let unknown = changes
-            .get(resource_address)
-            .and_then(|c| c.pointer("/change/after_unknown"))
-            .cloned()
-            .unwrap_or(Value::Null);
+        let change = changes.get(resource_address);
+        // No change for a planned resource: nothing says what is known.
+        let unknown = match change {
+            Some(c) => c
+                .pointer("/change/after_unknown")
+                .cloned()
+                .unwrap_or(Value::Null),
+            None => Value::Bool(true),
+        };
         out.push(Resource {
             address: resource_address.to_string(),
             module: address.to_string(),
             kind: kind.to_string(),
             values: resource.get("values").cloned().unwrap_or(Value::Null),
             unknown,
+            actions: change
+                .map(|c| actions(c).into_iter().map(str::to_string).collect())
+                .unwrap_or_default(),
             destroyed: false,
         });
     }
@@ -227,16 +324,13 @@ fn destroyed(change: &Value) -> Option<Resource> {
             .cloned()
             .unwrap_or(Value::Null),
         unknown: Value::Null,
+        actions: actions(change).into_iter().map(str::to_string).collect(),
         destroyed: true,
     })
 }
 
-/// Each configured resource's attribute references, by module.
-fn configured(
-    module: &Value,
-    address: &str,
-    out: &mut BTreeMap<(String, String), BTreeMap<String, Vec<String>>>,
-) {
+/// Each configured resource's attributes and their references, by module.
+fn configured(module: &Value, address: &str, out: &mut BTreeMap<(String, String), Configured>) {
     for resource in module
         .get("resources")
         .and_then(Value::as_array)
@@ -246,26 +340,26 @@ fn configured(
         let Some(local) = resource.get("address").and_then(Value::as_str) else {
             continue;
         };
-        let mut attributes = BTreeMap::new();
+        let mut configured = Configured {
+            provider: resource
+                .get("provider_config_key")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            ..Configured::default()
+        };
         for (name, expression) in resource
             .get("expressions")
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
         {
-            let references: Vec<String> = expression
-                .get("references")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect();
-            if !references.is_empty() {
-                attributes.insert(name.clone(), references);
-            }
+            // A nested block is an array or object of block expressions:
+            // every reference inside it counts.
+            let mut references = Vec::new();
+            collect_references(expression, &mut references);
+            configured.attributes.insert(name.clone(), references);
         }
-        out.insert((address.to_string(), local.to_string()), attributes);
+        out.insert((address.to_string(), local.to_string()), configured);
     }
     for (name, call) in module
         .get("module_calls")
