@@ -57,13 +57,17 @@ enum Command {
         #[arg(required_unless_present = "terraform_plan")]
         snapshot: Option<PathBuf>,
         /// Audit what a Terraform plan will build, before it exists: the
-        /// JSON of `terraform show -json PLANFILE` (its security group, for now)
+        /// JSON of `terraform show -json PLANFILE` (its security group and IAM user, for now)
         #[arg(long, value_name = "PLAN.json", conflicts_with = "snapshot")]
         terraform_plan: Option<PathBuf>,
         /// With --terraform-plan: the address of Bitmovin's aws_security_group,
         /// when the plan has more than one
         #[arg(long, value_name = "ADDRESS", requires = "terraform_plan")]
         security_group_address: Option<String>,
+        /// With --terraform-plan: the address of the aws_iam_user whose keys
+        /// Bitmovin is given, when the plan has more than one
+        #[arg(long, value_name = "ADDRESS", requires = "terraform_plan")]
+        iam_user_address: Option<String>,
         /// With --terraform-plan: the region the plan applies to, when its AWS
         /// provider configuration does not say
         #[arg(long, value_name = "REGION", requires = "terraform_plan")]
@@ -346,6 +350,7 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             snapshot,
             terraform_plan,
             security_group_address,
+            iam_user_address,
             region,
             rules,
             report,
@@ -356,6 +361,7 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
                 (Some(plan), _) => {
                     let choice = ccaudit::plan::Choice {
                         group_address: security_group_address,
+                        user_address: iam_user_address,
                         region,
                         name: None,
                     };

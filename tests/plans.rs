@@ -120,6 +120,7 @@ fn every_plan_gives_the_verdicts_of_its_live_scenario() {
         let expected = read_json(&fixture(&format!("plans/{name}/expected.json")));
         let choice = Choice {
             group_address: expected["address"].as_str().map(str::to_string),
+            user_address: None,
             region: expected["region"].as_str().map(str::to_string),
             name: None,
         };
@@ -207,7 +208,7 @@ fn the_command_line_audits_a_plan_and_names_the_groups_it_cannot_choose_between(
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     for needle in [
-        "the plan has 2 security groups; name Bitmovin's with --security-group-address",
+        "the plan has 2 aws_security_group resources; name Bitmovin's with --security-group-address",
         "module.cc.aws_security_group.bastion",
         "module.cc.aws_security_group.encoders",
     ] {

@@ -32,37 +32,9 @@ const TOUCHING: [(&str, &str); 3] = [
 
 /// The group Bitmovin is given: the one at `address`, or the plan's only one.
 pub fn chosen<'p>(plan: &'p Plan, address: Option<&str>) -> Result<&'p Resource, String> {
-    // A group the plan destroys is Bitmovin's only when named.
-    let every: Vec<&Resource> = plan.resources.iter().filter(|r| r.kind == GROUP).collect();
-    let candidates: Vec<&Resource> = every.iter().copied().filter(|r| !r.destroyed).collect();
-    let listed = || {
-        candidates
-            .iter()
-            .map(|r| format!("\n  - {}", crate::output::visible(&r.address)))
-            .collect::<String>()
-    };
-    match (address, candidates.as_slice()) {
-        (Some(wanted), _) => every
-            .iter()
-            .find(|r| r.address == wanted)
-            .copied()
-            .ok_or_else(|| {
-                format!(
-                    "the plan has no aws_security_group at {}; it has:{}",
-                    crate::output::visible(wanted),
-                    listed()
-                )
-            }),
-        (None, []) => Err(
-            "the plan has no aws_security_group: nothing to audit (is this the plan of the Cloud Connect configuration?)".to_string(),
-        ),
-        (None, [only]) => Ok(only),
-        (None, _) => Err(format!(
-            "the plan has {} security groups; name Bitmovin's with --security-group-address:{}",
-            candidates.len(),
-            listed()
-        )),
-    }
+    super::resources::choose(plan, GROUP, address, "--security-group-address")?.ok_or_else(|| {
+        "the plan has no aws_security_group: nothing to audit (is this the plan of the Cloud Connect configuration?)".to_string()
+    })
 }
 
 /// The group as described: its id and name when the plan knows them, and

@@ -4,13 +4,15 @@
 //! before it exists. What only apply will know is left out of the evidence,
 //! and so is never a pass.
 //!
-//! This first part reads the security group: `aws_security_group` with its
+//! It reads the security group (`groups`: `aws_security_group` with its
 //! inline `ingress` and `egress`, `aws_security_group_rule`, and
-//! `aws_vpc_security_group_ingress_rule` / `…_egress_rule`, in modules at
-//! any depth. The plan's other resources (IAM, subnets, quotas) are not
-//! read yet: the rules about them say unknown.
+//! `aws_vpc_security_group_ingress_rule` / `…_egress_rule`) and Bitmovin's
+//! IAM user (`iam`), in modules at any depth. The plan's other resources
+//! (IAM groups, subnets, quotas) are not read yet: the rules about them
+//! say unknown.
 
 mod groups;
+mod iam;
 mod resources;
 
 use std::path::Path;
@@ -27,6 +29,8 @@ pub struct Choice {
     /// The group Bitmovin is given, by resource address; needed only when
     /// the plan has more than one.
     pub group_address: Option<String>,
+    /// The IAM user whose keys Bitmovin is given, likewise.
+    pub user_address: Option<String>,
     /// The region, when the provider configuration does not state it.
     pub region: Option<String>,
     /// The target's name in the report (default: the group's address).
@@ -69,9 +73,18 @@ fn target(plan: &Plan, choice: &Choice) -> Result<Value, String> {
         // Neither known before apply: found by the address it is described under.
         (None, None) => setup["security_group_name"] = json!(group.address),
     }
+    let mut aws = serde_json::Map::new();
+    aws.insert("ec2:DescribeSecurityGroups".into(), described.evidence);
+    if let Some(user) = iam::chosen(plan, choice.user_address.as_deref())? {
+        let (name, evidence) = iam::describe(plan, user);
+        if let Some(name) = name {
+            setup["iam_user"] = json!(name);
+        }
+        aws.extend(evidence);
+    }
     Ok(json!({
         "name": choice.name.clone().unwrap_or_else(|| group.address.clone()),
         "setup": setup,
-        "aws": { "ec2:DescribeSecurityGroups": described.evidence },
+        "aws": aws,
     }))
 }

@@ -115,6 +115,45 @@ fn any_true(value: &Value) -> bool {
     }
 }
 
+/// Bitmovin's resource of `kind`: the one at `address` (a destroyed one
+/// too), or the plan's only one not destroyed; `None` when there is none.
+/// More than one without `address` is an error naming them and `flag`.
+pub fn choose<'p>(
+    plan: &'p Plan,
+    kind: &str,
+    address: Option<&str>,
+    flag: &str,
+) -> Result<Option<&'p Resource>, String> {
+    let every: Vec<&Resource> = plan.resources.iter().filter(|r| r.kind == kind).collect();
+    let candidates: Vec<&Resource> = every.iter().copied().filter(|r| !r.destroyed).collect();
+    let listed = || {
+        candidates
+            .iter()
+            .map(|r| format!("\n  - {}", crate::output::visible(&r.address)))
+            .collect::<String>()
+    };
+    match (address, candidates.as_slice()) {
+        (Some(wanted), _) => every
+            .iter()
+            .find(|r| r.address == wanted)
+            .map(|r| Some(*r))
+            .ok_or_else(|| {
+                format!(
+                    "the plan has no {kind} at {}; it has:{}",
+                    crate::output::visible(wanted),
+                    listed()
+                )
+            }),
+        (None, []) => Ok(None),
+        (None, [only]) => Ok(Some(only)),
+        (None, _) => Err(format!(
+            "the plan has {} {kind} resources; name Bitmovin's with {flag}:{}",
+            candidates.len(),
+            listed()
+        )),
+    }
+}
+
 /// What the configuration says of one resource block.
 #[derive(Debug, Default)]
 pub struct Configured {
