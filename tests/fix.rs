@@ -366,3 +366,30 @@ fn terraform_names_stay_unique_and_shared_commands_run_once() {
     assert_eq!(runnable.len(), 1, "{script}");
     assert!(script.contains("# Same command as above"));
 }
+
+#[test]
+fn a_value_the_setup_leaves_out_is_marked_to_fill_in_but_an_unfound_group_gives_no_command() {
+    let mut snapshot =
+        common::read_json(&root().join("fixtures/scenarios/bad-credentials/snapshot.json"));
+    for target in snapshot["targets"].as_array_mut().expect("targets") {
+        target["setup"]
+            .as_object_mut()
+            .expect("setup")
+            .remove("iam_user");
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("snapshot.json");
+    std::fs::write(&path, snapshot.to_string()).expect("write");
+    let script = ccaudit_fix(&[path.to_str().expect("utf-8")]);
+    assert!(
+        script.contains("# aws iam create-access-key --user-name <iam_user>"),
+        "{script}"
+    );
+    // A group named by its name and not found: there is no id to fill in.
+    let script = ccaudit_fix(&["fixtures/scenarios/group-by-name/snapshot.json"]);
+    assert!(!script.contains("<security_group_id>"), "{script}");
+    assert!(
+        script.contains("No command is given: the target's security_group_id is not known."),
+        "{script}"
+    );
+}

@@ -130,16 +130,20 @@ fn filled_texts(rule: &Rule, verdict: &Verdict, target: &Target) -> Texts {
         })
         .map(|t| render_command(t, &values));
     let mut fix = render(&rule.fix, &values);
-    // A value the target does not give (a group found by its name that
-    // was not found): a command with a gap in it is no command to paste.
+    // The id of a group the setup names by its name, when no group of
+    // that name was found: no one can fill it in (other values the setup
+    // leaves out are marked in the command for the reader to fill in).
+    let group_unknown = target.setup.security_group_id.is_none()
+        && !values.contains_key(&Placeholder::SecurityGroupId);
     let missing: std::collections::BTreeSet<&str> = command
         .as_ref()
         .and(rule.fix_command.as_ref())
+        .filter(|_| group_unknown)
         .map(|t| {
             placeholders(t)
                 .into_iter()
                 .filter(|(_, name)| {
-                    Placeholder::from_name(name).is_some_and(|p| !values.contains_key(&p))
+                    Placeholder::from_name(name) == Some(Placeholder::SecurityGroupId)
                 })
                 .map(|(_, name)| name)
                 .collect()
