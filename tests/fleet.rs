@@ -51,23 +51,8 @@ fn report(snapshot: &Path, format: &str, out: &Path, extra: &[&str]) {
 
 /// Chromium on `page` (with a URL fragment), as `extra` asks; how long it took.
 fn headless(page: &Path, fragment: &str, extra: &[&str]) -> (Output, f64) {
-    let profile = tempfile::tempdir().expect("profile dir");
     let started = Instant::now();
-    let out = Command::new(servers::chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(extra)
-        .arg(format!("file://{}{fragment}", page.display()))
-        .output()
-        .expect("chromium runs");
+    let out = servers::headless(page, fragment, extra);
     (out, started.elapsed().as_secs_f64())
 }
 
@@ -106,8 +91,14 @@ fn the_matrix_and_the_findings_follow_the_filters_in_the_url() {
     let page = dir.path().join("report.html");
     let snapshot = root().join(MESSY);
     report(&snapshot, "json", &json_path, &[]);
-    let mut extra = vec!["--history"];
-    extra.extend(nights.iter().map(|p| p.to_str().expect("utf-8")));
+    // The older night as history, the newer as the baseline: the baseline
+    // is the trend's last point before this run, counted from its findings.
+    let extra = [
+        "--baseline",
+        nights[1].to_str().expect("utf-8"),
+        "--history",
+        nights[0].to_str().expect("utf-8"),
+    ];
     report(&snapshot, "html", &page, &extra);
     let json = read_json(&json_path);
     let html = std::fs::read_to_string(&page).expect("read");

@@ -5,7 +5,7 @@
 mod common;
 mod servers;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use common::root;
@@ -276,30 +276,6 @@ fn junit_parses_back_to_the_same_counts() {
     assert_eq!(skipped, n("skip"));
 }
 
-fn chromium() -> std::path::PathBuf {
-    servers::chromium()
-}
-
-fn headless(page: &Path, fragment: &str, extra: &[&str]) -> Output {
-    let profile = tempfile::tempdir().expect("profile dir");
-    Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(extra)
-        .arg(format!("file://{}{fragment}", page.display()))
-        .output()
-        .expect("chromium runs")
-}
-
 #[test]
 fn the_html_page_renders_counts_and_filters_in_chromium() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -312,7 +288,7 @@ fn the_html_page_renders_counts_and_filters_in_chromium() {
     let report = json_report(MESSY);
 
     // As rendered, after the page's script ran, with a filter from the URL.
-    let out = headless(
+    let out = servers::headless(
         &page,
         "#outcome=fail&severity=critical,high",
         &["--dump-dom"],
@@ -363,7 +339,7 @@ fn the_html_page_renders_counts_and_filters_in_chromium() {
     std::fs::create_dir_all(&artefacts).expect("artefact dir");
     let shot = artefacts.join("report-phone.png");
     let _ = std::fs::remove_file(&shot);
-    let out = headless(
+    let out = servers::headless(
         &page,
         "",
         &[

@@ -74,24 +74,29 @@ impl ReportArgs {
                 "several formats need --output-dir DIR to write them to",
             ));
         }
+        let baseline = self
+            .baseline
+            .as_deref()
+            .map(report::baseline::load)
+            .transpose()?;
         Ok(ReportInputs {
             suppressions: self
                 .suppressions
                 .as_deref()
                 .map(|p| suppress::load(p, rules))
                 .transpose()?,
-            baseline: self
-                .baseline
-                .as_deref()
-                .map(report::baseline::load)
-                .transpose()?,
-            trend: self.trend()?,
+            trend: self.trend(baseline.as_ref())?,
+            baseline,
         })
     }
 
     /// The earlier runs the HTML report's trend draws: read only for an
-    /// HTML report, and only their totals.
-    fn trend(&self) -> Result<Vec<report::trend::Point>, InputError> {
+    /// HTML report, and only their totals; the baseline, already read, is
+    /// counted as it is.
+    fn trend(
+        &self,
+        baseline: Option<&drift::Run>,
+    ) -> Result<Vec<report::trend::Point>, InputError> {
         if !self.format.contains(&AuditFormat::Html) {
             if !self.history.is_empty() {
                 return Err(InputError::new(
@@ -101,13 +106,17 @@ impl ReportArgs {
             }
             return Ok(Vec::new());
         }
-        let mut paths: Vec<&std::path::Path> = self.history.iter().map(PathBuf::as_path).collect();
-        if let Some(baseline) = self.baseline.as_deref()
-            && !paths.contains(&baseline)
+        let mut points = self
+            .history
+            .iter()
+            .map(|p| report::trend::load(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let (Some(path), Some(run)) = (self.baseline.as_deref(), baseline)
+            && !self.history.iter().any(|h| h == path)
         {
-            paths.push(baseline);
+            points.push(report::trend::of_run(path, run));
         }
-        paths.into_iter().map(report::trend::load).collect()
+        Ok(points)
     }
 }
 

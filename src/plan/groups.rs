@@ -286,17 +286,22 @@ impl Own<'_> {
 
     /// An inline `ingress`/`egress` block.
     fn inline(&self, block: &Value) -> Option<Value> {
-        let mut pairs: Vec<String> = strings(block.get("security_groups"));
-        if block.get("self").and_then(Value::as_bool) == Some(true) {
+        self.classic(block, strings(block.get("security_groups")))
+    }
+
+    /// A permission in the shape an inline block and `aws_security_group_rule`
+    /// share (`protocol`, ports, CIDR lists, `self`), with its source groups.
+    fn classic(&self, values: &Value, mut pairs: Vec<String>) -> Option<Value> {
+        if values.get("self").and_then(Value::as_bool) == Some(true) {
             pairs.push(self.id.clone());
         }
         Some(permission(
-            block.get("protocol")?.as_str()?,
-            block.get("from_port").and_then(Value::as_i64),
-            block.get("to_port").and_then(Value::as_i64),
-            strings(block.get("cidr_blocks")),
-            strings(block.get("ipv6_cidr_blocks")),
-            strings(block.get("prefix_list_ids")),
+            values.get("protocol")?.as_str()?,
+            values.get("from_port").and_then(Value::as_i64),
+            values.get("to_port").and_then(Value::as_i64),
+            strings(values.get("cidr_blocks")),
+            strings(values.get("ipv6_cidr_blocks")),
+            strings(values.get("prefix_list_ids")),
             pairs,
         ))
     }
@@ -320,23 +325,14 @@ impl Own<'_> {
             return None;
         }
         let values = &rule.values;
-        let mut pairs = Vec::new();
         if rule.kind == RULE {
-            if values.get("self").and_then(Value::as_bool) == Some(true) {
-                pairs.push(self.id.clone());
-            }
-            pairs.extend(self.source_group(rule, "source_security_group_id")?);
-            Some(permission(
-                values.get("protocol")?.as_str()?,
-                values.get("from_port").and_then(Value::as_i64),
-                values.get("to_port").and_then(Value::as_i64),
-                strings(values.get("cidr_blocks")),
-                strings(values.get("ipv6_cidr_blocks")),
-                strings(values.get("prefix_list_ids")),
-                pairs,
-            ))
+            let source = self.source_group(rule, "source_security_group_id")?;
+            self.classic(values, source.into_iter().collect())
         } else {
-            pairs.extend(self.source_group(rule, "referenced_security_group_id")?);
+            let pairs: Vec<String> = self
+                .source_group(rule, "referenced_security_group_id")?
+                .into_iter()
+                .collect();
             let one = |attribute: &str| strings(values.get(attribute).map(|v| json!([v])).as_ref());
             Some(permission(
                 values.get("ip_protocol")?.as_str()?,

@@ -18,24 +18,34 @@ struct Document {
 }
 
 pub fn load(path: &Path) -> Result<Run, InputError> {
+    let document: Document = read(path, |d: &Document| &d.schema)?;
+    Ok(Run {
+        targets: document.targets,
+    })
+}
+
+/// The JSON report at `path`, read as `T` (the parts a reader needs, with
+/// `schema` among them), refused unless `schema` says it is our report.
+pub(crate) fn read<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    schema: impl FnOnce(&T) -> &str,
+) -> Result<T, InputError> {
     let bytes = std::fs::read(path)
         .map_err(|e| InputError::new(path, format!("cannot read report: {e}")))?;
-    let document: Document = serde_json::from_slice(&bytes).map_err(|e| {
+    let document: T = serde_json::from_slice(&bytes).map_err(|e| {
         let mut error = InputError::json(path, &e);
         error.message = format!("not a ccaudit JSON report: {}", error.message);
         error
     })?;
-    if document.schema != super::SCHEMA {
+    let found = schema(&document);
+    if found != super::SCHEMA {
         return Err(InputError::new(
             path,
             format!(
-                "unsupported report schema \"{}\" (expected \"{}\")",
-                document.schema,
+                "unsupported report schema \"{found}\" (expected \"{}\")",
                 super::SCHEMA
             ),
         ));
     }
-    Ok(Run {
-        targets: document.targets,
-    })
+    Ok(document)
 }

@@ -343,7 +343,13 @@ impl Cell {
 /// The report as a page; `rules` give each rule its family, `trend` the
 /// earlier runs' totals (oldest first) that this run's follow.
 pub fn render(report: &Report<'_>, rules: &RuleSet, trend: &[Point]) -> String {
-    let family_of = |rule: &str| rules.get(rule).map_or("rules", |r| r.family());
+    // Once for the page, not a search of the rule set per finding.
+    let by_rule: BTreeMap<&str, &str> = rules
+        .rules
+        .iter()
+        .map(|r| (r.id.as_str(), r.family()))
+        .collect();
+    let family_of = |rule: &str| by_rule.get(rule).copied().unwrap_or("rules");
     let families: BTreeSet<&str> = report
         .targets
         .iter()
@@ -499,10 +505,10 @@ fn select(name: &str, label: &str, values: &BTreeSet<&str>) -> String {
 
 /// The targets × rule families matrix, the targets with the most problems
 /// first; each name leads to its findings.
-fn overview<'a>(
-    report: &Report<'a>,
+fn overview<'f>(
+    report: &Report<'_>,
     families: &BTreeSet<&str>,
-    family_of: &dyn Fn(&str) -> &'a str,
+    family_of: &dyn Fn(&str) -> &'f str,
 ) -> String {
     type Key = (std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, usize);
     let mut rows: Vec<(Key, String)> = Vec::with_capacity(report.targets.len());

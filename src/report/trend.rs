@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::error::InputError;
+use crate::findings::Outcome;
 
 /// One run: what to call it, and its unmuted-or-not problem counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,28 +34,24 @@ struct Counts {
 /// filed under: `runs/2026-11-28/report.json` is "2026-11-28", and
 /// `2026-11-28.json` too.
 pub fn load(path: &Path) -> Result<Point, InputError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| InputError::new(path, format!("cannot read report: {e}")))?;
-    let totals: Totals = serde_json::from_slice(&bytes).map_err(|e| {
-        let mut error = InputError::json(path, &e);
-        error.message = format!("not a ccaudit JSON report: {}", error.message);
-        error
-    })?;
-    if totals.schema != super::SCHEMA {
-        return Err(InputError::new(
-            path,
-            format!(
-                "unsupported report schema \"{}\" (expected \"{}\")",
-                totals.schema,
-                super::SCHEMA
-            ),
-        ));
-    }
+    let totals: Totals = super::baseline::read(path, |t: &Totals| &t.schema)?;
     Ok(Point {
         label: label(path),
         fail: totals.summary.fail,
         unknown: totals.summary.unknown,
     })
+}
+
+/// The same point, from the report at `path` already read in full (the
+/// baseline): counted from its findings, as its summary counts them.
+pub fn of_run(path: &Path, run: &crate::drift::Run) -> Point {
+    let seen = run.targets.iter().flat_map(|t| &t.findings);
+    let count = |outcome: Outcome| seen.clone().filter(|f| f.outcome == outcome).count();
+    Point {
+        label: label(path),
+        fail: count(Outcome::Fail),
+        unknown: count(Outcome::Unknown),
+    }
 }
 
 /// The file's name without its extension, or its folder's when the file

@@ -57,6 +57,28 @@ pub fn chromium() -> PathBuf {
     })
 }
 
+/// Headless Chromium on the local `page` (with a URL `fragment`), as
+/// `extra` asks (`--dump-dom`, `--screenshot=…`), in a profile of its own.
+pub fn headless(page: &std::path::Path, fragment: &str, extra: &[&str]) -> std::process::Output {
+    let profile = tempfile::tempdir().expect("profile dir");
+    Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(format!("file://{}{fragment}", page.display()))
+        .output()
+        .expect("chromium runs")
+}
+
 /// A running server and the pipe that keeps it alive.
 struct Server {
     url: String,
