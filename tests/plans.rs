@@ -120,7 +120,7 @@ fn every_plan_gives_the_verdicts_of_its_live_scenario() {
         let expected = read_json(&fixture(&format!("plans/{name}/expected.json")));
         let choice = Choice {
             group_address: expected["address"].as_str().map(str::to_string),
-            user_address: None,
+            user_address: expected["user_address"].as_str().map(str::to_string),
             region: expected["region"].as_str().map(str::to_string),
             name: None,
         };

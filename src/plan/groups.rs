@@ -222,47 +222,8 @@ impl Own<'_> {
         }
     }
 
-    /// Whether the rule's `attribute` refers to this group (`Some(true)`),
-    /// to another group (`Some(false)`), or cannot be told: a reference to
-    /// anything but one group of the rule's own module (a variable, a
-    /// module's output, a key only apply will know) may be this group.
     fn referred(&self, rule: &Resource, attribute: &str) -> Option<bool> {
-        let mut names = std::collections::BTreeSet::new();
-        let mut keys = std::collections::BTreeSet::new();
-        for reference in self.plan.references(rule, attribute) {
-            if matches!(
-                reference.as_str(),
-                "count.index" | "each.key" | "each.value" | "count" | "each"
-            ) {
-                continue;
-            }
-            let (name, key) = group_reference(reference)?;
-            names.insert(name);
-            if let Some(key) = key {
-                keys.insert(key);
-            }
-        }
-        let [name] = names.into_iter().collect::<Vec<_>>()[..] else {
-            return None;
-        };
-        // A module's references are to its own resources: this group only
-        // from the group's own module instance.
-        if rule.module != self.group.module || name != base_name(self.group.local_address()) {
-            return Some(false);
-        }
-        let own = instance_key(
-            self.group
-                .address
-                .strip_prefix(&self.group.module)
-                .unwrap_or(&self.group.address),
-        );
-        match (own, keys.len()) {
-            (None, _) => Some(true),
-            // `aws_security_group.encoders[count.index]`: which, apply says.
-            (Some(_), 0) => None,
-            (Some(own), 1) => Some(keys.contains(own)),
-            (Some(_), _) => None,
-        }
+        self.plan.refers_to(rule, attribute, self.group)
     }
 
     /// A source group: its id, this group's own id for a reference to it,
@@ -345,35 +306,6 @@ impl Own<'_> {
             ))
         }
     }
-}
-
-/// The group a reference names, and its instance key when the reference
-/// gives one: `aws_security_group.encoders[0].id` is (`encoders`, `0`);
-/// `None` for a reference to anything else.
-fn group_reference(reference: &str) -> Option<(&str, Option<&str>)> {
-    let rest = reference.strip_prefix("aws_security_group.")?;
-    let name_end = rest.find(['.', '[']).unwrap_or(rest.len());
-    let (name, after) = rest.split_at(name_end);
-    let key = after
-        .strip_prefix('[')
-        .and_then(|k| k.split_once(']'))
-        .map(|(key, _)| key);
-    Some((name, key))
-}
-
-/// `encoders` of `aws_security_group.encoders`.
-fn base_name(local_address: &str) -> &str {
-    local_address
-        .strip_prefix("aws_security_group.")
-        .unwrap_or(local_address)
-}
-
-/// The instance key of a resource's address past its module
-/// (`0` of `.aws_security_group.encoders[0]`, `"eu"` of `…["eu"]`), as
-/// references write it.
-fn instance_key(resource: &str) -> Option<&str> {
-    let open = resource.find('[')?;
-    resource[open + 1..].strip_suffix(']')
 }
 
 fn strings(value: Option<&Value>) -> Vec<String> {

@@ -74,22 +74,10 @@ impl Own<'_> {
             }
             _ => {}
         }
-        let references = self.plan.references(resource, attribute);
-        let users: std::collections::BTreeSet<&str> = references
-            .iter()
-            .filter_map(|r| r.strip_prefix("aws_iam_user."))
-            .map(|rest| rest.split(['.', '[']).next().unwrap_or(rest))
-            .collect();
-        let others = references.iter().any(|r| !r.starts_with("aws_iam_user."));
-        let own = self
-            .user
-            .local_address()
-            .strip_prefix("aws_iam_user.")
-            .unwrap_or_default();
-        match (users.len(), others, resource.module == self.user.module) {
-            (1, false, true) if users.contains(own) => Belongs::Yes,
-            (1, false, _) => Belongs::No,
-            _ => Belongs::Maybe,
+        match self.plan.refers_to(resource, attribute, self.user) {
+            Some(true) => Belongs::Yes,
+            Some(false) => Belongs::No,
+            None => Belongs::Maybe,
         }
     }
 

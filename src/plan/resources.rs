@@ -84,6 +84,28 @@ pub fn strip_keys(module: &str) -> String {
     out
 }
 
+/// The resource of `kind` a reference names, and its instance key when the
+/// reference gives one: `aws_security_group.encoders[0].id` is
+/// (`encoders`, `0`); `None` for a reference to anything else.
+fn reference_to<'r>(kind: &str, reference: &'r str) -> Option<(&'r str, Option<&'r str>)> {
+    let rest = reference.strip_prefix(kind)?.strip_prefix('.')?;
+    let name_end = rest.find(['.', '[']).unwrap_or(rest.len());
+    let (name, after) = rest.split_at(name_end);
+    let key = after
+        .strip_prefix('[')
+        .and_then(|k| k.split_once(']'))
+        .map(|(key, _)| key);
+    Some((name, key))
+}
+
+/// The instance key of a resource's address past its module
+/// (`0` of `.aws_security_group.encoders[0]`, `"eu"` of `…["eu"]`), as
+/// references write it.
+fn instance_key(resource: &str) -> Option<&str> {
+    let open = resource.find('[')?;
+    resource[open + 1..].strip_suffix(']')
+}
+
 fn collect_references(expression: &Value, out: &mut Vec<String>) {
     match expression {
         Value::Object(fields) => {
@@ -272,6 +294,60 @@ impl Plan {
         }
         let key = self.configuration(resource)?.provider.as_ref()?;
         self.regions.get(key).cloned()
+    }
+
+    /// Whether `resource`'s `attribute` refers to `target` (`Some(true)`),
+    /// to another resource of its kind (`Some(false)`), or cannot be told:
+    /// a reference to anything but one resource of that kind in the
+    /// resource's own module instance (a variable, a module's output), or
+    /// an instance key only apply will know, may be `target`.
+    pub fn refers_to(
+        &self,
+        resource: &Resource,
+        attribute: &str,
+        target: &Resource,
+    ) -> Option<bool> {
+        let mut names = std::collections::BTreeSet::new();
+        let mut keys = std::collections::BTreeSet::new();
+        for reference in self.references(resource, attribute) {
+            if matches!(
+                reference.as_str(),
+                "count.index" | "each.key" | "each.value" | "count" | "each"
+            ) {
+                continue;
+            }
+            let (name, key) = reference_to(&target.kind, reference)?;
+            names.insert(name);
+            if let Some(key) = key {
+                keys.insert(key);
+            }
+        }
+        let [name] = names.into_iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let own_name = target
+            .local_address()
+            .strip_prefix(&target.kind)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .unwrap_or_default();
+        // A module's references are to its own resources: `target` only
+        // from its own module instance.
+        if resource.module != target.module || name != own_name {
+            return Some(false);
+        }
+        let own_key = instance_key(
+            target
+                .address
+                .strip_prefix(&target.module)
+                .unwrap_or(&target.address),
+        );
+        match (own_key, keys.len()) {
+            (None, _) => Some(true),
+            // `aws_security_group.encoders[count.index]`: which, apply says.
+            (Some(_), 0) => None,
+            (Some(own), 1) => Some(keys.contains(own)),
+            (Some(_), _) => None,
+        }
     }
 
     /// The references of `attribute` of `resource` in the configuration.
