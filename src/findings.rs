@@ -192,6 +192,22 @@ pub enum Resource {
 }
 
 impl Resource {
+    /// Its key in a plan's target's `terraform.resources`: where a resource
+    /// of this kind is written; `None` for what a plan does not write.
+    pub fn plan_key(&self) -> Option<String> {
+        Some(match self {
+            Resource::SecurityGroup { .. } => "security_group".to_string(),
+            Resource::IamPrincipal { .. } => "iam_user".to_string(),
+            Resource::Subnet { .. } => "subnet".to_string(),
+            Resource::DefaultVpc { .. } => "default_vpc".to_string(),
+            Resource::Quota {
+                service_code,
+                quota_code,
+            } => format!("quota:{service_code}/{quota_code}"),
+            Resource::Account { .. } | Resource::Encoder { .. } => return None,
+        })
+    }
+
     /// The resource named as the customer knows it.
     pub fn label(&self) -> String {
         match self {
@@ -332,6 +348,9 @@ pub struct Finding<'a> {
     /// The snapshot key of the evidence (for locating the finding).
     #[serde(skip)]
     pub evidence: Option<&'static str>,
+    /// For a Terraform plan's target: the resource's address, file and line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terraform: Option<crate::snapshot::terraform::Written>,
 }
 
 impl Finding<'_> {

@@ -48,7 +48,8 @@ enum Command {
         ccaudit audit snapshot.json --format sarif --format junit --format html --output-dir reports/\n  \
         ccaudit audit snapshot.json --suppressions suppressions.toml --baseline yesterday.json --fail-on-new\n  \
         ccaudit audit - < snapshot.json\n  \
-        terraform show -json tfplan > plan.json && ccaudit audit --terraform-plan plan.json --format sarif -o plan.sarif\n\n\
+        terraform show -json tfplan > plan.json && ccaudit audit --terraform-plan plan.json --format sarif -o plan.sarif\n  \
+        ccaudit audit --terraform-plan plan.json --snapshot live.json --terraform-dir infra/ --fail-on high\n\n\
         Exit status: 0 when nothing at or above --fail-on failed or is unknown (muted findings \
         do not count; with --fail-on-new, only new ones do), 1 when something did, 2 when the \
         input could not be used.")]
@@ -57,7 +58,8 @@ enum Command {
         #[arg(required_unless_present = "terraform_plan")]
         snapshot: Option<PathBuf>,
         /// Audit what a Terraform plan will build, before it exists: the
-        /// JSON of `terraform show -json PLANFILE` (its security group and IAM user, for now)
+        /// JSON of `terraform show -json PLANFILE` (its security group, IAM user and
+        /// groups, subnet, default VPC and quotas)
         #[arg(long, value_name = "PLAN.json", conflicts_with = "snapshot")]
         terraform_plan: Option<PathBuf>,
         /// With --terraform-plan: the address of Bitmovin's aws_security_group,
@@ -72,6 +74,26 @@ enum Command {
         /// provider configuration does not say
         #[arg(long, value_name = "REGION", requires = "terraform_plan")]
         region: Option<String>,
+        /// With --terraform-plan: the address of the aws_subnet entered in the
+        /// region settings, when the plan has more than one in its region
+        #[arg(long, value_name = "ADDRESS", requires = "terraform_plan")]
+        subnet_address: Option<String>,
+        /// With --terraform-plan: the live account's snapshot, for what the plan
+        /// does not manage (AWS-managed policies, quotas, the default VPC, the
+        /// setup's sizing); the plan wins for what it manages
+        #[arg(
+            long = "snapshot",
+            value_name = "SNAPSHOT.json",
+            requires = "terraform_plan"
+        )]
+        live_snapshot: Option<PathBuf>,
+        /// With --terraform-plan: the root module's directory, where each finding's
+        /// .tf file and line are looked up (default: the plan file's directory)
+        #[arg(long, value_name = "DIR", requires = "terraform_plan")]
+        terraform_dir: Option<PathBuf>,
+        /// With --snapshot: its target to use, when it has several in the plan's region
+        #[arg(long, value_name = "NAME", requires = "live_snapshot")]
+        snapshot_target: Option<String>,
         #[command(flatten)]
         rules: RulesArg,
         #[command(flatten)]
@@ -352,6 +374,10 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             security_group_address,
             iam_user_address,
             region,
+            subnet_address,
+            live_snapshot,
+            snapshot_target,
+            terraform_dir,
             rules,
             report,
         } => {
@@ -362,10 +388,16 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
                     let choice = ccaudit::plan::Choice {
                         group_address: security_group_address,
                         user_address: iam_user_address,
+                        subnet_address,
                         region,
                         name: None,
+                        code: terraform_dir,
                     };
-                    let target = ccaudit::plan::load(&plan, &choice)?;
+                    let live = live_snapshot.map(|path| ccaudit::plan::Live {
+                        path,
+                        target: snapshot_target,
+                    });
+                    let target = ccaudit::plan::load(&plan, &choice, live.as_ref())?;
                     let source = plan.display().to_string();
                     render_audit(
                         &rules,

@@ -74,20 +74,7 @@ fn terraform_for_a_messy_account() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("fix.tf");
     std::fs::write(&file, &hcl).expect("write");
-    let out = std::process::Command::new("terraform")
-        .args(["fmt", "-check", "-diff"])
-        .arg(&file)
-        .env("TF_CLI_CONFIG_FILE", "/dev/null")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("terraform is needed for this test (it is on the build machines): {e}")
-        });
-    assert!(
-        out.status.success(),
-        "terraform fmt -check refuses the fix:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_terraform_formatted(&[file.as_os_str()]);
 }
 
 #[test]

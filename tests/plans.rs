@@ -121,10 +121,26 @@ fn every_plan_gives_the_verdicts_of_its_live_scenario() {
         let choice = Choice {
             group_address: expected["address"].as_str().map(str::to_string),
             user_address: expected["user_address"].as_str().map(str::to_string),
+            subnet_address: expected["subnet_address"].as_str().map(str::to_string),
             region: expected["region"].as_str().map(str::to_string),
             name: None,
+            code: None,
         };
-        let target = plan::load(&path, &choice).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // Over a live snapshot: a scenario's, by its file and target.
+        let live = expected["over"].as_object().map(|over| plan::Live {
+            path: fixture(&format!(
+                "scenarios/{}/snapshot.json",
+                over.get("scenario")
+                    .and_then(Value::as_str)
+                    .expect("scenario")
+            )),
+            target: over
+                .get("target")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        });
+        let target =
+            plan::load(&path, &choice, live.as_ref()).unwrap_or_else(|e| panic!("{name}: {e}"));
         let outcome = |rule: &str| {
             let rule = rules
                 .get(rule)
@@ -134,6 +150,23 @@ fn every_plan_gives_the_verdicts_of_its_live_scenario() {
         // The rules named outright.
         for (rule, want) in expected["outcomes"].as_object().expect("outcomes") {
             assert_eq!(outcome(rule), want, "{name}: {rule}");
+        }
+        let finding = |rule: &str| evaluate(rules.get(rule).expect("rule"), &target);
+        // Words a finding's detail must hold.
+        for (rule, words) in expected["detail"].as_object().into_iter().flatten() {
+            let detail = finding(rule).detail;
+            let words = words.as_str().expect("words");
+            assert!(detail.contains(words), "{name}: {rule}: {detail}");
+        }
+        // Where a finding's resource is written: address, and file (the
+        // end of its path: the plan was given by its full path) and line.
+        for (rule, want) in expected["written"].as_object().into_iter().flatten() {
+            let mut written = serde_json::to_value(finding(rule).terraform).expect("json");
+            if let (Some(file), Some(end)) = (written["file"].as_str(), want["file"].as_str()) {
+                assert!(file.ends_with(&format!("/{end}")), "{name}: {rule}: {file}");
+                written["file"] = want["file"].clone();
+            }
+            assert_eq!(&written, want, "{name}: {rule}");
         }
         // And the live scenario's outcomes, rule by rule.
         if let Some(like) = expected.get("like") {
@@ -168,25 +201,40 @@ fn ccaudit(args: &[&str]) -> std::process::Output {
         .expect("run")
 }
 
+/// Runs ccaudit expecting exit `code`: its standard output.
+fn ran(args: &[&str], code: i32) -> Vec<u8> {
+    let out = ccaudit(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+    out.stdout
+}
+
+/// Runs ccaudit expecting exit 2 (unusable input) with all of `words` said.
+fn refused(args: &[&str], words: &[&str]) {
+    let out = ccaudit(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    for word in words {
+        assert!(stderr.contains(word), "{args:?}: {word}: {stderr}");
+    }
+}
+
 #[test]
 fn the_command_line_audits_a_plan_and_names_the_groups_it_cannot_choose_between() {
     let plan = "fixtures/plans/per-rule-nested-module-without-ssh/plan.json";
-    let out = ccaudit(&[
-        "audit",
-        "--terraform-plan",
-        plan,
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = ran(
+        &[
+            "audit",
+            "--terraform-plan",
+            plan,
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ],
+        0,
     );
-    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let report: Value = serde_json::from_slice(&out).expect("json");
     let target = &report["targets"][0];
     assert_eq!(
         target["name"],
@@ -204,26 +252,24 @@ fn the_command_line_audits_a_plan_and_names_the_groups_it_cannot_choose_between(
     assert!(ssh["fix_command"].is_null(), "{ssh}");
 
     let two = "fixtures/plans/two-groups-and-a-rule-of-a-variable/plan.json";
-    let out = ccaudit(&["audit", "--terraform-plan", two, "--region", "eu-west-1"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    for needle in [
-        "the plan has 2 aws_security_group resources; name Bitmovin's with --security-group-address",
-        "module.cc.aws_security_group.bastion",
-        "module.cc.aws_security_group.encoders",
-    ] {
-        assert!(stderr.contains(needle), "{needle}: {stderr}");
-    }
-    let out = ccaudit(&[
-        "audit",
-        "--terraform-plan",
-        two,
-        "--security-group-address",
-        "module.cc.aws_security_group.encoders",
-    ]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("give --region"), "{stderr}");
+    refused(
+        &["audit", "--terraform-plan", two, "--region", "eu-west-1"],
+        &[
+            "the plan has 2 aws_security_group resources; name Bitmovin's with --security-group-address",
+            "module.cc.aws_security_group.bastion",
+            "module.cc.aws_security_group.encoders",
+        ],
+    );
+    refused(
+        &[
+            "audit",
+            "--terraform-plan",
+            two,
+            "--security-group-address",
+            "module.cc.aws_security_group.encoders",
+        ],
+        &["give --region"],
+    );
 
     // Not a plan: the file is named, with the place when the JSON is bad.
     let dir = tempfile::tempdir().expect("temp dir");
@@ -238,13 +284,227 @@ fn the_command_line_audits_a_plan_and_names_the_groups_it_cannot_choose_between(
     ] {
         let path = dir.path().join("plan.json");
         std::fs::write(&path, text).expect("write");
-        let out = ccaudit(&["audit", "--terraform-plan", path.to_str().expect("utf-8")]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{text}: {stderr}");
-        assert!(
-            stderr.contains("plan.json") && stderr.contains(message),
-            "{text}: {stderr}"
+        let path = path.to_str().expect("utf-8");
+        refused(
+            &["audit", "--terraform-plan", path],
+            &["plan.json", message],
         );
     }
     assert!(Path::new(&root().join(plan)).is_file());
+}
+
+#[test]
+fn sarif_from_a_plan_points_at_the_terraform_code_and_a_live_snapshot_fills_in() {
+    let plan = "fixtures/plans/custom-vpc-subnet-without-public-ips/plan.json";
+    let out = ran(
+        &[
+            "audit",
+            "--terraform-plan",
+            plan,
+            "--format",
+            "sarif",
+            "--only",
+            "subnet-public-ip",
+        ],
+        1,
+    );
+    let sarif: Value = serde_json::from_slice(&out).expect("sarif");
+    let location = &sarif["runs"][0]["results"][0]["locations"][0];
+    assert_eq!(
+        location["physicalLocation"]["artifactLocation"]["uri"],
+        "fixtures/plans/custom-vpc-subnet-without-public-ips/main.tf"
+    );
+    assert_eq!(location["physicalLocation"]["region"]["startLine"], 17);
+    assert_eq!(
+        location["logicalLocations"][0]["name"],
+        "aws_subnet.encoders"
+    );
+
+    // The fix is in the code, with no command; from another directory the
+    // code is not found, and the finding still has its address.
+    let out = ran(
+        &[
+            "audit",
+            "--terraform-plan",
+            plan,
+            "--format",
+            "json",
+            "--only",
+            "subnet-public-ip",
+            "--terraform-dir",
+            "fixtures",
+        ],
+        1,
+    );
+    let report: Value = serde_json::from_slice(&out).expect("json");
+    let finding = &report["targets"][0]["findings"][0];
+    assert_eq!(
+        finding["terraform"],
+        serde_json::json!({"address": "aws_subnet.encoders"})
+    );
+    assert!(finding["fix_command"].is_null(), "{finding}");
+    assert!(
+        finding["fix"].as_str().is_some_and(
+            |f| f.starts_with("In the Terraform code of aws_subnet.encoders, write this")
+        ),
+        "{finding}"
+    );
+
+    // Over a live snapshot: its target in the plan's region, by name, or an
+    // error that lists them.
+    let live = "fixtures/plans/over-a-live-snapshot/plan.json";
+    let snapshot = "fixtures/scenarios/guide-production/snapshot.json";
+    let out = ran(
+        &[
+            "audit",
+            "--terraform-plan",
+            live,
+            "--snapshot",
+            snapshot,
+            "--format",
+            "json",
+        ],
+        1,
+    );
+    let report: Value = serde_json::from_slice(&out).expect("json");
+    assert_eq!(report["targets"][0]["name"], "guide-production");
+    let outcome = |rule: &str| {
+        report["targets"][0]["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .map(|f| f["outcome"].clone())
+    };
+    assert_eq!(outcome("quota-on-demand-vcpu"), Some("pass".into()));
+    assert_eq!(outcome("iam-ec2-permissions"), Some("pass".into()));
+    // The snapshot's key owner is the snapshot's user, not the plan's.
+    assert_eq!(outcome("iam-keys-owner"), Some("unknown".into()));
+    refused(
+        &[
+            "audit",
+            "--terraform-plan",
+            live,
+            "--snapshot",
+            snapshot,
+            "--snapshot-target",
+            "nope",
+        ],
+        &["snapshot.json", "no target nope", "guide-production"],
+    );
+    // --region cannot move a plan that states its own.
+    refused(
+        &[
+            "audit",
+            "--terraform-plan",
+            live,
+            "--snapshot",
+            snapshot,
+            "--region",
+            "us-east-1",
+        ],
+        &["the plan makes the group in eu-central-1, not in us-east-1"],
+    );
+    // A plan of another region than the snapshot's targets.
+    refused(
+        &[
+            "audit",
+            "--terraform-plan",
+            "fixtures/plans/two-groups-and-a-rule-of-a-variable/plan.json",
+            "--security-group-address",
+            "module.cc.aws_security_group.encoders",
+            "--snapshot",
+            snapshot,
+            "--region",
+            "us-east-1",
+        ],
+        &["no target in us-east-1"],
+    );
+}
+
+#[test]
+fn the_terraform_code_of_the_fixtures_is_formatted() {
+    // The code a fixture holds is what `terraform fmt` writes.
+    common::assert_terraform_formatted(&["-recursive".as_ref(), "fixtures/plans".as_ref()]);
+}
+
+#[test]
+fn a_plan_s_fix_is_terraform_in_the_resource_s_module() {
+    // The SSH rule is missing from a group two modules deep: the fix is the
+    // rule resources to write there, referring to the group as that module
+    // does, and Terraform's formatter accepts them as written.
+    let out = ran(
+        &[
+            "audit",
+            "--terraform-plan",
+            "fixtures/plans/per-rule-nested-module-without-ssh/plan.json",
+            "--only",
+            "sg-bitmovin-ssh",
+            "--color",
+            "never",
+        ],
+        1,
+    );
+    let text = String::from_utf8(out).expect("utf-8");
+    insta::assert_snapshot!("plan_fix_missing_ssh_rule", text);
+    // The fix's lines, without the report's indent, up to the summary.
+    let blocks: String = text
+        .lines()
+        .skip_while(|l| !l.ends_with("write this, then plan again:"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("1 target"))
+        .map(|l| format!("{}\n", l.strip_prefix("  ").unwrap_or(l).trim_end()))
+        .collect::<String>()
+        .trim_end()
+        .to_string()
+        + "\n";
+    assert_eq!(
+        blocks
+            .matches("resource \"aws_vpc_security_group_ingress_rule\"")
+            .count(),
+        2,
+        "{blocks}"
+    );
+    assert!(
+        blocks.contains("security_group_id = aws_security_group.encoders.id"),
+        "{blocks}"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("fix.tf");
+    std::fs::write(&file, &blocks).expect("write");
+    common::assert_terraform_formatted(&[file.as_os_str()]);
+
+    // The subnet's attribute, and a policy for the user Bitmovin's keys
+    // belong to (an instance of a `count`).
+    for (plan, extra, rule, words) in [
+        (
+            "custom-vpc-subnet-without-public-ips",
+            None,
+            "subnet-public-ip",
+            "# In aws_subnet.encoders:\nmap_public_ip_on_launch = true",
+        ),
+        (
+            "iam-users-by-count",
+            Some(["--iam-user-address", "aws_iam_user.bitmovin[0]"]),
+            "iam-ec2-permissions",
+            "  user   = aws_iam_user.bitmovin[0].name\n",
+        ),
+    ] {
+        let path = format!("fixtures/plans/{plan}/plan.json");
+        let mut args = vec![
+            "audit",
+            "--terraform-plan",
+            path.as_str(),
+            "--format",
+            "json",
+            "--only",
+            rule,
+        ];
+        args.extend(extra.into_iter().flatten());
+        let report: Value = serde_json::from_slice(&ran(&args, 1)).expect("json");
+        let finding = &report["targets"][0]["findings"][0];
+        let fix = finding["fix"].as_str().unwrap_or_default();
+        assert!(fix.contains(words), "{plan}: {fix}");
+        assert!(finding["fix_command"].is_null(), "{plan}: {finding}");
+    }
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use crate::checks::verdict::Verdict;
 use crate::findings::{Finding, Outcome, TargetReport};
 use crate::rules::{Applies, Rule, RuleSet};
+use crate::snapshot::terraform::{Direction, Removed};
 use crate::snapshot::{Setup, Snapshot, Target};
 use crate::template::{Placeholder, Values, placeholders, render, render_command};
 
@@ -72,20 +73,57 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
     };
     let problem = verdict.outcome.is_problem();
     // Only a problem shows texts: most findings pass, and skip the filling.
-    let texts = if problem {
-        filled_texts(rule, &verdict, target)
+    let about = rule.check.resource(target);
+    let terraform = target.terraform.as_ref();
+    let written = terraform
+        .zip(about.plan_key())
+        .and_then(|(t, key)| t.resources.get(&key))
+        .cloned();
+    let mut texts = if problem {
+        filled_texts(rule, &verdict, target, written.is_none())
     } else {
         Texts::default()
     };
-    let about = rule.check.resource(target);
+    if let Some(written) = &written {
+        // Terraform's resource: a change made beside it is undone by the
+        // next apply, so the fix goes into the code (no command is made):
+        // the Terraform to write when the fix says one, else what to do.
+        let code = verdict
+            .fix
+            .as_ref()
+            .filter(|_| verdict.outcome == Outcome::Fail)
+            .and_then(|fix| crate::fix::in_code(&rule.id, fix, written));
+        texts.fix = texts.fix.map(|prose| {
+            let place = match (&written.file, written.line) {
+                (Some(file), Some(line)) => format!(" ({file}:{line})"),
+                _ => String::new(),
+            };
+            let address = &written.address;
+            match code {
+                Some(code) => format!(
+                    "In the Terraform code of {address}{place}, write this, then plan again:\n{code}"
+                ),
+                None => format!(
+                    "In the Terraform code of {address}{place}, make it so, then plan again:\n{prose}"
+                ),
+            }
+        });
+    }
+    let mut detail = pointers(verdict.detail, &rule.see);
+    if verdict.outcome == Outcome::Fail
+        && let Some(removed) = terraform.and_then(|t| removal(rule, target, &t.removed))
+    {
+        detail.push_str(&removed);
+    }
     Finding {
+        terraform: written,
         rule: &rule.id,
         outcome: verdict.outcome,
         severity: rule.severity,
         resource: about.label(),
         about,
         title: &rule.title,
-        detail: pointers(verdict.detail, &rule.see),
+        detail,
         documented_error: texts.documented_error,
         symptom: rule.symptom.as_deref().filter(|_| problem),
         stage: rule.stage,
@@ -104,6 +142,48 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
     }
 }
 
+/// For a plan's group rule that fails: the rules the plan destroys that it
+/// would pass with (each alone, else all together), said as such.
+fn removal(rule: &Rule, target: &Target, removed: &[Removed]) -> Option<String> {
+    let passes_with = |restored: &[&Removed]| {
+        let mut before = target.clone();
+        let group = before
+            .aws
+            .security_groups
+            .as_mut()?
+            .security_groups
+            .as_mut()?
+            .first_mut()?;
+        for gone in restored {
+            let list = match gone.direction {
+                Direction::Ingress => &mut group.ip_permissions,
+                Direction::Egress => &mut group.ip_permissions_egress,
+            };
+            list.get_or_insert_with(Vec::new)
+                .push(gone.permission.clone());
+        }
+        Some(rule.check.evaluate(&before).outcome == Outcome::Pass)
+    };
+    let mut culprits: Vec<&str> = removed
+        .iter()
+        .filter(|r| passes_with(&[r]) == Some(true))
+        .map(|r| r.address.as_str())
+        .collect();
+    if culprits.is_empty() && passes_with(&removed.iter().collect::<Vec<_>>()) == Some(true) {
+        culprits = removed.iter().map(|r| r.address.as_str()).collect();
+    }
+    (!culprits.is_empty()).then(|| {
+        format!(
+            "; this plan destroys the rule Bitmovin needs: {}",
+            culprits
+                .iter()
+                .map(|a| crate::output::visible(a))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
 /// A problem's texts, filled with the target's values.
 #[derive(Default)]
 struct Texts {
@@ -112,13 +192,15 @@ struct Texts {
     fix_command: Option<String>,
 }
 
-fn filled_texts(rule: &Rule, verdict: &Verdict, target: &Target) -> Texts {
+/// `with_command`: whether a fix command may be made (not for a resource
+/// Terraform manages).
+fn filled_texts(rule: &Rule, verdict: &Verdict, target: &Target, with_command: bool) -> Texts {
     let mut values = setup_values(target);
     values.extend(verdict.vars.iter().map(|(k, v)| (*k, v.clone())));
     let command = rule
         .fix_command
         .as_ref()
-        .filter(|_| verdict.outcome == Outcome::Fail)
+        .filter(|_| with_command && verdict.outcome == Outcome::Fail)
         // A value the check itself provides is missing: this failure is
         // not the kind the command fixes (e.g. a Deny, not a missing Allow).
         .filter(|t| {

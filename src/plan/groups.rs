@@ -5,10 +5,11 @@
 //! from a variable or another module) makes that direction unknown: it
 //! could open anything. So does what the provider does behind the plan's
 //! values: an existing group's planned rules are the ones it read from
-//! AWS, rule resources' included, so a rule resource the plan changes or
-//! destroys leaves the direction unknown, as does a group that has both
-//! inline rules and rule resources (the provider revokes the one for the
-//! other).
+//! AWS, rule resources' included, so the rule resources the plan creates
+//! are added to them and those it destroys revoked, as EC2 will; one it
+//! changes in place or replaces, a rule moved from one resource to another,
+//! and a group that has both inline rules and rule resources (the provider
+//! revokes the one for the other) leave the direction unknown.
 
 use serde_json::{Value, json};
 
@@ -32,7 +33,7 @@ const TOUCHING: [(&str, &str); 3] = [
 
 /// The group Bitmovin is given: the one at `address`, or the plan's only one.
 pub fn chosen<'p>(plan: &'p Plan, address: Option<&str>) -> Result<&'p Resource, String> {
-    super::resources::choose(plan, GROUP, address, "--security-group-address")?.ok_or_else(|| {
+    super::resources::choose(plan, GROUP, address, "--security-group-address", |_| true)?.ok_or_else(|| {
         "the plan has no aws_security_group: nothing to audit (is this the plan of the Cloud Connect configuration?)".to_string()
     })
 }
@@ -43,6 +44,9 @@ pub struct Described {
     pub id: Option<String>,
     pub name: Option<String>,
     pub evidence: Value,
+    /// The rules the plan revokes from an existing group, for
+    /// `terraform.removed`.
+    pub removed: Vec<Value>,
 }
 
 pub fn describe(plan: &Plan, group: &Resource) -> Described {
@@ -59,6 +63,7 @@ pub fn describe(plan: &Plan, group: &Resource) -> Described {
             id,
             name,
             evidence: json!({ "SecurityGroups": [] }),
+            removed: Vec::new(),
         };
     }
     let own = Own {
@@ -66,11 +71,12 @@ pub fn describe(plan: &Plan, group: &Resource) -> Described {
         group,
         id: id.clone().unwrap_or_else(|| group.address.clone()),
     };
+    let mut removed = Vec::new();
     let mut described = json!({
         "GroupId": own.id,
         "GroupName": name.clone().unwrap_or_else(|| group.address.clone()),
     });
-    if let Some(vpc) = text("vpc_id") {
+    if let Some(vpc) = plan.id_of(group, "vpc_id", &super::network::VPCS) {
         described["VpcId"] = json!(vpc);
     }
     for (direction, field) in [
@@ -78,7 +84,7 @@ pub fn describe(plan: &Plan, group: &Resource) -> Described {
         (Direction::Egress, "IpPermissionsEgress"),
     ] {
         // Left out when not known: the rules about it say unknown.
-        if let Some(permissions) = own.permissions(direction) {
+        if let Some(permissions) = own.permissions(direction, &mut removed) {
             described[field] = Value::Array(permissions);
         }
     }
@@ -86,6 +92,7 @@ pub fn describe(plan: &Plan, group: &Resource) -> Described {
         id,
         name,
         evidence: json!({ "SecurityGroups": [described] }),
+        removed,
     }
 }
 
@@ -120,8 +127,9 @@ enum Belongs {
 }
 
 impl Own<'_> {
-    /// Every permission of one direction, or `None` when one is not known.
-    fn permissions(&self, direction: Direction) -> Option<Vec<Value>> {
+    /// Every permission of one direction, or `None` when one is not known;
+    /// the rules the plan revokes from an existing group go to `removed`.
+    fn permissions(&self, direction: Direction, removed: &mut Vec<Value>) -> Option<Vec<Value>> {
         let block = direction.block();
         for (kind, attribute) in TOUCHING {
             let touches = self
@@ -172,17 +180,31 @@ impl Own<'_> {
             // Each revokes what the other adds at the next apply.
             return None;
         }
+        // Rules an existing group's read rules gain or lose at apply.
+        let (mut added, mut revoked) = (Vec::new(), Vec::new());
         if writes_inline || !self.group.created() {
             if self.group.unknown(block) {
                 return None;
             }
             if !writes_inline {
                 // Read from AWS, so the rule resources' rules are in it as
-                // they are now: right only if the plan leaves them alone.
-                if attached.iter().any(|r| !r.unchanged()) {
-                    return None;
+                // they are now: what the plan adds and revokes is applied to
+                // it; a rule it changes in place or replaces cannot be told.
+                for rule in attached.drain(..).filter(|r| !r.unchanged()) {
+                    match (rule.destroyed, rule.created()) {
+                        (true, _) => {
+                            let permission = self.rule(rule)?;
+                            removed.push(json!({
+                                "address": rule.address,
+                                "direction": block,
+                                "permission": permission,
+                            }));
+                            revoked.push(permission);
+                        }
+                        (false, true) => added.push(rule),
+                        (false, false) => return None,
+                    }
                 }
-                attached.clear();
             }
             for inline in self
                 .group
@@ -195,6 +217,22 @@ impl Own<'_> {
                 out.push(self.inline(inline)?);
             }
         }
+        let added = added
+            .into_iter()
+            .map(|rule| self.rule(rule))
+            .collect::<Option<Vec<_>>>()?;
+        // A rule moved from one resource to another: the revoke and the add
+        // run side by side at apply, and which is last is not known.
+        if revoked
+            .iter()
+            .any(|gone| added.iter().any(|new| overlap(gone, new)))
+        {
+            return None;
+        }
+        for gone in &revoked {
+            revoke(&mut out, gone);
+        }
+        out.extend(added);
         // A new group without inline rules has only its rule resources'
         // (the provider removes the default outbound rule on create).
         for rule in attached.into_iter().filter(|r| !r.destroyed) {
@@ -306,6 +344,50 @@ impl Own<'_> {
             ))
         }
     }
+}
+
+const SOURCES: [&str; 4] = [
+    "IpRanges",
+    "Ipv6Ranges",
+    "PrefixListIds",
+    "UserIdGroupPairs",
+];
+
+/// Whether two permissions of the same protocol and ports share a source.
+fn overlap(a: &Value, b: &Value) -> bool {
+    same_ports(a, b)
+        && SOURCES.iter().any(|list| {
+            let theirs = b[list].as_array().cloned().unwrap_or_default();
+            a[list]
+                .as_array()
+                .is_some_and(|ours| ours.iter().any(|source| theirs.contains(source)))
+        })
+}
+
+fn same_ports(a: &Value, b: &Value) -> bool {
+    ["IpProtocol", "FromPort", "ToPort"]
+        .iter()
+        .all(|f| a.get(f) == b.get(f))
+}
+
+/// `permissions` once EC2 has revoked `gone`: its sources leave the
+/// permissions of the same protocol and ports (one rule in EC2, however
+/// many resources wrote it), and a permission left without a source goes.
+fn revoke(permissions: &mut Vec<Value>, gone: &Value) {
+    for permission in permissions.iter_mut().filter(|p| same_ports(p, gone)) {
+        for list in SOURCES {
+            let revoked = gone[list].as_array().cloned().unwrap_or_default();
+            if let Some(sources) = permission.get_mut(list).and_then(Value::as_array_mut) {
+                sources.retain(|source| !revoked.contains(source));
+            }
+        }
+    }
+    permissions.retain(|p| {
+        !same_ports(p, gone)
+            || SOURCES
+                .iter()
+                .any(|list| p[list].as_array().is_some_and(|s| !s.is_empty()))
+    });
 }
 
 fn strings(value: Option<&Value>) -> Vec<String> {

@@ -4,15 +4,18 @@
 //! before it exists. What only apply will know is left out of the evidence,
 //! and so is never a pass.
 //!
-//! It reads the security group (`groups`: `aws_security_group` with its
-//! inline `ingress` and `egress`, `aws_security_group_rule`, and
-//! `aws_vpc_security_group_ingress_rule` / `…_egress_rule`) and Bitmovin's
-//! IAM user (`iam`), in modules at any depth. The plan's other resources
-//! (IAM groups, subnets, quotas) are not read yet: the rules about them
-//! say unknown.
+//! It reads the security group (`groups`), Bitmovin's IAM user and its
+//! groups (`iam`), the subnet and the default VPC (`network`) and the
+//! service quotas (`quotas`), in modules at any depth; `merge` lays the
+//! plan over a live snapshot, and `code` finds where each resource is
+//! written.
 
+mod code;
 mod groups;
 mod iam;
+mod merge;
+mod network;
+mod quotas;
 mod resources;
 
 use std::path::Path;
@@ -31,33 +34,93 @@ pub struct Choice {
     pub group_address: Option<String>,
     /// The IAM user whose keys Bitmovin is given, likewise.
     pub user_address: Option<String>,
+    /// The subnet entered in the region settings, likewise.
+    pub subnet_address: Option<String>,
     /// The region, when the provider configuration does not state it.
     pub region: Option<String>,
     /// The target's name in the report (default: the group's address).
     pub name: Option<String>,
+    /// The root module's directory, where findings' files and lines are
+    /// looked up (default: the plan file's directory).
+    pub code: Option<std::path::PathBuf>,
 }
 
-/// The plan at `path`, as a snapshot target.
-pub fn load(path: &Path, choice: &Choice) -> Result<Target, InputError> {
+/// A live account's snapshot, for what the plan does not manage.
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub path: std::path::PathBuf,
+    /// The snapshot's target to use; needed when it has several in the
+    /// plan's region.
+    pub target: Option<String>,
+}
+
+/// The plan at `path`, as a snapshot target; over the target of `live`
+/// when given.
+pub fn load(path: &Path, choice: &Choice, live: Option<&Live>) -> Result<Target, InputError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| InputError::new(path, format!("cannot read the plan: {e}")))?;
     let value: Value = serde_json::from_str(&text).map_err(|e| InputError::json(path, &e))?;
     let plan = Plan::read(&value).map_err(|why| InputError::new(path, why))?;
-    let target = target(&plan, choice).map_err(|why| InputError::new(path, why))?;
-    serde_json::from_value(target).map_err(|e| {
+    let code = match &choice.code {
+        Some(dir) => code::Code::at(dir),
+        // `plan.json`'s directory is "", the current one.
+        None => code::Code::at(
+            path.parent()
+                .filter(|dir| !dir.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+        ),
+    };
+    // Over a live snapshot, the subnet is the dashboard's (the snapshot's)
+    // unless --subnet-address names the plan's.
+    let choose_subnet = live.is_none() || choice.subnet_address.is_some();
+    let mut target =
+        target(&plan, choice, &code, choose_subnet).map_err(|why| InputError::new(path, why))?;
+    if let Some(live) = live {
+        let region = target["setup"]["region"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let snapshot = merge::live_target(live, &region)?;
+        target = merge::over(&plan, choice, target, snapshot)
+            .map_err(|why| InputError::new(&live.path, why))?;
+    }
+    let refused = |e: serde_json::Error| {
         InputError::new(
             path,
             format!("the plan's values are not what AWS would accept: {e}"),
         )
-    })
+    };
+    let origin = target
+        .as_object_mut()
+        .and_then(|t| t.remove("terraform"))
+        .unwrap_or_default();
+    let mut target: Target = serde_json::from_value(target).map_err(refused)?;
+    target.terraform = Some(serde_json::from_value(origin).map_err(refused)?);
+    Ok(target)
 }
 
 /// The snapshot target the plan builds: its group, as EC2 would describe it.
-fn target(plan: &Plan, choice: &Choice) -> Result<Value, String> {
+fn target(
+    plan: &Plan,
+    choice: &Choice,
+    code: &code::Code,
+    choose_subnet: bool,
+) -> Result<Value, String> {
     let group = groups::chosen(plan, choice.group_address.as_deref())?;
-    let region = choice.region.clone().or_else(|| plan.region(group)).ok_or(
-        "neither the group nor its AWS provider configuration states a region: give --region (the region the plan applies to)",
-    )?;
+    let region = match (plan.region(group), &choice.region) {
+        (Some(stated), Some(given)) if &stated != given => {
+            return Err(format!(
+                "the plan makes the group in {}, not in {} (--region): give the plan's region, or leave --region out",
+                crate::output::visible(&stated),
+                crate::output::visible(given)
+            ));
+        }
+        (Some(stated), _) => stated,
+        (None, Some(given)) => given.clone(),
+        (None, None) => return Err(
+            "neither the group nor its AWS provider configuration states a region: give --region (the region the plan applies to)".into(),
+        ),
+    };
     if !crate::aws_format::Format::Region.accepts(&region) {
         return Err(format!(
             "the region \"{}\" is not {}",
@@ -74,17 +137,74 @@ fn target(plan: &Plan, choice: &Choice) -> Result<Value, String> {
         (None, None) => setup["security_group_name"] = json!(group.address),
     }
     let mut aws = serde_json::Map::new();
-    aws.insert("ec2:DescribeSecurityGroups".into(), described.evidence);
+    let mut written = serde_json::Map::new();
+    let mut place = |key: String, resource: &Resource| {
+        written.insert(key, json!(code.written(plan, resource)));
+    };
+    place("security_group".into(), group);
+    let default_vpc = network::describe_default_vpc(plan, &region, group);
+    let mut group_evidence = described.evidence;
+    if let (Some((vpcs, _)), Some(described)) = (
+        &default_vpc,
+        group_evidence.pointer_mut("/SecurityGroups/0"),
+    ) {
+        // A new group given no VPC is made in the region's default VPC.
+        if described.get("VpcId").is_none()
+            && group.created()
+            && plan.leaves_out(group, "vpc_id")
+            && let Some(id) = vpcs.pointer("/Vpcs/0/VpcId")
+        {
+            described["VpcId"] = id.clone();
+        }
+    }
+    aws.insert("ec2:DescribeSecurityGroups".into(), group_evidence);
+    if let Some((vpcs, vpc)) = default_vpc {
+        aws.insert("ec2:DescribeVpcs".into(), vpcs);
+        place("default_vpc".into(), vpc);
+    }
+    let subnet = match choose_subnet {
+        true => network::chosen_subnet(plan, choice.subnet_address.as_deref(), &region)?,
+        false => None,
+    };
+    if let Some(subnet) = subnet {
+        let (id, evidence) = network::describe_subnet(plan, subnet);
+        setup["subnet_id"] = json!(id);
+        aws.insert("ec2:DescribeSubnets".into(), evidence);
+        place("subnet".into(), subnet);
+    }
+    let (quotas, quota_resources) = quotas::describe(plan, &region, group);
+    if let Some(quotas) = quotas {
+        aws.insert("servicequotas:GetServiceQuota".into(), quotas);
+    }
+    for (key, quota) in quota_resources {
+        place(format!("quota:{key}"), quota);
+    }
+    // Policies' documents by ARN, whoever they are attached to: a live
+    // snapshot's older versions give way to them.
+    let versions = iam::policy_versions(plan);
+    if !versions.is_empty() {
+        aws.insert("iam:GetPolicyVersion".into(), Value::Object(versions));
+    }
     if let Some(user) = iam::chosen(plan, choice.user_address.as_deref())? {
         let (name, evidence) = iam::describe(plan, user);
         if let Some(name) = name {
             setup["iam_user"] = json!(name);
         }
-        aws.extend(evidence);
+        for (key, value) in evidence {
+            match (aws.get_mut(&key), value) {
+                // The documents the user's attachments found join the plan's others.
+                (Some(Value::Object(known)), Value::Object(more)) => known.extend(more),
+                (_, value) => {
+                    aws.insert(key, value);
+                }
+            }
+        }
+        place("iam_user".into(), user);
     }
     Ok(json!({
         "name": choice.name.clone().unwrap_or_else(|| group.address.clone()),
         "setup": setup,
         "aws": aws,
+        "terraform": { "resources": written, "removed": described.removed },
     }))
 }

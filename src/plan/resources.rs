@@ -25,6 +25,9 @@ pub struct Resource {
     pub actions: Vec<String>,
     /// The plan destroys it and makes no new one.
     pub destroyed: bool,
+    /// Its attributes before the plan (`change.before`): `Null` for one it
+    /// creates, or with no change recorded.
+    pub before: Value,
 }
 
 impl Resource {
@@ -138,16 +141,22 @@ fn any_true(value: &Value) -> bool {
 }
 
 /// Bitmovin's resource of `kind`: the one at `address` (a destroyed one
-/// too), or the plan's only one not destroyed; `None` when there is none.
-/// More than one without `address` is an error naming them and `flag`.
+/// too), or the plan's only one not destroyed that `may_be` accepts; `None`
+/// when there is none. More than one without `address` is an error naming
+/// them and `flag`.
 pub fn choose<'p>(
     plan: &'p Plan,
     kind: &str,
     address: Option<&str>,
     flag: &str,
+    may_be: impl Fn(&Resource) -> bool,
 ) -> Result<Option<&'p Resource>, String> {
     let every: Vec<&Resource> = plan.resources.iter().filter(|r| r.kind == kind).collect();
-    let candidates: Vec<&Resource> = every.iter().copied().filter(|r| !r.destroyed).collect();
+    let candidates: Vec<&Resource> = every
+        .iter()
+        .copied()
+        .filter(|r| !r.destroyed && may_be(r))
+        .collect();
     let listed = || {
         candidates
             .iter()
@@ -194,6 +203,8 @@ pub struct Plan {
     pub configured: BTreeMap<(String, String), Configured>,
     /// provider configuration key → the region it states.
     pub regions: BTreeMap<String, String>,
+    /// module (without instance keys) → the `source` its call gives.
+    pub sources: BTreeMap<String, String>,
 }
 
 impl Plan {
@@ -251,8 +262,20 @@ impl Plan {
                 out.resources.push(resource);
             }
         }
+        // Addresses reach reports and fixes: one with control characters
+        // (a `for_each` key can hold anything) is refused, not shown.
+        if let Some(bad) = out
+            .resources
+            .iter()
+            .find(|r| r.address.chars().any(char::is_control))
+        {
+            return Err(format!(
+                "the resource address {} has control characters: refused, as it would reach the report",
+                crate::output::visible(&bad.address)
+            ));
+        }
         if let Some(config) = plan.pointer("/configuration/root_module") {
-            configured(config, "", &mut out.configured);
+            configured(config, "", &mut out.configured, &mut out.sources);
         }
         for (key, provider) in plan
             .pointer("/configuration/provider_config")
@@ -286,6 +309,12 @@ impl Plan {
             .is_some_and(|c| c.attributes.contains_key(attribute))
     }
 
+    /// Whether the configuration is known and leaves `attribute` out.
+    pub fn leaves_out(&self, resource: &Resource, attribute: &str) -> bool {
+        self.configuration(resource)
+            .is_some_and(|c| !c.attributes.contains_key(attribute))
+    }
+
     /// The region the resource is made in: its own `region` argument, or
     /// its provider configuration's.
     pub fn region(&self, resource: &Resource) -> Option<String> {
@@ -294,6 +323,44 @@ impl Plan {
         }
         let key = self.configuration(resource)?.provider.as_ref()?;
         self.regions.get(key).cloned()
+    }
+
+    /// Whether `resource` is made in `region`, the target's, with `beside`
+    /// (the target's group): by its own region when known, else by sharing
+    /// the group's provider configuration. A region that cannot be told is
+    /// not the target's.
+    pub fn in_region(&self, resource: &Resource, region: &str, beside: &Resource) -> bool {
+        if let Some(own) = self.region(resource) {
+            return own == region;
+        }
+        let provider = |r: &Resource| self.configuration(r).and_then(|c| c.provider.clone());
+        provider(resource).is_some() && provider(resource) == provider(beside)
+    }
+
+    /// The id `resource`'s `attribute` holds: the value when the plan knows
+    /// it, else, for a reference to one resource of `kinds` whose id only
+    /// apply will know, that resource's address (ids that are equal after
+    /// apply are then equal now). `None` when it cannot be told.
+    pub fn id_of(&self, resource: &Resource, attribute: &str, kinds: &[&str]) -> Option<String> {
+        if let Some(id) = resource.known(attribute).and_then(Value::as_str) {
+            return Some(id.to_string());
+        }
+        if !resource.unknown(attribute) {
+            return None;
+        }
+        let mut referred = self.resources.iter().filter(|r| {
+            kinds.contains(&r.kind.as_str())
+                && !r.destroyed
+                && self.refers_to(resource, attribute, r) == Some(true)
+        });
+        let (Some(one), None) = (referred.next(), referred.next()) else {
+            return None;
+        };
+        Some(
+            one.known("id")
+                .and_then(Value::as_str)
+                .map_or_else(|| one.address.clone(), str::to_string),
+        )
     }
 
     /// Whether `resource`'s `attribute` refers to `target` (`Some(true)`),
@@ -408,6 +475,10 @@ fn planned(
                 .map(|c| actions(c).into_iter().map(str::to_string).collect())
                 .unwrap_or_default(),
             destroyed: false,
+            before: change
+                .and_then(|c| c.pointer("/change/before"))
+                .cloned()
+                .unwrap_or(Value::Null),
         });
     }
     for child in module
@@ -441,11 +512,20 @@ fn destroyed(change: &Value) -> Option<Resource> {
         unknown: Value::Null,
         actions: actions(change).into_iter().map(str::to_string).collect(),
         destroyed: true,
+        before: change
+            .pointer("/change/before")
+            .cloned()
+            .unwrap_or(Value::Null),
     })
 }
 
 /// Each configured resource's attributes and their references, by module.
-fn configured(module: &Value, address: &str, out: &mut BTreeMap<(String, String), Configured>) {
+fn configured(
+    module: &Value,
+    address: &str,
+    out: &mut BTreeMap<(String, String), Configured>,
+    sources: &mut BTreeMap<String, String>,
+) {
     for resource in module
         .get("resources")
         .and_then(Value::as_array)
@@ -487,8 +567,11 @@ fn configured(module: &Value, address: &str, out: &mut BTreeMap<(String, String)
         } else {
             format!("{address}.module.{name}")
         };
+        if let Some(source) = call.get("source").and_then(Value::as_str) {
+            sources.insert(child.clone(), source.to_string());
+        }
         if let Some(inner) = call.get("module") {
-            configured(inner, &child, out);
+            configured(inner, &child, out, sources);
         }
     }
 }

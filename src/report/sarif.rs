@@ -135,14 +135,31 @@ fn result(
     } else {
         parts.push("setup");
     }
-    let uri = format!("{}#{}", uri_path(snapshot), pointer(&parts));
+    // A plan's resource points at its block in the Terraform code, so code
+    // scanning annotates that line; else at the evidence in the snapshot.
+    let (uri, line) = match f
+        .terraform
+        .as_ref()
+        .and_then(|t| Some((t.file.as_ref()?, t.line?)))
+    {
+        Some((file, line)) => (uri_path(file), i64::from(line)),
+        // Code-scanning viewers want a region; a snapshot is one JSON document.
+        None => (format!("{}#{}", uri_path(snapshot), pointer(&parts)), 1),
+    };
     let physical = PhysicalLocation::builder()
         .artifact_location(ArtifactLocation::builder().uri(uri).build())
-        // Code-scanning viewers want a region; a snapshot is one JSON document.
-        .region(serde_sarif::sarif::Region::builder().start_line(1).build())
+        .region(
+            serde_sarif::sarif::Region::builder()
+                .start_line(line)
+                .build(),
+        )
         .build();
     let logical = LogicalLocation::builder()
-        .name(f.resource.clone())
+        .name(
+            f.terraform
+                .as_ref()
+                .map_or_else(|| f.resource.clone(), |t| t.address.clone()),
+        )
         .fully_qualified_name(fully_qualified_name(f, target))
         .kind("resource".to_string())
         .build();

@@ -5,6 +5,7 @@ pub mod aws;
 pub mod bitmovin;
 mod split;
 pub mod stream;
+pub mod terraform;
 
 use std::fmt;
 use std::path::Path;
@@ -40,6 +41,11 @@ pub struct Target {
     /// What Bitmovin's API says of the target, when it was read from there.
     #[serde(default)]
     pub bitmovin: Option<BitmovinEvidence>,
+    /// Where the target's resources are written, when it is a Terraform
+    /// plan's (`audit --terraform-plan`). Never read from a snapshot file:
+    /// it takes fix commands away and adds words to findings.
+    #[serde(skip_deserializing)]
+    pub terraform: Option<terraform::Origin>,
 }
 
 /// What the customer entered (or will enter) in the Bitmovin dashboard, plus
@@ -185,7 +191,7 @@ impl Snapshot {
 }
 
 /// The file's bytes, or standard input's for `-`.
-fn read_all(path: &Path) -> Result<Vec<u8>, InputError> {
+pub(crate) fn read_all(path: &Path) -> Result<Vec<u8>, InputError> {
     if path == Path::new("-") {
         let mut buf = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
@@ -406,6 +412,19 @@ mod tests {
             parse(&MINIMAL.replace("\"region\"", "\"max_encoding\": 3, \"region\"")).unwrap_err();
         assert!(err.message.contains("max_encoding"), "{err}");
         assert_eq!(err.position.map(|p| p.0), Some(2));
+    }
+
+    #[test]
+    fn a_snapshot_cannot_say_a_target_is_terraform_s() {
+        // Only a plan read by ccaudit ties a target to code: from a file it
+        // would take fix commands away and add words to findings.
+        let text = MINIMAL.replace(
+            "\"setup\"",
+            "\"terraform\": {\"resources\": {}, \"removed\": []}, \"setup\"",
+        );
+        assert_ne!(text, MINIMAL);
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("terraform"), "{err}");
     }
 
     #[test]

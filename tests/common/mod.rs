@@ -78,3 +78,24 @@ pub fn verdict_differences(
     }
     differences
 }
+
+/// `terraform fmt -check -diff` on `paths` (a file, or a folder with
+/// `-recursive` among them); panics with Terraform's diff when it refuses.
+/// `fmt` needs no provider, so it runs offline.
+pub fn assert_terraform_formatted(args: &[&std::ffi::OsStr]) {
+    let out = std::process::Command::new("terraform")
+        .args(["fmt", "-check", "-diff"])
+        .args(args)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .current_dir(root())
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("terraform is needed for this test (it is on the build machines): {e}")
+        });
+    assert!(
+        out.status.success(),
+        "terraform fmt -check refuses it:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -3,12 +3,15 @@
 //! Nothing that widens access is emitted; what removes access or creates a
 //! secret is printed commented out, with the reason.
 
+mod in_code;
+
 use std::collections::BTreeSet;
 
 use crate::aws_format::{Format, Malformed, check};
 use crate::findings::FixCaution;
 use crate::findings::{Finding, FixData, Outcome, TargetReport};
 use crate::net::Permission;
+pub use in_code::in_code;
 
 fn failing<'r, 'a>(target: &'r TargetReport<'a>) -> Vec<&'r Finding<'a>> {
     let mut list: Vec<&Finding> = target
@@ -223,11 +226,36 @@ fn check_fix_values(region: &str, fix: Option<&FixData>) -> Result<(), Malformed
 }
 
 /// One Terraform security-group rule resource per source of `permission`.
+/// The group rules are written for: its id, and the HCL expression that
+/// names it (a string literal, or a plan's reference to its resource).
+struct GroupRef<'a> {
+    id: &'a str,
+    expression: String,
+}
+
+impl<'a> GroupRef<'a> {
+    fn literal(id: &'a str) -> Self {
+        GroupRef {
+            id,
+            expression: hcl_string(id),
+        }
+    }
+
+    /// A source group: the group itself by its expression, another by id.
+    fn source(&self, group: &str) -> String {
+        if group == self.id {
+            self.expression.clone()
+        } else {
+            hcl_string(group)
+        }
+    }
+}
+
 fn rule_resources(
     kind: &str,
     base: &str,
-    provider: &str,
-    group: &str,
+    provider: Option<&str>,
+    group: &GroupRef<'_>,
     rule: &str,
     permission: &Permission,
     counter: &mut usize,
@@ -242,19 +270,21 @@ fn rule_resources(
             } else {
                 "cidr_ipv4"
             };
-            (key, c.as_str())
+            (key, hcl_string(c))
         })
         .chain(
             permission
                 .group_ids
                 .iter()
-                .map(|g| ("referenced_security_group_id", g.as_str())),
+                .map(|g| ("referenced_security_group_id", group.source(g))),
         );
     for (key, value) in sources {
         *counter += 1;
         out.push_str(&format!("resource \"{kind}\" \"{base}_{counter}\" {{\n"));
-        out.push_str(&format!("  provider          = {provider}\n"));
-        out.push_str(&format!("  security_group_id = {}\n", hcl_string(group)));
+        if let Some(provider) = provider {
+            out.push_str(&format!("  provider          = {provider}\n"));
+        }
+        out.push_str(&format!("  security_group_id = {}\n", group.expression));
         out.push_str(&format!(
             "  ip_protocol       = {}\n",
             hcl_string(&permission.protocol)
@@ -264,7 +294,7 @@ fn rule_resources(
                 "  from_port         = {from}\n  to_port           = {to}\n"
             ));
         }
-        out.push_str(&format!("  {key:<17} = {}\n", hcl_string(value)));
+        out.push_str(&format!("  {key:<17} = {value}\n"));
         out.push_str(&format!(
             "  description       = {}\n",
             hcl_string(&format!("Bitmovin Cloud Connect ({rule})"))
@@ -351,8 +381,8 @@ pub fn terraform(
                         out.push_str(&rule_resources(
                             "aws_vpc_security_group_ingress_rule",
                             &base,
-                            &provider,
-                            group_id,
+                            Some(&provider),
+                            &GroupRef::literal(group_id),
                             f.rule,
                             p,
                             &mut counter,
@@ -370,8 +400,8 @@ pub fn terraform(
                         out.push_str(&rule_resources(
                             "aws_vpc_security_group_egress_rule",
                             &base,
-                            &provider,
-                            group_id,
+                            Some(&provider),
+                            &GroupRef::literal(group_id),
                             f.rule,
                             p,
                             &mut counter,

@@ -1,0 +1,124 @@
+//! The fix for a finding about a resource of a Terraform plan, as the
+//! Terraform to write in that resource's module. The plan's resources are
+//! referred to as the module refers to them (`aws_security_group.encoders.id`),
+//! so no id that only apply will know is needed; plan text becomes code
+//! only as a checked reference or an HCL string literal.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{GroupRef, check_permission, comment, hcl_string, ident, one_line, rule_resources};
+use crate::findings::FixData;
+use crate::net::Permission;
+use crate::snapshot::terraform::Written;
+
+/// A module's reference to its own resource: `TYPE.NAME`, with `[0]` or a
+/// plain `["key"]` instance key; any other address is not written as code.
+static LOCAL_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^[a-z][a-z0-9_]*\.[A-Za-z_][A-Za-z0-9_-]*(\[([0-9]+|"[A-Za-z0-9_.:/-]*")\])?$"#)
+        .expect("the reference pattern is valid")
+});
+
+/// How the resource's own module refers to it; `None` when it cannot be
+/// written as a reference.
+fn reference(written: &Written) -> Option<&str> {
+    let local = match &written.module {
+        Some(module) => written.address.strip_prefix(module)?.strip_prefix('.')?,
+        None => written.address.as_str(),
+    };
+    LOCAL_REFERENCE.is_match(local).then_some(local)
+}
+
+/// The Terraform for `fix` in the module of the resource at `written`, or
+/// `None` when the fix is not one the code can say.
+pub fn in_code(rule: &str, fix: &FixData, written: &Written) -> Option<String> {
+    let reference = reference(written)?;
+    let kind = reference.split('.').next().unwrap_or_default();
+    let base = ident(&[rule]);
+    let mut out = String::new();
+    let mut counter = 0;
+    match fix {
+        FixData::Ingress {
+            group_id,
+            permissions,
+        }
+        | FixData::Egress {
+            group_id,
+            permissions,
+        } => {
+            let resource = match fix {
+                FixData::Ingress { .. } => "aws_vpc_security_group_ingress_rule",
+                _ => "aws_vpc_security_group_egress_rule",
+            };
+            let group = GroupRef {
+                id: group_id,
+                expression: format!("{reference}.id"),
+            };
+            for permission in permissions {
+                // Every value but the group itself must be in its AWS format.
+                let others = Permission {
+                    group_ids: permission
+                        .group_ids
+                        .iter()
+                        .filter(|g| *g != group_id)
+                        .cloned()
+                        .collect(),
+                    ..permission.clone()
+                };
+                check_permission(&others).ok()?;
+                out.push_str(&rule_resources(
+                    resource,
+                    &base,
+                    None,
+                    &group,
+                    rule,
+                    permission,
+                    &mut counter,
+                ));
+            }
+        }
+        FixData::Revoke { permissions, .. } => {
+            out.push_str("# Remove from the group's rules (inline or rule resources):\n");
+            for permission in permissions {
+                out.push_str(&format!(
+                    "#   {}\n",
+                    one_line(&serde_json::to_string(permission).ok()?)
+                ));
+            }
+        }
+        FixData::UserPolicy { document, .. } if kind == "aws_iam_user" => {
+            out.push_str(&format!(
+                "resource \"aws_iam_user_policy\" \"{base}\" {{\n  name   = \"bitmovin-cloud-connect-guide-policy\"\n  user   = {reference}.name\n  policy = {}\n}}\n",
+                hcl_string(document)
+            ));
+        }
+        FixData::Quota { value, .. } if kind == "aws_servicequotas_service_quota" => {
+            out.push_str(&format!("# In {reference}:\nvalue = {value}\n"));
+        }
+        FixData::Quota {
+            service_code,
+            quota_code,
+            value,
+        } => {
+            out.push_str(&format!(
+                "resource \"aws_servicequotas_service_quota\" \"{base}\" {{\n  service_code = {}\n  quota_code   = {}\n  value        = {value}\n}}\n",
+                hcl_string(service_code),
+                hcl_string(quota_code)
+            ));
+        }
+        FixData::DefaultVpc if kind == "aws_default_vpc" => {
+            out.push_str(&comment(
+                &format!("Keep {reference} in the configuration: destroying it with force_destroy = true deletes the default VPC."),
+                "# ",
+            ));
+        }
+        FixData::SubnetPublicIp { .. } if kind == "aws_subnet" => {
+            out.push_str(&format!(
+                "# In {reference}:\nmap_public_ip_on_launch = true\n"
+            ));
+        }
+        _ => return None,
+    }
+    Some(out)
+}
