@@ -87,6 +87,15 @@ enum Command {
             requires = "terraform_plan"
         )]
         live_snapshot: Option<PathBuf>,
+        /// With --terraform-plan: Bitmovin's resources are the ones with this tag,
+        /// of several of a kind (KEY=VALUE)
+        #[arg(long, value_name = "KEY=VALUE", requires = "terraform_plan")]
+        tag: Option<ccaudit::plan::Tag>,
+        /// With --terraform-plan: a TOML file with these choices (security_group,
+        /// iam_user, subnet, tag, region, terraform_dir), kept beside the code;
+        /// flags win over it
+        #[arg(long, value_name = "FILE", requires = "terraform_plan")]
+        plan_config: Option<PathBuf>,
         /// With --terraform-plan: the root module's directory, where each finding's
         /// .tf file and line are looked up (default: the plan file's directory)
         #[arg(long, value_name = "DIR", requires = "terraform_plan")]
@@ -378,6 +387,8 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             live_snapshot,
             snapshot_target,
             terraform_dir,
+            tag,
+            plan_config,
             rules,
             report,
         } => {
@@ -385,14 +396,18 @@ fn run(cli: Cli) -> Result<ExitCode, InputError> {
             let inputs = report.inputs(&rules)?;
             match (terraform_plan, snapshot) {
                 (Some(plan), _) => {
-                    let choice = ccaudit::plan::Choice {
+                    let mut choice = ccaudit::plan::Choice {
                         group_address: security_group_address,
                         user_address: iam_user_address,
                         subnet_address,
                         region,
                         name: None,
                         code: terraform_dir,
+                        tag,
                     };
+                    if let Some(config) = &plan_config {
+                        ccaudit::plan::config::apply(config, &mut choice)?;
+                    }
                     let live = live_snapshot.map(|path| ccaudit::plan::Live {
                         path,
                         target: snapshot_target,

@@ -125,6 +125,9 @@ fn every_plan_gives_the_verdicts_of_its_live_scenario() {
             region: expected["region"].as_str().map(str::to_string),
             name: None,
             code: None,
+            tag: expected["tag"]
+                .as_str()
+                .map(|t| t.parse().expect("KEY=VALUE")),
         };
         // Over a live snapshot: a scenario's, by its file and target.
         let live = expected["over"].as_object().map(|over| plan::Live {
@@ -377,9 +380,9 @@ fn sarif_from_a_plan_points_at_the_terraform_code_and_a_live_snapshot_fills_in()
             .map(|f| f["outcome"].clone())
     };
     assert_eq!(outcome("quota-on-demand-vcpu"), Some("pass".into()));
-    assert_eq!(outcome("iam-ec2-permissions"), Some("pass".into()));
-    // The snapshot's key owner is the snapshot's user, not the plan's.
-    assert_eq!(outcome("iam-keys-owner"), Some("unknown".into()));
+    // The dashboard's keys are still the snapshot's user's, not the new one's.
+    assert_eq!(outcome("iam-keys-owner"), Some("fail".into()));
+    assert_eq!(outcome("iam-ec2-permissions"), Some("unknown".into()));
     refused(
         &[
             "audit",
@@ -474,9 +477,23 @@ fn a_plan_s_fix_is_terraform_in_the_resource_s_module() {
     std::fs::write(&file, &blocks).expect("write");
     common::assert_terraform_formatted(&[file.as_os_str()]);
 
-    // The subnet's attribute, and a policy for the user Bitmovin's keys
-    // belong to (an instance of a `count`).
+    // An inline block for a group that writes its rules inline, the rule
+    // to keep when the plan destroys it, the subnet's attribute, and a
+    // policy for the user Bitmovin's keys belong to (an instance of a
+    // `count`); each as `terraform fmt` writes it.
     for (plan, extra, rule, words) in [
+        (
+            "inline-group-without-ssh",
+            None,
+            "sg-bitmovin-ssh",
+            "# Add inside aws_security_group.encoders:\ningress {\n  description = \"Bitmovin Cloud Connect (sg-bitmovin-ssh)\"\n  protocol    = \"tcp\"\n  from_port   = 22\n  to_port     = 22\n  cidr_blocks = [\"104.199.97.13/32\", \"35.205.157.162/32\"]\n}\n",
+        ),
+        (
+            "existing-group-destroys-a-9443-rule",
+            None,
+            "sg-bitmovin-9443",
+            "keep aws_vpc_security_group_ingress_rule.bitmovin_9443[1], which this plan destroys, or write this instead",
+        ),
         (
             "custom-vpc-subnet-without-public-ips",
             None,
@@ -506,5 +523,91 @@ fn a_plan_s_fix_is_terraform_in_the_resource_s_module() {
         let fix = finding["fix"].as_str().unwrap_or_default();
         assert!(fix.contains(words), "{plan}: {fix}");
         assert!(finding["fix_command"].is_null(), "{plan}: {finding}");
+        let (_, code) = fix.split_once('\n').expect("the code after the first line");
+        std::fs::write(&file, code).expect("write");
+        common::assert_terraform_formatted(&[file.as_os_str()]);
+    }
+}
+
+#[test]
+fn bitmovin_s_resources_by_tag_or_by_a_config_file_beside_the_code() {
+    let two = "fixtures/plans/two-groups-chosen-by-tag/plan.json";
+    refused(
+        &["audit", "--terraform-plan", two],
+        &[
+            "the plan has 2 aws_security_group resources",
+            "--tag KEY=VALUE",
+        ],
+    );
+    refused(
+        &[
+            "audit",
+            "--terraform-plan",
+            two,
+            "--tag",
+            "bitmovin=elsewhere",
+        ],
+        &["none of the plan's 2 aws_security_group resources is tagged bitmovin=elsewhere"],
+    );
+    let chosen = |args: &[&str]| {
+        let out = ran(
+            &[&["audit", "--format", "json", "--fail-on", "none"], args].concat(),
+            0,
+        );
+        let report: Value = serde_json::from_slice(&out).expect("json");
+        report["targets"][0]["name"].as_str().map(str::to_string)
+    };
+    assert_eq!(
+        chosen(&["--terraform-plan", two, "--tag", "bitmovin=cloud-connect"]).as_deref(),
+        Some("aws_security_group.encoders")
+    );
+
+    // The same choices in a file; a flag wins over it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("ccaudit-plan.toml");
+    let config_path = config.to_str().expect("utf-8");
+    std::fs::write(
+        &config,
+        "# Bitmovin's\nsecurity_group = \"aws_security_group.bastion\"\n",
+    )
+    .expect("write");
+    let with = |extra: &[&str]| {
+        chosen(
+            &[
+                &["--terraform-plan", two, "--plan-config", config_path],
+                extra,
+            ]
+            .concat(),
+        )
+    };
+    assert_eq!(with(&[]).as_deref(), Some("aws_security_group.bastion"));
+    assert_eq!(
+        with(&["--security-group-address", "aws_security_group.encoders"]).as_deref(),
+        Some("aws_security_group.encoders")
+    );
+    // A file it cannot use: the place, and what is wrong.
+    for (text, words) in [
+        (
+            "security_grup = \"x\"\n",
+            vec![":1:1", "unknown field `security_grup`"],
+        ),
+        (
+            "region = \"eu-west-1\"\ntag = \"bitmovin\"\n",
+            vec![":2:7", "is not KEY=VALUE"],
+        ),
+    ] {
+        std::fs::write(&config, text).expect("write");
+        let mut expected = vec!["ccaudit-plan.toml"];
+        expected.extend(words);
+        refused(
+            &[
+                "audit",
+                "--terraform-plan",
+                two,
+                "--plan-config",
+                config_path,
+            ],
+            &expected,
+        );
     }
 }

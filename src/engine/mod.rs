@@ -84,6 +84,12 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
     } else {
         Texts::default()
     };
+    // Rules Bitmovin needs that the plan destroys, when they are the cause.
+    let destroyed = match terraform {
+        Some(t) if verdict.outcome == Outcome::Fail => removal(rule, target, &t.removed),
+        _ => Vec::new(),
+    };
+    let destroyed = destroyed.join(", ");
     if let Some(written) = &written {
         // Terraform's resource: a change made beside it is undone by the
         // next apply, so the fix goes into the code (no command is made):
@@ -93,27 +99,30 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
             .as_ref()
             .filter(|_| verdict.outcome == Outcome::Fail)
             .and_then(|fix| crate::fix::in_code(&rule.id, fix, written));
-        texts.fix = texts.fix.map(|prose| {
-            let place = match (&written.file, written.line) {
-                (Some(file), Some(line)) => format!(" ({file}:{line})"),
-                _ => String::new(),
-            };
-            let address = &written.address;
-            match code {
-                Some(code) => format!(
-                    "In the Terraform code of {address}{place}, write this, then plan again:\n{code}"
-                ),
-                None => format!(
-                    "In the Terraform code of {address}{place}, make it so, then plan again:\n{prose}"
-                ),
-            }
-        });
+        let place = match (&written.file, written.line) {
+            (Some(file), Some(line)) => format!(" ({file}:{line})"),
+            _ => String::new(),
+        };
+        let address = &written.address;
+        texts.fix = match (texts.fix, code) {
+            (Some(_), Some(code)) if !destroyed.is_empty() => Some(format!(
+                "In the Terraform code of {address}{place}, keep {destroyed}, which this plan destroys, or write this instead, then plan again:\n{code}"
+            )),
+            (Some(_), Some(code)) => Some(format!(
+                "In the Terraform code of {address}{place}, write this, then plan again:\n{code}"
+            )),
+            (Some(prose), None) if verdict.outcome == Outcome::Fail => Some(format!(
+                "{}\nWhere this changes {address}, change it in the Terraform code{place} and plan again: a change made beside Terraform is undone by the next apply.",
+                prose.trim_end()
+            )),
+            (fix, _) => fix,
+        };
     }
     let mut detail = pointers(verdict.detail, &rule.see);
-    if verdict.outcome == Outcome::Fail
-        && let Some(removed) = terraform.and_then(|t| removal(rule, target, &t.removed))
-    {
-        detail.push_str(&removed);
+    if !destroyed.is_empty() {
+        detail.push_str(&format!(
+            "; this plan destroys the rule Bitmovin needs: {destroyed}"
+        ));
     }
     Finding {
         terraform: written,
@@ -142,9 +151,13 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
     }
 }
 
-/// For a plan's group rule that fails: the rules the plan destroys that it
-/// would pass with (each alone, else all together), said as such.
-fn removal(rule: &Rule, target: &Target, removed: &[Removed]) -> Option<String> {
+/// For a plan's group rule that fails: the fewest of the rules the plan
+/// destroys that it would pass with (their addresses, shown safely); none
+/// when they are not the cause.
+fn removal(rule: &Rule, target: &Target, removed: &[Removed]) -> Vec<String> {
+    if removed.is_empty() {
+        return Vec::new();
+    }
     let passes_with = |restored: &[&Removed]| {
         let mut before = target.clone();
         let group = before
@@ -164,24 +177,26 @@ fn removal(rule: &Rule, target: &Target, removed: &[Removed]) -> Option<String> 
         }
         Some(rule.check.evaluate(&before).outcome == Outcome::Pass)
     };
-    let mut culprits: Vec<&str> = removed
-        .iter()
-        .filter(|r| passes_with(&[r]) == Some(true))
-        .map(|r| r.address.as_str())
-        .collect();
-    if culprits.is_empty() && passes_with(&removed.iter().collect::<Vec<_>>()) == Some(true) {
-        culprits = removed.iter().map(|r| r.address.as_str()).collect();
+    // All the rules the plan destroys back, then each one left out that
+    // is not needed for the pass: the rules it needs that the plan removes.
+    let mut needed: Vec<&Removed> = removed.iter().collect();
+    if passes_with(&needed) != Some(true) {
+        return Vec::new();
     }
-    (!culprits.is_empty()).then(|| {
-        format!(
-            "; this plan destroys the rule Bitmovin needs: {}",
-            culprits
-                .iter()
-                .map(|a| crate::output::visible(a))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })
+    for gone in removed {
+        let without: Vec<&Removed> = needed
+            .iter()
+            .copied()
+            .filter(|r| !std::ptr::eq(*r, gone))
+            .collect();
+        if passes_with(&without) == Some(true) {
+            needed = without;
+        }
+    }
+    needed
+        .iter()
+        .map(|r| crate::output::visible(&r.address).into_owned())
+        .collect()
 }
 
 /// A problem's texts, filled with the target's values.

@@ -8,10 +8,12 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{GroupRef, check_permission, comment, hcl_string, ident, one_line, rule_resources};
+use super::{
+    GroupRef, attributes, check_permission, comment, hcl_string, ident, one_line, rule_resources,
+};
 use crate::findings::FixData;
 use crate::net::Permission;
-use crate::snapshot::terraform::Written;
+use crate::snapshot::terraform::{Direction, Written};
 
 /// A module's reference to its own resource: `TYPE.NAME`, with `[0]` or a
 /// plain `["key"]` instance key; any other address is not written as code.
@@ -47,14 +49,28 @@ pub fn in_code(rule: &str, fix: &FixData, written: &Written) -> Option<String> {
             group_id,
             permissions,
         } => {
-            let resource = match fix {
-                FixData::Ingress { .. } => "aws_vpc_security_group_ingress_rule",
-                _ => "aws_vpc_security_group_egress_rule",
+            let (direction, block, resource) = match fix {
+                FixData::Ingress { .. } => (
+                    Direction::Ingress,
+                    "ingress",
+                    "aws_vpc_security_group_ingress_rule",
+                ),
+                _ => (
+                    Direction::Egress,
+                    "egress",
+                    "aws_vpc_security_group_egress_rule",
+                ),
             };
             let group = GroupRef {
                 id: group_id,
                 expression: format!("{reference}.id"),
             };
+            // A group that writes this direction's rules inline gets a block
+            // inside it: the provider revokes rule resources beside them.
+            let inline = written.inline.contains(&direction);
+            if inline {
+                out.push_str(&format!("# Add inside {reference}:\n"));
+            }
             for permission in permissions {
                 // Every value but the group itself must be in its AWS format.
                 let others = Permission {
@@ -67,15 +83,19 @@ pub fn in_code(rule: &str, fix: &FixData, written: &Written) -> Option<String> {
                     ..permission.clone()
                 };
                 check_permission(&others).ok()?;
-                out.push_str(&rule_resources(
-                    resource,
-                    &base,
-                    None,
-                    &group,
-                    rule,
-                    permission,
-                    &mut counter,
-                ));
+                if inline {
+                    out.push_str(&inline_block(block, rule, permission, &others));
+                } else {
+                    out.push_str(&rule_resources(
+                        resource,
+                        &base,
+                        None,
+                        &group,
+                        rule,
+                        permission,
+                        &mut counter,
+                    ));
+                }
             }
         }
         FixData::Revoke { permissions, .. } => {
@@ -94,7 +114,9 @@ pub fn in_code(rule: &str, fix: &FixData, written: &Written) -> Option<String> {
             ));
         }
         FixData::Quota { value, .. } if kind == "aws_servicequotas_service_quota" => {
-            out.push_str(&format!("# In {reference}:\nvalue = {value}\n"));
+            out.push_str(&format!(
+                "# In {reference}, request at least this (AWS grants an increase after apply,\n# or not; until it does, the quota is judged on its current value):\nvalue = {value}\n"
+            ));
         }
         FixData::Quota {
             service_code,
@@ -121,4 +143,36 @@ pub fn in_code(rule: &str, fix: &FixData, written: &Written) -> Option<String> {
         _ => return None,
     }
     Some(out)
+}
+
+/// One inline rule block (`ingress { … }`) for `permission`; `others` is
+/// it without the group itself, which is `self = true`.
+fn inline_block(block: &str, rule: &str, permission: &Permission, others: &Permission) -> String {
+    let list = |items: Vec<&String>| {
+        let quoted: Vec<String> = items.into_iter().map(|i| hcl_string(i)).collect();
+        format!("[{}]", quoted.join(", "))
+    };
+    let (v6, v4): (Vec<&String>, Vec<&String>) = others.cidrs.iter().partition(|c| c.contains(':'));
+    let mut pairs = vec![
+        (
+            "description",
+            hcl_string(&format!("Bitmovin Cloud Connect ({rule})")),
+        ),
+        ("protocol", hcl_string(&permission.protocol)),
+        ("from_port", permission.from_port.unwrap_or(0).to_string()),
+        ("to_port", permission.to_port.unwrap_or(0).to_string()),
+    ];
+    if !v4.is_empty() {
+        pairs.push(("cidr_blocks", list(v4)));
+    }
+    if !v6.is_empty() {
+        pairs.push(("ipv6_cidr_blocks", list(v6)));
+    }
+    if !others.group_ids.is_empty() {
+        pairs.push(("security_groups", list(others.group_ids.iter().collect())));
+    }
+    if others.group_ids.len() < permission.group_ids.len() {
+        pairs.push(("self", "true".to_string()));
+    }
+    format!("{block} {{\n{}}}\n", attributes(&pairs, "  "))
 }

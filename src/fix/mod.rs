@@ -280,28 +280,36 @@ fn rule_resources(
         );
     for (key, value) in sources {
         *counter += 1;
-        out.push_str(&format!("resource \"{kind}\" \"{base}_{counter}\" {{\n"));
+        let mut pairs = Vec::new();
         if let Some(provider) = provider {
-            out.push_str(&format!("  provider          = {provider}\n"));
+            pairs.push(("provider", provider.to_string()));
         }
-        out.push_str(&format!("  security_group_id = {}\n", group.expression));
-        out.push_str(&format!(
-            "  ip_protocol       = {}\n",
-            hcl_string(&permission.protocol)
-        ));
+        pairs.push(("security_group_id", group.expression.clone()));
+        pairs.push(("ip_protocol", hcl_string(&permission.protocol)));
         if let (Some(from), Some(to)) = (permission.from_port, permission.to_port) {
-            out.push_str(&format!(
-                "  from_port         = {from}\n  to_port           = {to}\n"
-            ));
+            pairs.push(("from_port", from.to_string()));
+            pairs.push(("to_port", to.to_string()));
         }
-        out.push_str(&format!("  {key:<17} = {value}\n"));
-        out.push_str(&format!(
-            "  description       = {}\n",
-            hcl_string(&format!("Bitmovin Cloud Connect ({rule})"))
+        pairs.push((key, value));
+        pairs.push((
+            "description",
+            hcl_string(&format!("Bitmovin Cloud Connect ({rule})")),
         ));
+        out.push_str(&format!("resource \"{kind}\" \"{base}_{counter}\" {{\n"));
+        out.push_str(&attributes(&pairs, "  "));
         out.push_str("}\n\n");
     }
     out
+}
+
+/// A block's attributes as `terraform fmt` writes them: each `=` aligned
+/// one space after the longest name.
+fn attributes(pairs: &[(&str, String)], indent: &str) -> String {
+    let width = pairs.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
+    pairs
+        .iter()
+        .map(|(name, value)| format!("{indent}{name:<width$} = {value}\n"))
+        .collect()
 }
 
 fn provider_alias(region: &str) -> String {

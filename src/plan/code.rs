@@ -69,6 +69,7 @@ impl Code {
             module: Some(resource.module.clone()).filter(|m| !m.is_empty()),
             file,
             line,
+            inline: Vec::new(),
         }
     }
 

@@ -14,6 +14,7 @@
 use serde_json::{Value, json};
 
 use super::resources::{Plan, Resource};
+use crate::snapshot::terraform::{Direction, Removed};
 
 const GROUP: &str = "aws_security_group";
 const RULE: &str = "aws_security_group_rule";
@@ -32,8 +33,9 @@ const TOUCHING: [(&str, &str); 3] = [
 ];
 
 /// The group Bitmovin is given: the one at `address`, or the plan's only one.
-pub fn chosen<'p>(plan: &'p Plan, address: Option<&str>) -> Result<&'p Resource, String> {
-    super::resources::choose(plan, GROUP, address, "--security-group-address", |_| true)?.ok_or_else(|| {
+pub fn chosen<'p>(plan: &'p Plan, choice: &super::Choice) -> Result<&'p Resource, String> {
+    let by = (choice.group_address.as_deref(), choice.tag.as_ref());
+    super::resources::choose(plan, GROUP, by, "--security-group-address", |_| true)?.ok_or_else(|| {
         "the plan has no aws_security_group: nothing to audit (is this the plan of the Cloud Connect configuration?)".to_string()
     })
 }
@@ -45,8 +47,8 @@ pub struct Described {
     pub name: Option<String>,
     pub evidence: Value,
     /// The rules the plan revokes from an existing group, for
-    /// `terraform.removed`.
-    pub removed: Vec<Value>,
+    /// the target's `terraform.removed`.
+    pub removed: Vec<Removed>,
 }
 
 pub fn describe(plan: &Plan, group: &Resource) -> Described {
@@ -96,19 +98,48 @@ pub fn describe(plan: &Plan, group: &Resource) -> Described {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Direction {
-    Ingress,
-    Egress,
+/// For a rule resource: its direction, `Some(None)` when it cannot be told;
+/// `None` for any other resource.
+fn rule_direction(resource: &Resource) -> Option<Option<Direction>> {
+    match resource.kind.as_str() {
+        INGRESS_RULE => Some(Some(Direction::Ingress)),
+        EGRESS_RULE => Some(Some(Direction::Egress)),
+        RULE => Some(
+            match [&resource.values, &resource.before]
+                .iter()
+                .find_map(|v| v.get("type").and_then(Value::as_str))
+            {
+                Some("ingress") => Some(Direction::Ingress),
+                Some("egress") => Some(Direction::Egress),
+                _ => None,
+            },
+        ),
+        _ => None,
+    }
 }
 
-impl Direction {
-    fn block(self) -> &'static str {
-        match self {
-            Direction::Ingress => "ingress",
-            Direction::Egress => "egress",
-        }
+/// The group's block of rules of a direction.
+fn block(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Ingress => "ingress",
+        Direction::Egress => "egress",
     }
+}
+
+/// Whether the configuration writes `direction`'s rules inline (a dynamic
+/// block is not in the configuration's expressions, but a new group's
+/// rules are then known).
+fn writes_inline(plan: &Plan, group: &Resource, direction: Direction) -> bool {
+    let block = block(direction);
+    plan.sets(group, block) || (group.created() && !group.unknown(block))
+}
+
+/// The directions whose rules the group's configuration writes inline.
+pub fn inline_directions(plan: &Plan, group: &Resource) -> Vec<Direction> {
+    [Direction::Ingress, Direction::Egress]
+        .into_iter()
+        .filter(|d| writes_inline(plan, group, *d))
+        .collect()
 }
 
 /// The group, and the id it goes by (its address until apply gives one).
@@ -129,8 +160,8 @@ enum Belongs {
 impl Own<'_> {
     /// Every permission of one direction, or `None` when one is not known;
     /// the rules the plan revokes from an existing group go to `removed`.
-    fn permissions(&self, direction: Direction, removed: &mut Vec<Value>) -> Option<Vec<Value>> {
-        let block = direction.block();
+    fn permissions(&self, direction: Direction, removed: &mut Vec<Removed>) -> Option<Vec<Value>> {
+        let block = block(direction);
         for (kind, attribute) in TOUCHING {
             let touches = self
                 .plan
@@ -141,6 +172,34 @@ impl Own<'_> {
             if touches {
                 return None;
             }
+        }
+        // A rule resource the plan takes from the group (its group before
+        // was this one, not after), or a deposed one that may be the
+        // group's, which apply deletes: what the group keeps is not known.
+        // (A rule resource of either direction, or of one that cannot be told.)
+        let rule_kind =
+            |r: &Resource| rule_direction(r).is_some_and(|d| d.is_none_or(|d| d == direction));
+        let own_id = self.group.known("id").and_then(Value::as_str);
+        let taken = self
+            .plan
+            .resources
+            .iter()
+            .filter(|r| rule_kind(r))
+            .any(|r| {
+                !r.unchanged()
+                    && !r.destroyed
+                    && own_id.is_some()
+                    && r.before.get("security_group_id").and_then(Value::as_str) == own_id
+                    && matches!(self.belongs(r), Belongs::No)
+            });
+        let deposed = self
+            .plan
+            .deposed
+            .iter()
+            .filter(|r| rule_kind(r))
+            .any(|r| !matches!(self.belongs(r), Belongs::No));
+        if taken || deposed {
+            return None;
         }
         // The rule resources that are, or may be, the group's: destroyed
         // ones too, as the group's planned rules may still show them.
@@ -173,8 +232,7 @@ impl Own<'_> {
         // the configuration's expressions, but its rules are known on
         // create), or, for a group that exists, the rules the provider read
         // from AWS: the rule resources' among them.
-        let writes_inline = self.plan.sets(self.group, block)
-            || (self.group.created() && !self.group.unknown(block));
+        let writes_inline = writes_inline(self.plan, self.group, direction);
         let mut out = Vec::new();
         if writes_inline && !attached.is_empty() {
             // Each revokes what the other adds at the next apply.
@@ -194,11 +252,11 @@ impl Own<'_> {
                     match (rule.destroyed, rule.created()) {
                         (true, _) => {
                             let permission = self.rule(rule)?;
-                            removed.push(json!({
-                                "address": rule.address,
-                                "direction": block,
-                                "permission": permission,
-                            }));
+                            removed.push(Removed {
+                                address: rule.address.clone(),
+                                direction,
+                                permission: serde_json::from_value(permission.clone()).ok()?,
+                            });
                             revoked.push(permission);
                         }
                         (false, true) => added.push(rule),

@@ -64,8 +64,9 @@ const GROUP_POLICIES: PolicyKinds = PolicyKinds {
 /// The user Bitmovin's keys belong to: the one at `address`, or the plan's
 /// only one; `None` when the plan makes no user (the IAM rules then say
 /// unknown, as for a snapshot without IAM evidence).
-pub fn chosen<'p>(plan: &'p Plan, address: Option<&str>) -> Result<Option<&'p Resource>, String> {
-    super::resources::choose(plan, USER, address, "--iam-user-address", |_| true)
+pub fn chosen<'p>(plan: &'p Plan, choice: &super::Choice) -> Result<Option<&'p Resource>, String> {
+    let by = (choice.user_address.as_deref(), choice.tag.as_ref());
+    super::resources::choose(plan, USER, by, "--iam-user-address", |_| true)
 }
 
 /// Whether a resource is the user's (or may be).
@@ -107,6 +108,19 @@ impl Own<'_> {
             Some(true) => Belongs::Yes,
             Some(false) => Belongs::No,
             None => Belongs::Maybe,
+        }
+    }
+
+    /// Whether the resource named the holder before the plan (a policy or
+    /// key the plan moves to another user still leaves this one).
+    fn was(&self, resource: &Resource, attribute: &str) -> bool {
+        let Some(name) = &self.name else {
+            return false;
+        };
+        match resource.before.get(attribute) {
+            Some(Value::String(given)) => given == name,
+            Some(Value::Array(names)) => names.iter().any(|n| n.as_str() == Some(name)),
+            _ => false,
         }
     }
 
@@ -325,7 +339,11 @@ pub fn describe(plan: &Plan, user: &Resource) -> (Option<String>, Map<String, Va
         );
     }
     aws.insert("iam:GetPolicyVersion".into(), Value::Object(versions));
-    if let Some(keys) = own.owned(ACCESS_KEY, "user") {
+    // A key whose status only apply will know may be inactive.
+    if let Some(keys) = own
+        .owned(ACCESS_KEY, "user")
+        .filter(|keys| keys.iter().all(|key| !key.unknown("status")))
+    {
         let metadata: Vec<Value> = keys
             .iter()
             .map(|key| {
@@ -361,13 +379,18 @@ pub fn stale(plan: &Plan, user: Option<&Resource>) -> Vec<&'static str> {
             .and_then(Value::as_str)
             .map(str::to_string),
     });
+    // What the plan changes (a deposed object it deletes too) that is, was
+    // or may be the user's.
     let changes = |kinds: &[(&str, &str)]| {
         kinds.iter().any(|(kind, attribute)| {
             plan.resources
                 .iter()
+                .chain(&plan.deposed)
                 .filter(|r| r.kind == *kind && !r.unchanged())
                 .any(|r| match &own {
-                    Some(own) => !matches!(own.belongs(r, attribute), Belongs::No),
+                    Some(own) => {
+                        !matches!(own.belongs(r, attribute), Belongs::No) || own.was(r, attribute)
+                    }
                     None => true,
                 })
         })
@@ -379,11 +402,20 @@ pub fn stale(plan: &Plan, user: Option<&Resource>) -> Vec<&'static str> {
     let shared_changes = plan
         .resources
         .iter()
+        .chain(&plan.deposed)
         .any(|r| r.kind == SHARED_ATTACHMENT && !r.unchanged());
     if shared_changes || changes(&[USER_POLICIES.attachment, USER_POLICIES.attachments_too[1]]) {
         stale.push("iam:ListAttachedUserPolicies");
     }
-    if changes(&MEMBERSHIPS) {
+    // A group's whole member list (`aws_iam_group_membership`) the plan
+    // changes may take the user out, named or not.
+    let [by_user, (by_group, _)] = MEMBERSHIPS;
+    let group_lists = plan
+        .resources
+        .iter()
+        .chain(&plan.deposed)
+        .any(|r| r.kind == by_group && !r.unchanged());
+    if group_lists || changes(&[by_user]) {
         stale.push("iam:ListGroupsForUser");
     }
     if changes(&[(ACCESS_KEY, "user")]) {
@@ -393,6 +425,7 @@ pub fn stale(plan: &Plan, user: Option<&Resource>) -> Vec<&'static str> {
         kinds.iter().any(|(kind, _)| {
             plan.resources
                 .iter()
+                .chain(&plan.deposed)
                 .any(|r| r.kind == *kind && !r.unchanged())
         })
     };

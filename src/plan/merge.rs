@@ -9,12 +9,14 @@ use serde_json::{Map, Value};
 
 use super::{Choice, Live, Plan};
 use crate::error::InputError;
+use crate::snapshot::terraform::Origin;
 
-/// Evidence about the IAM user, its groups and its keys (whose owner STS
-/// names): a snapshot's is of its own user, and stands for the plan's only
-/// when that is the same user, kept.
-const USER_KEYS: [&str; 10] = [
-    "sts:GetCallerIdentity",
+/// Evidence about the IAM user and its groups: a snapshot's is of its own
+/// user, and stands for the plan's only when that is the same user, kept.
+/// (The owner of the dashboard's keys, `sts:GetCallerIdentity`, stays: a
+/// user the plan makes is not the one whose keys Bitmovin holds until they
+/// are entered, and the IAM rules say so.)
+const USER_KEYS: [&str; 9] = [
     "iam:GetUser",
     "iam:ListUserPolicies",
     "iam:GetUserPolicy",
@@ -133,6 +135,7 @@ pub fn over(
     plan: &Plan,
     choice: &Choice,
     from_plan: Value,
+    origin: &mut Origin,
     live: LiveTarget,
 ) -> Result<Value, String> {
     let LiveTarget {
@@ -143,8 +146,22 @@ pub fn over(
     let mut aws: Map<String, Value> = out["aws"].as_object().cloned().unwrap_or_default();
     let planned_setup = from_plan["setup"].as_object().cloned().unwrap_or_default();
     let planned_aws = from_plan["aws"].as_object().cloned().unwrap_or_default();
-    let mut terraform = from_plan["terraform"].clone();
     same_account(plan, choice, &setup, &aws)?;
+    // The group the dashboard has is the one Bitmovin uses: a plan's other
+    // existing group is not it.
+    if let (Some(live), Some(planned)) = (
+        setup.get("security_group_id").and_then(Value::as_str),
+        planned_setup
+            .get("security_group_id")
+            .and_then(Value::as_str),
+    ) && live != planned
+    {
+        return Err(format!(
+            "the snapshot's target uses group {}, the plan's group is {}: name the dashboard's group with --security-group-address",
+            crate::output::visible(live),
+            crate::output::visible(planned)
+        ));
+    }
 
     // The group is always the plan's.
     setup.remove("security_group_id");
@@ -152,16 +169,23 @@ pub fn over(
 
     // The user: the snapshot's evidence stands for the plan's user only when
     // it is the same IAM user, kept (not made, replaced or destroyed).
-    let user = super::iam::chosen(plan, choice.user_address.as_deref())
-        .ok()
-        .flatten();
+    let user = super::iam::chosen(plan, choice).ok().flatten();
     let live_user = setup.get("iam_user").and_then(Value::as_str);
-    let same_user = match user {
-        None => !plan.resources.iter().any(|r| {
+    // The snapshot's user, destroyed or replaced by the plan: its keys
+    // (the dashboard's, as STS named their owner) go with it.
+    let live_user_goes = live_user.is_some()
+        && plan.resources.iter().any(|r| {
             r.kind == "aws_iam_user"
-                && r.destroyed
-                && r.values.get("name").and_then(Value::as_str) == live_user
-        }),
+                && r.actions.iter().any(|a| a == "delete")
+                && [&r.before, &r.values]
+                    .iter()
+                    .any(|v| v.get("name").and_then(Value::as_str) == live_user)
+        });
+    if live_user_goes {
+        aws.remove("sts:GetCallerIdentity");
+    }
+    let same_user = match user {
+        None => !live_user_goes,
         Some(user) => {
             planned_setup.get("iam_user").and_then(Value::as_str) == live_user
                 && live_user.is_some()
@@ -188,6 +212,7 @@ pub fn over(
     let changes = |prefix: &str| {
         plan.resources
             .iter()
+            .chain(&plan.deposed)
             .any(|r| r.kind.starts_with(prefix) && !r.unchanged())
     };
     if changes("aws_iam_role") || changes("aws_iam_policy_attachment") {
@@ -198,12 +223,19 @@ pub fn over(
     if changes("aws_organizations_") {
         aws.retain(|key, _| !key.starts_with("organizations:"));
     }
-    if role_based && let Some(resources) = terraform["resources"].as_object_mut() {
-        resources.remove("iam_user");
+    if role_based {
+        origin.resources.remove("iam_user");
     }
 
-    // The subnet is the one the dashboard has (the snapshot's) unless
-    // --subnet-address named the plan's (`load` chose none then).
+    if let (Ok(group), Some(region)) = (
+        super::groups::chosen(plan, choice),
+        setup.get("region").and_then(Value::as_str),
+    ) && super::network::default_vpc_unsure(plan, region, group)
+    {
+        aws.remove("ec2:DescribeVpcs");
+    }
+    // The subnet is the dashboard's (the snapshot's), as `load` chose none
+    // from the plan, unless --subnet-address named the plan's.
     if let Some(subnet) = setup.get("subnet_id").and_then(Value::as_str)
         && super::network::changes_subnet(plan, subnet)
     {
@@ -226,7 +258,6 @@ pub fn over(
     }
     out["setup"] = Value::Object(setup);
     out["aws"] = Value::Object(aws);
-    out["terraform"] = terraform;
     if let Some(name) = &choice.name {
         out["name"] = Value::String(name.clone());
     }
@@ -249,10 +280,8 @@ fn same_account(
     let Some(live) = live else {
         return Ok(());
     };
-    let group = super::groups::chosen(plan, choice.group_address.as_deref()).ok();
-    let user = super::iam::chosen(plan, choice.user_address.as_deref())
-        .ok()
-        .flatten();
+    let group = super::groups::chosen(plan, choice).ok();
+    let user = super::iam::chosen(plan, choice).ok().flatten();
     let text = |r: &super::Resource, attribute: &str| {
         r.known(attribute)
             .and_then(Value::as_str)

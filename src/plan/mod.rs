@@ -11,6 +11,7 @@
 //! written.
 
 mod code;
+pub mod config;
 mod groups;
 mod iam;
 mod merge;
@@ -24,7 +25,8 @@ use serde_json::{Value, json};
 
 use crate::error::InputError;
 use crate::snapshot::Target;
-pub use resources::{Plan, Resource};
+use crate::snapshot::terraform::Origin;
+pub use resources::{Plan, Resource, Tag};
 
 /// How the plan's target is chosen and placed.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +38,9 @@ pub struct Choice {
     pub user_address: Option<String>,
     /// The subnet entered in the region settings, likewise.
     pub subnet_address: Option<String>,
+    /// A tag Bitmovin's resources have, to choose among several of a kind
+    /// without an address.
+    pub tag: Option<Tag>,
     /// The region, when the provider configuration does not state it.
     pub region: Option<String>,
     /// The target's name in the report (default: the group's address).
@@ -73,7 +78,7 @@ pub fn load(path: &Path, choice: &Choice, live: Option<&Live>) -> Result<Target,
     // Over a live snapshot, the subnet is the dashboard's (the snapshot's)
     // unless --subnet-address names the plan's.
     let choose_subnet = live.is_none() || choice.subnet_address.is_some();
-    let mut target =
+    let (mut target, mut origin) =
         target(&plan, choice, &code, choose_subnet).map_err(|why| InputError::new(path, why))?;
     if let Some(live) = live {
         let region = target["setup"]["region"]
@@ -81,7 +86,7 @@ pub fn load(path: &Path, choice: &Choice, live: Option<&Live>) -> Result<Target,
             .unwrap_or_default()
             .to_string();
         let snapshot = merge::live_target(live, &region)?;
-        target = merge::over(&plan, choice, target, snapshot)
+        target = merge::over(&plan, choice, target, &mut origin, snapshot)
             .map_err(|why| InputError::new(&live.path, why))?;
     }
     let refused = |e: serde_json::Error| {
@@ -90,12 +95,8 @@ pub fn load(path: &Path, choice: &Choice, live: Option<&Live>) -> Result<Target,
             format!("the plan's values are not what AWS would accept: {e}"),
         )
     };
-    let origin = target
-        .as_object_mut()
-        .and_then(|t| t.remove("terraform"))
-        .unwrap_or_default();
     let mut target: Target = serde_json::from_value(target).map_err(refused)?;
-    target.terraform = Some(serde_json::from_value(origin).map_err(refused)?);
+    target.terraform = Some(origin);
     Ok(target)
 }
 
@@ -105,8 +106,8 @@ fn target(
     choice: &Choice,
     code: &code::Code,
     choose_subnet: bool,
-) -> Result<Value, String> {
-    let group = groups::chosen(plan, choice.group_address.as_deref())?;
+) -> Result<(Value, Origin), String> {
+    let group = groups::chosen(plan, choice)?;
     let region = match (plan.region(group), &choice.region) {
         (Some(stated), Some(given)) if &stated != given => {
             return Err(format!(
@@ -137,9 +138,9 @@ fn target(
         (None, None) => setup["security_group_name"] = json!(group.address),
     }
     let mut aws = serde_json::Map::new();
-    let mut written = serde_json::Map::new();
+    let mut origin = Origin::default();
     let mut place = |key: String, resource: &Resource| {
-        written.insert(key, json!(code.written(plan, resource)));
+        origin.resources.insert(key, code.written(plan, resource));
     };
     place("security_group".into(), group);
     let default_vpc = network::describe_default_vpc(plan, &region, group);
@@ -163,7 +164,7 @@ fn target(
         place("default_vpc".into(), vpc);
     }
     let subnet = match choose_subnet {
-        true => network::chosen_subnet(plan, choice.subnet_address.as_deref(), &region)?,
+        true => network::chosen_subnet(plan, choice, &region)?,
         false => None,
     };
     if let Some(subnet) = subnet {
@@ -185,7 +186,7 @@ fn target(
     if !versions.is_empty() {
         aws.insert("iam:GetPolicyVersion".into(), Value::Object(versions));
     }
-    if let Some(user) = iam::chosen(plan, choice.user_address.as_deref())? {
+    if let Some(user) = iam::chosen(plan, choice)? {
         let (name, evidence) = iam::describe(plan, user);
         if let Some(name) = name {
             setup["iam_user"] = json!(name);
@@ -201,10 +202,14 @@ fn target(
         }
         place("iam_user".into(), user);
     }
-    Ok(json!({
+    if let Some(written) = origin.resources.get_mut("security_group") {
+        written.inline = groups::inline_directions(plan, group);
+    }
+    origin.removed = described.removed;
+    let target = json!({
         "name": choice.name.clone().unwrap_or_else(|| group.address.clone()),
         "setup": setup,
         "aws": aws,
-        "terraform": { "resources": written, "removed": described.removed },
-    }))
+    });
+    Ok((target, origin))
 }

@@ -17,11 +17,12 @@ pub const VPCS: [&str; 2] = ["aws_vpc", DEFAULT_VPC];
 /// start in the default VPC).
 pub fn chosen_subnet<'p>(
     plan: &'p Plan,
-    address: Option<&str>,
+    choice: &super::Choice,
     region: &str,
 ) -> Result<Option<&'p Resource>, String> {
+    let by = (choice.subnet_address.as_deref(), choice.tag.as_ref());
     // One whose region cannot be told may be in the group's.
-    choose(plan, SUBNET, address, "--subnet-address", |r| {
+    choose(plan, SUBNET, by, "--subnet-address", |r| {
         plan.region(r).is_none_or(|own| own == region)
     })
 }
@@ -59,6 +60,9 @@ pub fn describe_default_vpc<'p>(
     region: &str,
     group: &Resource,
 ) -> Option<(Value, &'p Resource)> {
+    if default_vpc_unsure(plan, region, group) {
+        return None;
+    }
     let managed: Vec<&Resource> = plan
         .resources
         .iter()
@@ -81,6 +85,17 @@ pub fn describe_default_vpc<'p>(
         Some(false) => Some((exists, vpc)),
         None => None,
     }
+}
+
+/// Whether the plan changes an `aws_default_vpc` whose region cannot be
+/// told (a provider with a region from a variable): it may be the target's.
+pub fn default_vpc_unsure(plan: &Plan, region: &str, group: &Resource) -> bool {
+    plan.resources.iter().any(|r| {
+        r.kind == DEFAULT_VPC
+            && !r.unchanged()
+            && plan.region(r).is_none()
+            && !plan.in_region(r, region, group)
+    })
 }
 
 /// Whether the plan changes, replaces or destroys the subnet of id `id`

@@ -71,6 +71,44 @@ impl Resource {
     }
 }
 
+/// A tag that marks Bitmovin's resources (`--tag bitmovin=cloud-connect`),
+/// for a plan with several of a kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+impl std::str::FromStr for Tag {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Tag, String> {
+        match text.split_once('=') {
+            Some((key, value)) if !key.is_empty() => Ok(Tag {
+                key: key.to_string(),
+                value: value.to_string(),
+            }),
+            _ => Err(format!(
+                "the tag \"{}\" is not KEY=VALUE",
+                crate::output::visible(text)
+            )),
+        }
+    }
+}
+
+impl Resource {
+    /// Whether the plan knows it tagged `tag` (its `tags`, or `tags_all`
+    /// with the provider's default tags).
+    pub fn tagged(&self, tag: &Tag) -> bool {
+        ["tags", "tags_all"].iter().any(|attribute| {
+            self.known(attribute)
+                .and_then(|tags| tags.get(&tag.key))
+                .and_then(Value::as_str)
+                == Some(tag.value.as_str())
+        })
+    }
+}
+
 /// A module address without instance keys (`module.cc[0]` → `module.cc`),
 /// as the configuration names the module.
 pub fn strip_keys(module: &str) -> String {
@@ -141,28 +179,51 @@ fn any_true(value: &Value) -> bool {
 }
 
 /// Bitmovin's resource of `kind`: the one at `address` (a destroyed one
-/// too), or the plan's only one not destroyed that `may_be` accepts; `None`
-/// when there is none. More than one without `address` is an error naming
-/// them and `flag`.
+/// too), or the plan's only one not destroyed that `may_be` accepts (of
+/// several, the only one with `tag`); `None` when there is none. More than
+/// one without `address` is an error naming them and `flag`.
 pub fn choose<'p>(
     plan: &'p Plan,
     kind: &str,
-    address: Option<&str>,
+    (address, tag): (Option<&str>, Option<&Tag>),
     flag: &str,
     may_be: impl Fn(&Resource) -> bool,
 ) -> Result<Option<&'p Resource>, String> {
     let every: Vec<&Resource> = plan.resources.iter().filter(|r| r.kind == kind).collect();
-    let candidates: Vec<&Resource> = every
+    let mut candidates: Vec<&Resource> = every
         .iter()
         .copied()
         .filter(|r| !r.destroyed && may_be(r))
         .collect();
-    let listed = || {
-        candidates
+    let listed = |resources: &[&Resource]| {
+        resources
             .iter()
             .map(|r| format!("\n  - {}", crate::output::visible(&r.address)))
             .collect::<String>()
     };
+    let shown = |tag: &Tag| {
+        format!(
+            "{}={}",
+            crate::output::visible(&tag.key),
+            crate::output::visible(&tag.value)
+        )
+    };
+    if let (Some(tag), None, 2..) = (tag, address, candidates.len()) {
+        let tagged: Vec<&Resource> = candidates
+            .iter()
+            .copied()
+            .filter(|r| r.tagged(tag))
+            .collect();
+        if tagged.is_empty() {
+            return Err(format!(
+                "none of the plan's {} {kind} resources is tagged {}:{}",
+                candidates.len(),
+                shown(tag),
+                listed(&candidates)
+            ));
+        }
+        candidates = tagged;
+    }
     match (address, candidates.as_slice()) {
         (Some(wanted), _) => every
             .iter()
@@ -172,15 +233,17 @@ pub fn choose<'p>(
                 format!(
                     "the plan has no {kind} at {}; it has:{}",
                     crate::output::visible(wanted),
-                    listed()
+                    listed(&candidates)
                 )
             }),
         (None, []) => Ok(None),
         (None, [only]) => Ok(Some(only)),
         (None, _) => Err(format!(
-            "the plan has {} {kind} resources; name Bitmovin's with {flag}:{}",
+            "the plan has {} {kind} resources{}; name Bitmovin's with {flag} (or --tag KEY=VALUE):{}",
             candidates.len(),
-            listed()
+            tag.map(|t| format!(" tagged {}", shown(t)))
+                .unwrap_or_default(),
+            listed(&candidates)
         )),
     }
 }
@@ -205,6 +268,9 @@ pub struct Plan {
     pub regions: BTreeMap<String, String>,
     /// module (without instance keys) → the `source` its call gives.
     pub sources: BTreeMap<String, String>,
+    /// Deposed objects (left by a create-before-destroy that failed), which
+    /// apply deletes: as they were.
+    pub deposed: Vec<Resource>,
 }
 
 impl Plan {
@@ -252,6 +318,11 @@ impl Plan {
             .filter_map(|c| Some((c.get("address")?.as_str()?, *c)))
             .collect();
         planned(root, "", &by_address, &mut out.resources);
+        for change in changes.iter().filter(|c| c.get("deposed").is_some()) {
+            if let Some(resource) = destroyed(change) {
+                out.deposed.push(resource);
+            }
+        }
         // What the plan destroys is not among the planned values.
         for change in &current {
             let actions = actions(change);
