@@ -3,12 +3,13 @@
 //! Each check type (`src/checks/`) returns a `Verdict`; this module decides
 //! whether a rule applies, and fills the rule's texts and fix command.
 
+mod terraform;
+
 use std::collections::BTreeMap;
 
 use crate::checks::verdict::Verdict;
 use crate::findings::{Finding, Outcome, TargetReport};
 use crate::rules::{Applies, Rule, RuleSet};
-use crate::snapshot::terraform::{Direction, Removed};
 use crate::snapshot::{Setup, Snapshot, Target};
 use crate::template::{Placeholder, Values, placeholders, render, render_command};
 
@@ -67,62 +68,35 @@ pub fn audit_target<'a>(selected: &[&'a Rule], target: &Target) -> TargetReport<
 }
 
 pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
-    let verdict = match not_applicable(&rule.applies, &target.setup) {
+    let mut verdict = match not_applicable(&rule.applies, &target.setup) {
         Some(reason) => Verdict::skip(reason),
         None => rule.check.evaluate(target),
     };
     let problem = verdict.outcome.is_problem();
-    // Only a problem shows texts: most findings pass, and skip the filling.
     let about = rule.check.resource(target);
-    let terraform = target.terraform.as_ref();
-    let written = terraform
+    // A plan's resource: fixed in its Terraform code, with no command.
+    let written = target
+        .terraform
+        .as_ref()
         .zip(about.plan_key())
-        .and_then(|(t, key)| t.resources.get(&key))
+        .and_then(|(origin, key)| origin.resources.get(&key))
         .cloned();
+    // Only a problem shows texts: most findings pass, and skip the filling.
     let mut texts = if problem {
         filled_texts(rule, &verdict, target, written.is_none())
     } else {
         Texts::default()
     };
-    // Rules Bitmovin needs that the plan destroys, when they are the cause.
-    let destroyed = match terraform {
-        Some(t) if verdict.outcome == Outcome::Fail => removal(rule, target, &t.removed),
-        _ => Vec::new(),
-    };
-    let destroyed = destroyed.join(", ");
-    if let Some(written) = &written {
-        // Terraform's resource: a change made beside it is undone by the
-        // next apply, so the fix goes into the code (no command is made):
-        // the Terraform to write when the fix says one, else what to do.
-        let code = verdict
-            .fix
-            .as_ref()
-            .filter(|_| verdict.outcome == Outcome::Fail)
-            .and_then(|fix| crate::fix::in_code(&rule.id, fix, written));
-        let place = match (&written.file, written.line) {
-            (Some(file), Some(line)) => format!(" ({file}:{line})"),
-            _ => String::new(),
+    let mut detail = pointers(std::mem::take(&mut verdict.detail), &rule.see);
+    if let (Some(origin), Outcome::Fail) = (&target.terraform, verdict.outcome) {
+        let words = terraform::Failure {
+            rule,
+            verdict: &verdict,
+            target,
+            origin,
+            written: written.as_ref(),
         };
-        let address = &written.address;
-        texts.fix = match (texts.fix, code) {
-            (Some(_), Some(code)) if !destroyed.is_empty() => Some(format!(
-                "In the Terraform code of {address}{place}, keep {destroyed}, which this plan destroys, or write this instead, then plan again:\n{code}"
-            )),
-            (Some(_), Some(code)) => Some(format!(
-                "In the Terraform code of {address}{place}, write this, then plan again:\n{code}"
-            )),
-            (Some(prose), None) if verdict.outcome == Outcome::Fail => Some(format!(
-                "{}\nWhere this changes {address}, change it in the Terraform code{place} and plan again: a change made beside Terraform is undone by the next apply.",
-                prose.trim_end()
-            )),
-            (fix, _) => fix,
-        };
-    }
-    let mut detail = pointers(verdict.detail, &rule.see);
-    if !destroyed.is_empty() {
-        detail.push_str(&format!(
-            "; this plan destroys the rule Bitmovin needs: {destroyed}"
-        ));
+        words.explain(&mut detail, &mut texts.fix);
     }
     Finding {
         terraform: written,
@@ -149,54 +123,6 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
         muted: None,
         evidence: rule.check.evidence_key(),
     }
-}
-
-/// For a plan's group rule that fails: the fewest of the rules the plan
-/// destroys that it would pass with (their addresses, shown safely); none
-/// when they are not the cause.
-fn removal(rule: &Rule, target: &Target, removed: &[Removed]) -> Vec<String> {
-    if removed.is_empty() {
-        return Vec::new();
-    }
-    let passes_with = |restored: &[&Removed]| {
-        let mut before = target.clone();
-        let group = before
-            .aws
-            .security_groups
-            .as_mut()?
-            .security_groups
-            .as_mut()?
-            .first_mut()?;
-        for gone in restored {
-            let list = match gone.direction {
-                Direction::Ingress => &mut group.ip_permissions,
-                Direction::Egress => &mut group.ip_permissions_egress,
-            };
-            list.get_or_insert_with(Vec::new)
-                .push(gone.permission.clone());
-        }
-        Some(rule.check.evaluate(&before).outcome == Outcome::Pass)
-    };
-    // All the rules the plan destroys back, then each one left out that
-    // is not needed for the pass: the rules it needs that the plan removes.
-    let mut needed: Vec<&Removed> = removed.iter().collect();
-    if passes_with(&needed) != Some(true) {
-        return Vec::new();
-    }
-    for gone in removed {
-        let without: Vec<&Removed> = needed
-            .iter()
-            .copied()
-            .filter(|r| !std::ptr::eq(*r, gone))
-            .collect();
-        if passes_with(&without) == Some(true) {
-            needed = without;
-        }
-    }
-    needed
-        .iter()
-        .map(|r| crate::output::visible(&r.address).into_owned())
-        .collect()
 }
 
 /// A problem's texts, filled with the target's values.

@@ -70,6 +70,7 @@ impl Code {
             file,
             line,
             inline: Vec::new(),
+            destroyed: resource.destroyed,
         }
     }
 

@@ -37,6 +37,9 @@ pub struct Written {
     /// rule resources beside inline rules).
     #[serde(skip)]
     pub inline: Vec<Direction>,
+    /// The plan destroys it.
+    #[serde(skip)]
+    pub destroyed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
