@@ -40,7 +40,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Audit a snapshot offline and report every finding
+    /// Audit a snapshot (or a Terraform plan) offline and report every finding
     #[command(after_help = "Examples:\n  \
         ccaudit audit snapshot.json\n  \
         ccaudit audit snapshot.json --only sg-bitmovin-9999 --only sg-bitmovin-ssh\n  \
@@ -80,7 +80,8 @@ enum Command {
         subnet_address: Option<String>,
         /// With --terraform-plan: the live account's snapshot, for what the plan
         /// does not manage (AWS-managed policies, quotas, the default VPC, the
-        /// setup's sizing); the plan wins for what it manages
+        /// dashboard's subnet unless --subnet-address, the setup's sizing); the
+        /// plan wins for what it manages
         #[arg(
             long = "snapshot",
             value_name = "SNAPSHOT.json",

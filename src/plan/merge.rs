@@ -129,8 +129,9 @@ pub fn live_target(live: &Live, region: &str) -> Result<LiveTarget, InputError> 
     })
 }
 
-/// The plan's target over the snapshot's; an error when the plan's known
-/// ARNs name another account than the snapshot's.
+/// The plan's target over the snapshot's, `origin` trimmed to what stays
+/// the plan's; an error when the plan's known ARNs name another account
+/// than the snapshot's, or its existing group is not the dashboard's.
 pub fn over(
     plan: &Plan,
     choice: &Choice,

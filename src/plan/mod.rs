@@ -100,7 +100,9 @@ pub fn load(path: &Path, choice: &Choice, live: Option<&Live>) -> Result<Target,
     Ok(target)
 }
 
-/// The snapshot target the plan builds: its group, as EC2 would describe it.
+/// The snapshot target the plan builds (its group, user and groups, subnet,
+/// default VPC and quotas, as AWS would describe them after apply), and
+/// where each is written (`subnet` only when `choose_subnet`).
 fn target(
     plan: &Plan,
     choice: &Choice,
