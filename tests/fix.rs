@@ -9,23 +9,11 @@ use std::path::Path;
 use std::process::Command;
 
 use aws::{ACCOUNT, Grant, GroupSpec};
-use common::root;
+use common::{root, run_ccaudit};
 use serde_json::Value;
 
 fn ccaudit_fix(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_ccaudit"))
-        .arg("fix")
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
+    String::from_utf8(run_ccaudit(&[&["fix"], args].concat(), 0)).expect("utf-8")
 }
 
 #[test]

@@ -9,29 +9,14 @@ mod servers;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Instant;
 
-use common::{fixture, read_json, root};
+use common::{fixture, read_json, root, run_ccaudit, scenario_targets};
 use regex::Regex;
 use serde_json::{Value, json};
 
 const MESSY: &str = "fixtures/scenarios/several-problems/snapshot.json";
-
-fn ccaudit(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_ccaudit"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 /// Write the `format` report of `snapshot` to `out`, with `extra` flags.
 fn report(snapshot: &Path, format: &str, out: &Path, extra: &[&str]) {
@@ -46,7 +31,7 @@ fn report(snapshot: &Path, format: &str, out: &Path, extra: &[&str]) {
         out.to_str().expect("utf-8"),
     ];
     args.extend_from_slice(extra);
-    ccaudit(&args);
+    run_ccaudit(&args, 0);
 }
 
 /// Chromium on `page` (with a URL fragment), as `extra` asks; how long it took.
@@ -243,24 +228,14 @@ fn the_matrix_and_the_findings_follow_the_filters_in_the_url() {
 /// `count` targets cycling through the scenarios, in 5 regions of
 /// `count / 5` accounts.
 fn fleet(count: usize) -> Value {
-    let mut pool = Vec::new();
-    for name in [
+    let pool = scenario_targets(&[
         "guide-production",
         "several-problems",
         "bad-credentials",
         "missing-egress",
         "group-by-name",
         "missing-ssh-rule",
-    ] {
-        let snapshot = read_json(&fixture(&format!("scenarios/{name}/snapshot.json")));
-        pool.extend(
-            snapshot["targets"]
-                .as_array()
-                .expect("targets")
-                .iter()
-                .cloned(),
-        );
-    }
+    ]);
     let regions = [
         "eu-west-1",
         "eu-central-1",

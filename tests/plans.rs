@@ -11,7 +11,7 @@ use std::process::Command;
 
 use ccaudit::engine::evaluate;
 use ccaudit::plan::{self, Choice};
-use common::{builtin_rules, fixture, read_json, root};
+use common::{builtin_rules, fixture, read_json, root, run_ccaudit};
 use serde_json::Value;
 
 fn plans() -> Vec<String> {
@@ -204,14 +204,6 @@ fn ccaudit(args: &[&str]) -> std::process::Output {
         .expect("run")
 }
 
-/// Runs ccaudit expecting exit `code`: its standard output.
-fn ran(args: &[&str], code: i32) -> Vec<u8> {
-    let out = ccaudit(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-    out.stdout
-}
-
 /// Runs ccaudit expecting exit 2 (unusable input) with all of `words` said.
 fn refused(args: &[&str], words: &[&str]) {
     let out = ccaudit(args);
@@ -225,7 +217,7 @@ fn refused(args: &[&str], words: &[&str]) {
 #[test]
 fn the_command_line_audits_a_plan_and_names_the_groups_it_cannot_choose_between() {
     let plan = "fixtures/plans/per-rule-nested-module-without-ssh/plan.json";
-    let out = ran(
+    let out = run_ccaudit(
         &[
             "audit",
             "--terraform-plan",
@@ -299,7 +291,7 @@ fn the_command_line_audits_a_plan_and_names_the_groups_it_cannot_choose_between(
 #[test]
 fn sarif_from_a_plan_points_at_the_terraform_code_and_a_live_snapshot_fills_in() {
     let plan = "fixtures/plans/custom-vpc-subnet-without-public-ips/plan.json";
-    let out = ran(
+    let out = run_ccaudit(
         &[
             "audit",
             "--terraform-plan",
@@ -325,7 +317,7 @@ fn sarif_from_a_plan_points_at_the_terraform_code_and_a_live_snapshot_fills_in()
 
     // The fix is in the code, with no command; from another directory the
     // code is not found, and the finding still has its address.
-    let out = ran(
+    let out = run_ccaudit(
         &[
             "audit",
             "--terraform-plan",
@@ -357,7 +349,7 @@ fn sarif_from_a_plan_points_at_the_terraform_code_and_a_live_snapshot_fills_in()
     // error that lists them.
     let live = "fixtures/plans/over-a-live-snapshot/plan.json";
     let snapshot = "fixtures/scenarios/guide-production/snapshot.json";
-    let out = ran(
+    let out = run_ccaudit(
         &[
             "audit",
             "--terraform-plan",
@@ -436,7 +428,7 @@ fn a_plan_s_fix_is_terraform_in_the_resource_s_module() {
     // The SSH rule is missing from a group two modules deep: the fix is the
     // rule resources to write there, referring to the group as that module
     // does, and Terraform's formatter accepts them as written.
-    let out = ran(
+    let out = run_ccaudit(
         &[
             "audit",
             "--terraform-plan",
@@ -518,7 +510,7 @@ fn a_plan_s_fix_is_terraform_in_the_resource_s_module() {
             rule,
         ];
         args.extend(extra.into_iter().flatten());
-        let report: Value = serde_json::from_slice(&ran(&args, 1)).expect("json");
+        let report: Value = serde_json::from_slice(&run_ccaudit(&args, 1)).expect("json");
         let finding = &report["targets"][0]["findings"][0];
         let fix = finding["fix"].as_str().unwrap_or_default();
         assert!(fix.contains(words), "{plan}: {fix}");
@@ -550,7 +542,7 @@ fn bitmovin_s_resources_by_tag_or_by_a_config_file_beside_the_code() {
         &["none of the plan's 2 aws_security_group resources is tagged bitmovin=elsewhere"],
     );
     let chosen = |args: &[&str]| {
-        let out = ran(
+        let out = run_ccaudit(
             &[&["audit", "--format", "json", "--fail-on", "none"], args].concat(),
             0,
         );

@@ -11,27 +11,17 @@ use std::process::{Command, Output, Stdio};
 
 use ccaudit::engine::evaluate;
 use ccaudit::report::{self, Report};
-use common::{builtin_rules, fixture, read_json, snapshot_of};
+use common::{builtin_rules, scenario_targets, snapshot_of};
 use serde_json::Value;
 
 /// `count` targets cycling through four scenarios, named in order.
 fn many(count: usize) -> Vec<Value> {
-    let mut pool = Vec::new();
-    for name in [
+    let pool = scenario_targets(&[
         "guide-production",
         "several-problems",
         "bad-credentials",
         "missing-egress",
-    ] {
-        let snapshot = read_json(&fixture(&format!("scenarios/{name}/snapshot.json")));
-        pool.extend(
-            snapshot["targets"]
-                .as_array()
-                .expect("targets")
-                .iter()
-                .cloned(),
-        );
-    }
+    ]);
     (0..count)
         .map(|i| {
             let mut target = pool[i % pool.len()].clone();

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use ccaudit::snapshot::Snapshot;
 use ccaudit::triage::{diagnose, symptom_rules, weigh};
-use common::{builtin_rules, fixture, root};
+use common::{builtin_rules, fixture, run_ccaudit};
 
 const SG: &str = "sg-0a1b2c3d4e5f60718";
 
@@ -302,25 +302,12 @@ fn queue_causes_are_ranked_by_evidence() {
 #[test]
 fn a_message_is_confirmed_or_ruled_out_by_a_snapshot() {
     let run = |scenario: &str, text: &str| -> serde_json::Value {
-        let out = Command::new(env!("CARGO_BIN_EXE_ccaudit"))
-            .args([
-                "triage",
-                text,
-                "--format",
-                "json",
-                "--snapshot",
-                &format!("fixtures/scenarios/{scenario}/snapshot.json"),
-            ])
-            .current_dir(root())
-            .output()
-            .expect("run");
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let snapshot = format!("fixtures/scenarios/{scenario}/snapshot.json");
+        let out = run_ccaudit(
+            &["triage", text, "--format", "json", "--snapshot", &snapshot],
+            0,
         );
-        serde_json::from_slice(&out.stdout).expect("json")
+        serde_json::from_slice(&out).expect("json")
     };
     let message = format!("No 'All' IpPermission found for Group {SG} .");
     let confirmed = run("missing-self-rule", &message);

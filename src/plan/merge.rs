@@ -147,7 +147,10 @@ pub fn over(
     let mut aws: Map<String, Value> = out["aws"].as_object().cloned().unwrap_or_default();
     let planned_setup = from_plan["setup"].as_object().cloned().unwrap_or_default();
     let planned_aws = from_plan["aws"].as_object().cloned().unwrap_or_default();
-    same_account(plan, choice, &setup, &aws)?;
+    // The plan's group and user (`target` chose them already: no error here).
+    let group = super::groups::chosen(plan, choice).ok();
+    let user = super::iam::chosen(plan, choice).ok().flatten();
+    same_account(group.into_iter().chain(user), &setup, &aws)?;
     // The group the dashboard has is the one Bitmovin uses: a plan's other
     // existing group is not it.
     if let (Some(live), Some(planned)) = (
@@ -170,7 +173,6 @@ pub fn over(
 
     // The user: the snapshot's evidence stands for the plan's user only when
     // it is the same IAM user, kept (not made, replaced or destroyed).
-    let user = super::iam::chosen(plan, choice).ok().flatten();
     let live_user = setup.get("iam_user").and_then(Value::as_str);
     // The snapshot's user, destroyed or replaced by the plan: its keys
     // (the dashboard's, as STS named their owner) go with it.
@@ -228,10 +230,8 @@ pub fn over(
         origin.resources.remove("iam_user");
     }
 
-    if let (Ok(group), Some(region)) = (
-        super::groups::chosen(plan, choice),
-        setup.get("region").and_then(Value::as_str),
-    ) && super::network::default_vpc_unsure(plan, region, group)
+    if let (Some(group), Some(region)) = (group, setup.get("region").and_then(Value::as_str))
+        && super::network::default_vpc_unsure(plan, region, group)
     {
         aws.remove("ec2:DescribeVpcs");
     }
@@ -268,9 +268,8 @@ pub fn over(
 /// The account the plan's known ARNs (and a group's owner) name, against
 /// the snapshot's (its setup's, or STS's answer): evidence of one account
 /// says nothing of another's.
-fn same_account(
-    plan: &Plan,
-    choice: &Choice,
+fn same_account<'p>(
+    resources: impl Iterator<Item = &'p super::Resource>,
     setup: &Map<String, Value>,
     aws: &Map<String, Value>,
 ) -> Result<(), String> {
@@ -281,16 +280,12 @@ fn same_account(
     let Some(live) = live else {
         return Ok(());
     };
-    let group = super::groups::chosen(plan, choice).ok();
-    let user = super::iam::chosen(plan, choice).ok().flatten();
     let text = |r: &super::Resource, attribute: &str| {
         r.known(attribute)
             .and_then(Value::as_str)
             .map(str::to_string)
     };
-    let accounts = group
-        .into_iter()
-        .chain(user)
+    let accounts = resources
         .flat_map(|r| {
             let from_arn = text(r, "arn").and_then(|arn| arn.split(':').nth(4).map(str::to_string));
             [from_arn, text(r, "owner_id")]

@@ -99,3 +99,31 @@ pub fn assert_terraform_formatted(args: &[&std::ffi::OsStr]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Runs the ccaudit binary from the crate's root, checks that it exits with
+/// `code`, and gives its standard output.
+pub fn run_ccaudit(args: &[&str], code: i32) -> Vec<u8> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccaudit"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run ccaudit");
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Every target of the named scenarios' snapshots, in order.
+pub fn scenario_targets(names: &[&str]) -> Vec<Value> {
+    names
+        .iter()
+        .flat_map(|name| {
+            let snapshot = read_json(&fixture(&format!("scenarios/{name}/snapshot.json")));
+            snapshot["targets"].as_array().expect("targets").clone()
+        })
+        .collect()
+}
