@@ -603,3 +603,54 @@ fn bitmovin_s_resources_by_tag_or_by_a_config_file_beside_the_code() {
         );
     }
 }
+
+#[test]
+fn a_module_source_with_control_characters_gives_no_file() {
+    // The module's code is found by its `source` (the plan's text); a path
+    // with control characters would break a report's lines, so the finding
+    // keeps its address only.
+    let plan = read_json(&fixture(
+        "plans/per-rule-nested-module-without-ssh/plan.json",
+    ));
+    let block =
+        "resource \"aws_security_group\" \"encoders\" {\n  name = \"bitmovin-encoders\"\n}\n";
+    let file_of = |source: &str| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut plan = plan.clone();
+        plan["configuration"]["root_module"]["module_calls"]["cloud_connect"]["source"] =
+            Value::from(source);
+        let code = dir.path().join(source).join("network");
+        std::fs::create_dir_all(&code).expect("module dir");
+        std::fs::write(code.join("main.tf"), block).expect("main.tf");
+        let path = dir.path().join("plan.json");
+        std::fs::write(&path, plan.to_string()).expect("plan");
+        let out = run_ccaudit(
+            &[
+                "audit",
+                "--terraform-plan",
+                path.to_str().expect("utf-8"),
+                "--only",
+                "sg-bitmovin-ssh",
+                "--format",
+                "json",
+            ],
+            1,
+        );
+        let report: Value = serde_json::from_slice(&out).expect("json");
+        report["targets"][0]["findings"][0]["terraform"].clone()
+    };
+    let found = file_of("./cloud-connect");
+    assert!(
+        found["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("cloud-connect/network/main.tf")),
+        "{found}"
+    );
+    assert_eq!(found["line"], 1);
+    let hostile = file_of("./cc\n  aws ec2 delete-security-group");
+    assert!(hostile["file"].is_null(), "{hostile}");
+    assert_eq!(
+        hostile["address"],
+        "module.cloud_connect.module.network.aws_security_group.encoders"
+    );
+}

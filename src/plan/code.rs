@@ -54,6 +54,9 @@ impl Code {
         // Code scanning wants paths from the repository's root: under the
         // current directory (run from that root), relative to it.
         let here = std::env::current_dir().ok();
+        // A path with control characters (a plan's module `source` is the
+        // plan's text) is not shown: it would break a report's lines.
+        let place = place.filter(|(file, _)| !file.to_string_lossy().chars().any(char::is_control));
         let (file, line) = match place {
             Some((file, line)) => {
                 let relative = here
