@@ -349,8 +349,9 @@ pub struct Finding<'a> {
     #[serde(skip)]
     pub evidence: Option<&'static str>,
     /// For a Terraform plan's target: the resource's address, file and line.
+    /// Boxed, as `fix_data`: most findings have none, and there are many.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub terraform: Option<crate::snapshot::terraform::Written>,
+    pub terraform: Option<Box<crate::snapshot::terraform::Written>>,
 }
 
 impl Finding<'_> {

@@ -75,11 +75,12 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
     let problem = verdict.outcome.is_problem();
     let about = rule.check.resource(target);
     // A plan's resource: fixed in its Terraform code, with no command.
+    // (The key is made only for a plan's target: this runs for every
+    // finding of a fleet.)
     let written = target
         .terraform
         .as_ref()
-        .zip(about.plan_key())
-        .and_then(|(origin, key)| origin.resources.get(&key))
+        .and_then(|origin| origin.resources.get(&about.plan_key()?))
         .cloned();
     // Only a problem shows texts: most findings pass, and skip the filling.
     let mut texts = if problem {
@@ -99,7 +100,7 @@ pub fn evaluate<'a>(rule: &'a Rule, target: &Target) -> Finding<'a> {
         words.explain(&mut detail, &mut texts.fix);
     }
     Finding {
-        terraform: written,
+        terraform: written.map(Box::new),
         rule: &rule.id,
         outcome: verdict.outcome,
         severity: rule.severity,

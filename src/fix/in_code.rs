@@ -9,7 +9,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{
-    GroupRef, attributes, check_permission, comment, hcl_string, ident, one_line, rule_resources,
+    GroupRef, attributes, check_permission, comment, hcl_string, ident, one_line,
+    rule_resource_kind, rule_resources,
 };
 use crate::findings::FixData;
 use crate::net::Permission;
@@ -49,17 +50,9 @@ pub fn in_code(rule: &str, fix: &FixData, written: &Written) -> Option<String> {
             group_id,
             permissions,
         } => {
-            let (direction, block, resource) = match fix {
-                FixData::Ingress { .. } => (
-                    Direction::Ingress,
-                    "ingress",
-                    "aws_vpc_security_group_ingress_rule",
-                ),
-                _ => (
-                    Direction::Egress,
-                    "egress",
-                    "aws_vpc_security_group_egress_rule",
-                ),
+            let (direction, block) = match fix {
+                FixData::Ingress { .. } => (Direction::Ingress, "ingress"),
+                _ => (Direction::Egress, "egress"),
             };
             let group = GroupRef {
                 id: group_id,
@@ -87,7 +80,7 @@ pub fn in_code(rule: &str, fix: &FixData, written: &Written) -> Option<String> {
                     out.push_str(&inline_block(block, rule, permission, &others));
                 } else {
                     out.push_str(&rule_resources(
-                        resource,
+                        rule_resource_kind(fix),
                         &base,
                         None,
                         &group,

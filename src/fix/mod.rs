@@ -251,6 +251,14 @@ impl<'a> GroupRef<'a> {
     }
 }
 
+/// The rule resource that adds an `Ingress` or `Egress` fix's permissions.
+fn rule_resource_kind(fix: &FixData) -> &'static str {
+    match fix {
+        FixData::Egress { .. } => "aws_vpc_security_group_egress_rule",
+        _ => "aws_vpc_security_group_ingress_rule",
+    }
+}
+
 fn rule_resources(
     kind: &str,
     base: &str,
@@ -379,34 +387,21 @@ pub fn terraform(
                     out.push('\n');
                 }
                 (
-                    Some(FixData::Ingress {
-                        group_id,
-                        permissions,
-                    }),
+                    Some(
+                        data @ (FixData::Ingress {
+                            group_id,
+                            permissions,
+                        }
+                        | FixData::Egress {
+                            group_id,
+                            permissions,
+                        }),
+                    ),
                     _,
                 ) => {
                     for p in permissions {
                         out.push_str(&rule_resources(
-                            "aws_vpc_security_group_ingress_rule",
-                            &base,
-                            Some(&provider),
-                            &GroupRef::literal(group_id),
-                            f.rule,
-                            p,
-                            &mut counter,
-                        ));
-                    }
-                }
-                (
-                    Some(FixData::Egress {
-                        group_id,
-                        permissions,
-                    }),
-                    _,
-                ) => {
-                    for p in permissions {
-                        out.push_str(&rule_resources(
-                            "aws_vpc_security_group_egress_rule",
+                            rule_resource_kind(data),
                             &base,
                             Some(&provider),
                             &GroupRef::literal(group_id),
